@@ -466,3 +466,78 @@ pub struct Enforcement {
     /// write transaction").
     pub mechanism: String,
 }
+
+/// What a caller gets for one action on one entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Allowed on every row.
+    All,
+    /// Allowed only on rows whose owner field is the caller (lists are filtered to them;
+    /// for `create`, the new row is owned by the caller).
+    Own,
+    Deny,
+}
+
+/// A kind of caller, as the access matrix and the generated access tests see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller<'a> {
+    /// Not signed in.
+    Anonymous,
+    /// Signed in with this role (`Role::name`).
+    Signed(&'a str),
+}
+
+impl Permissions {
+    /// The one definition of what the permission lists mean; `explain`, the emitted
+    /// access checks and the emitted access tests all follow it.
+    pub fn decide(&self, action: Action, caller: Caller<'_>) -> Decision {
+        let allowed = self.get(action);
+        match caller {
+            Caller::Anonymous => {
+                if allowed.contains(&Who::Anyone) {
+                    Decision::All
+                } else {
+                    Decision::Deny
+                }
+            }
+            Caller::Signed(role) => {
+                let everyone = allowed.iter().any(|w| match w {
+                    Who::Anyone | Who::SignedIn => true,
+                    Who::Role(r) => r == role,
+                    Who::Owner => false,
+                });
+                if everyone {
+                    Decision::All
+                } else if allowed.contains(&Who::Owner) {
+                    Decision::Own
+                } else {
+                    Decision::Deny
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decide_follows_anyone_role_and_owner() {
+        let p = Permissions {
+            list: vec![Who::Anyone],
+            read: vec![Who::Owner, Who::Role("admin".into())],
+            create: vec![Who::SignedIn],
+            update: vec![Who::Owner],
+            delete: vec![Who::Role("admin".into())],
+        };
+        assert_eq!(p.decide(Action::List, Caller::Anonymous), Decision::All);
+        assert_eq!(p.decide(Action::Create, Caller::Anonymous), Decision::Deny);
+        assert_eq!(p.decide(Action::Create, Caller::Signed("member")), Decision::All);
+        assert_eq!(p.decide(Action::Read, Caller::Signed("member")), Decision::Own);
+        assert_eq!(p.decide(Action::Read, Caller::Signed("admin")), Decision::All);
+        assert_eq!(p.decide(Action::Read, Caller::Anonymous), Decision::Deny);
+        assert_eq!(p.decide(Action::Delete, Caller::Signed("member")), Decision::Deny);
+    }
+}
