@@ -1,0 +1,564 @@
+//! `specgen explain`: what specgen understood, back in plain language.
+//!
+//! A founder reads this to confirm the spec means what they meant: entities and fields,
+//! every endpoint with who may call it, the access matrix (role x entity x action, the
+//! same matrix the generated access tests check, via [`Permissions::decide`]) and every
+//! rule with where it is enforced. Pure function of the IR: no I/O, deterministic.
+
+use std::fmt::Write;
+
+use specgen_ir::{
+    Action, App, Caller, CompareOp, Condition, Database, Decision, Entity, Field, FieldType,
+    OnDelete, Permissions, RuleKind, TimeWindow, Value, Who,
+};
+
+/// Render the explanation of `app` as plain text.
+pub fn explain(app: &App) -> String {
+    let mut out = String::new();
+    // `write!` into a String cannot fail; the results are ignored on purpose.
+    let o = &mut out;
+    let _ = writeln!(o, "{} ({})", app.title, app.name);
+    if !app.description.is_empty() {
+        let _ = writeln!(o, "{}", app.description.trim());
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Database: {}", database_sentence(app.database));
+    match &app.auth {
+        Some(auth) => {
+            let _ = writeln!(
+                o,
+                "Sign-in: {} accounts sign in with email and password{}; sessions last {}; passwords are {} to {} characters.",
+                auth.entity,
+                if auth.verify_email {
+                    " after verifying their email address"
+                } else {
+                    ""
+                },
+                duration_words(auth.session_seconds),
+                auth.password.min_length,
+                auth.password.max_length,
+            );
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "Sign-in: none (no entity is marked {{auth}}); only anyone-access endpoints are reachable."
+            );
+        }
+    }
+
+    let _ = writeln!(o, "\nRoles");
+    let width = app.roles.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    for role in &app.roles {
+        let mut notes = Vec::new();
+        if role.is_default {
+            notes.push("new accounts get this role");
+        }
+        if role.is_admin {
+            notes.push("administrator: may do anything and change roles");
+        }
+        let desc = role.description.trim();
+        let _ = write!(o, "  {:width$}  {}", role.name, desc);
+        if !notes.is_empty() {
+            let _ = write!(
+                o,
+                "{}({})",
+                if desc.is_empty() { "" } else { " " },
+                notes.join("; ")
+            );
+        }
+        let _ = writeln!(o);
+    }
+
+    for entity in &app.entities {
+        explain_entity(o, app, entity);
+    }
+
+    let _ = writeln!(o, "\nEndpoints");
+    for entity in &app.entities {
+        for (method, path, action) in endpoints(entity) {
+            let _ = writeln!(
+                o,
+                "  {method:6} {path:<36} {:<28} {}",
+                action_phrase(action, entity),
+                who_list(entity.permissions.get(action), app)
+            );
+        }
+    }
+
+    let _ = writeln!(
+        o,
+        "\nAccess matrix (all = every row, own = only rows the caller owns, - = refused)"
+    );
+    for entity in &app.entities {
+        access_matrix(o, app, entity);
+    }
+
+    let _ = writeln!(o, "\nRules");
+    let mut any = false;
+    for entity in &app.entities {
+        if entity.rules.is_empty() {
+            continue;
+        }
+        any = true;
+        let _ = writeln!(o, "  {}", entity.name);
+        for rule in &entity.rules {
+            let _ = writeln!(
+                o,
+                "    - {} [{}] (line {})",
+                rule.message.trim(),
+                rule.code,
+                rule.line
+            );
+            let _ = writeln!(o, "      means: {}", rule_meaning(&rule.kind, entity, app));
+            let place = match (rule.enforcement.database, rule.enforcement.service) {
+                (true, true) => "database and service",
+                (true, false) => "database",
+                (false, true) => "service",
+                (false, false) => "nowhere",
+            };
+            let _ = writeln!(
+                o,
+                "      enforced in: {place} ({})",
+                rule.enforcement.mechanism
+            );
+        }
+    }
+    if !any {
+        let _ = writeln!(o, "  (none)");
+    }
+    out
+}
+
+fn database_sentence(db: Database) -> &'static str {
+    match db {
+        Database::Sqlite => {
+            "SQLite, embedded (nothing to install); the same app runs on PostgreSQL by setting DATABASE_URL and the `postgres` feature"
+        }
+        Database::Postgres => {
+            "PostgreSQL; the same app runs on embedded SQLite for development with the default `sqlite` feature"
+        }
+    }
+}
+
+fn explain_entity(o: &mut String, app: &App, entity: &Entity) {
+    let _ = writeln!(o);
+    let _ = write!(
+        o,
+        "{} (table `{}`, {})",
+        entity.name, entity.table, entity.route
+    );
+    if entity.is_auth {
+        let _ = write!(o, ", the sign-in entity");
+    }
+    let _ = writeln!(o, " — line {}", entity.line);
+    if !entity.description.trim().is_empty() {
+        let _ = writeln!(o, "  {}", entity.description.trim());
+    }
+    let width = entity
+        .fields
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0);
+    for field in &entity.fields {
+        let _ = write!(
+            o,
+            "  - {:width$}  {}",
+            field.name,
+            field_summary(field, app)
+        );
+        if !field.description.trim().is_empty() {
+            let _ = write!(o, " — {}", field.description.trim());
+        }
+        let _ = writeln!(o);
+    }
+    for link in &entity.links {
+        let _ = writeln!(
+            o,
+            "  - {:width$}  many {} (ids in `{}`, stored in table `{}`)",
+            link.name,
+            plural_of(app, &link.target),
+            link.json,
+            link.join_table
+        );
+    }
+    if let Some(owner) = &entity.owner {
+        let name = entity
+            .field(owner)
+            .map_or(owner.as_str(), |f| f.name.as_str());
+        let _ = writeln!(
+            o,
+            "  Owner: `{name}` is set to the signed-in user on create, never from the request."
+        );
+    }
+    for child in &entity.children {
+        let child_plural = plural_of(app, &child.entity);
+        let effect = match child.on_delete {
+            OnDelete::Restrict => format!(
+                "deleting a {} is refused while {child_plural} reference it",
+                entity.words
+            ),
+            OnDelete::Cascade => format!("deleting a {} deletes its {child_plural}", entity.words),
+            OnDelete::SetNull => format!(
+                "deleting a {} clears the reference in its {child_plural}",
+                entity.words
+            ),
+        };
+        let _ = writeln!(
+            o,
+            "  Has many {child_plural} (through {}.{}); {effect}.",
+            child.entity, child.field
+        );
+    }
+}
+
+fn plural_of(app: &App, entity: &str) -> String {
+    app.entity(entity)
+        .map_or_else(|| entity.to_string(), |e| e.plural_words.clone())
+}
+
+fn field_summary(field: &Field, app: &App) -> String {
+    let mut parts = vec![type_words(&field.ty, app)];
+    parts.push(if field.required {
+        "required".into()
+    } else {
+        "optional".into()
+    });
+    if let Some(default) = &field.default {
+        parts.push(format!("default {}", value_words(default)));
+    }
+    if field.unique {
+        parts.push("unique".into());
+    }
+    if field.owner {
+        parts.push("owner".into());
+    }
+    if field.read_only {
+        parts.push("read-only (set by the server)".into());
+    } else if field.immutable {
+        parts.push("cannot change after creation".into());
+    }
+    if !field.visible_to.is_empty() {
+        parts.push(format!("visible to {}", who_list(&field.visible_to, app)));
+    }
+    if !field.settable_by.is_empty() {
+        parts.push(format!("set by {}", who_list(&field.settable_by, app)));
+    }
+    parts.join(", ")
+}
+
+fn range_words<T: std::fmt::Display>(min: Option<T>, max: Option<T>, unit: &str) -> String {
+    match (min, max) {
+        (Some(a), Some(b)) => format!(" {a} to {b}{unit}"),
+        (Some(a), None) => format!(" at least {a}{unit}"),
+        (None, Some(b)) => format!(" at most {b}{unit}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}.{:02}",
+        cents.unsigned_abs() / 100,
+        cents.unsigned_abs() % 100
+    )
+}
+
+fn type_words(ty: &FieldType, app: &App) -> String {
+    match ty {
+        FieldType::Text {
+            min_length,
+            max_length,
+        } => {
+            format!("text, {min_length} to {max_length} characters")
+        }
+        FieldType::Integer { min, max } => format!("whole number{}", range_words(*min, *max, "")),
+        FieldType::Decimal { min, max } => format!("decimal number{}", range_words(*min, *max, "")),
+        FieldType::Money { min, max } => {
+            format!(
+                "money in cents{}",
+                range_words(min.map(money), max.map(money), "")
+            )
+        }
+        FieldType::Boolean => "yes/no".into(),
+        FieldType::Date => "date".into(),
+        FieldType::DateTime => "date and time (UTC)".into(),
+        FieldType::Email => "email address".into(),
+        FieldType::Url => "web address (http or https)".into(),
+        FieldType::Uuid => "UUID".into(),
+        FieldType::Json => "JSON document".into(),
+        FieldType::Enum { values } => format!("one of {}", values.join(" | ")),
+        FieldType::Reference { entity, on_delete } => {
+            let words = app
+                .entity(entity)
+                .map_or(entity.as_str(), |e| e.words.as_str());
+            let effect = match on_delete {
+                OnDelete::Restrict => "",
+                OnDelete::Cascade => "; deleted with it",
+                OnDelete::SetNull => "; cleared when it is deleted",
+            };
+            format!("a {words}{effect}")
+        }
+    }
+}
+
+fn value_words(value: &Value) -> String {
+    match value {
+        Value::Text(s) => format!("\"{s}\""),
+        Value::Integer(i) => i.to_string(),
+        Value::Decimal(d) => d.to_string(),
+        Value::Money(c) => money(*c),
+        Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
+        Value::Enum(e) => e.clone(),
+        Value::Now => "now".into(),
+    }
+}
+
+fn endpoints(entity: &Entity) -> [(&'static str, String, Action); 5] {
+    let r = &entity.route;
+    [
+        ("GET", r.clone(), Action::List),
+        ("POST", r.clone(), Action::Create),
+        ("GET", format!("{r}/{{id}}"), Action::Read),
+        ("PATCH", format!("{r}/{{id}}"), Action::Update),
+        ("DELETE", format!("{r}/{{id}}"), Action::Delete),
+    ]
+}
+
+fn action_phrase(action: Action, entity: &Entity) -> String {
+    match action {
+        Action::List => format!("list {}", entity.plural_words),
+        Action::Read => format!("read a {}", entity.words),
+        Action::Create => format!("create a {}", entity.words),
+        Action::Update => format!("change a {}", entity.words),
+        Action::Delete => format!("delete a {}", entity.words),
+    }
+}
+
+fn who_words(who: &Who, app: &App) -> String {
+    match who {
+        Who::Anyone => "anyone".into(),
+        Who::SignedIn => "signed-in users".into(),
+        Who::Role(r) => app
+            .roles
+            .iter()
+            .find(|role| &role.name == r)
+            .map_or_else(|| r.clone(), |role| role.plural.clone()),
+        Who::Owner => "the owner".into(),
+    }
+}
+
+fn who_list(who: &[Who], app: &App) -> String {
+    if who.is_empty() {
+        return "nobody".into();
+    }
+    join_words(&who.iter().map(|w| who_words(w, app)).collect::<Vec<_>>())
+}
+
+fn join_words(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn access_matrix(o: &mut String, app: &App, entity: &Entity) {
+    let _ = writeln!(o, "  {}", entity.name);
+    let mut callers: Vec<(String, Caller<'_>)> = vec![("anonymous".into(), Caller::Anonymous)];
+    callers.extend(
+        app.roles
+            .iter()
+            .map(|r| (r.name.clone(), Caller::Signed(&r.name))),
+    );
+    let width = callers
+        .iter()
+        .map(|(n, _)| n.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let _ = write!(o, "    {:width$}", "");
+    for action in Action::ALL {
+        let _ = write!(o, "  {:6}", action.as_str());
+    }
+    let _ = writeln!(o);
+    for (name, caller) in callers {
+        let _ = write!(o, "    {name:width$}");
+        for action in Action::ALL {
+            let cell = cell(&entity.permissions, action, caller);
+            let _ = write!(o, "  {cell:6}");
+        }
+        let _ = writeln!(o);
+    }
+}
+
+fn cell(perms: &Permissions, action: Action, caller: Caller<'_>) -> &'static str {
+    match perms.decide(action, caller) {
+        Decision::All => "all",
+        Decision::Own => "own",
+        Decision::Deny => "-",
+    }
+}
+
+fn field_name(entity: &Entity, ident: &str) -> String {
+    match entity.field(ident) {
+        Some(f) => f.name.clone(),
+        None => ident.replace('_', " "),
+    }
+}
+
+fn condition_words(cond: &Condition, entity: &Entity, app: &App) -> String {
+    let path = match cond.path.as_slice() {
+        [one] => field_name(entity, one),
+        [reference, rest @ ..] => {
+            let target = entity.field(reference).and_then(|f| match &f.ty {
+                FieldType::Reference { entity, .. } => app.entity(entity),
+                _ => None,
+            });
+            let mut words = field_name(entity, reference);
+            for part in rest {
+                words.push_str("'s ");
+                words.push_str(
+                    &target.map_or_else(|| part.replace('_', " "), |t| field_name(t, part)),
+                );
+            }
+            words
+        }
+        [] => String::new(),
+    };
+    format!("{path} {} {}", op_words(cond.op), value_words(&cond.value))
+}
+
+fn op_words(op: CompareOp) -> &'static str {
+    match op {
+        CompareOp::Eq => "is",
+        CompareOp::Ne => "is not",
+        CompareOp::Lt => "is before/less than",
+        CompareOp::Le => "is at most",
+        CompareOp::Gt => "is after/greater than",
+        CompareOp::Ge => "is at least",
+    }
+}
+
+fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
+    let f = |ident: &String| field_name(entity, ident);
+    match kind {
+        RuleKind::Limit { max, per, when } => {
+            let mut s = format!("at most {max} {} per {}", entity.plural_words, f(per));
+            if let Some(cond) = when {
+                s.push_str(&format!(", when {}", condition_words(cond, entity, app)));
+            }
+            s
+        }
+        RuleKind::NoOverlap { start, end, per } => {
+            let per = per.iter().map(f).collect::<Vec<_>>();
+            format!(
+                "no two {} with the same {} have overlapping {}–{} ranges",
+                entity.plural_words,
+                join_words(&per),
+                f(start),
+                f(end)
+            )
+        }
+        RuleKind::Window { actions, window } => {
+            let acts = actions
+                .iter()
+                .map(|a| a.as_str().to_string())
+                .collect::<Vec<_>>();
+            match window {
+                TimeWindow::Within { seconds, field } => format!(
+                    "{} only within {} of {}",
+                    join_words(&acts),
+                    duration_words(*seconds),
+                    f(field)
+                ),
+                TimeWindow::Before { field } => {
+                    format!("{} only before {}", join_words(&acts), f(field))
+                }
+            }
+        }
+        RuleKind::Compare { left, op, right } => {
+            format!("{} {} {}", f(left), op_words(*op), f(right))
+        }
+        RuleKind::Immutable { fields, once } => {
+            let names = fields.iter().map(f).collect::<Vec<_>>();
+            match once {
+                Some(cond) => format!(
+                    "{} cannot change once {}",
+                    join_words(&names),
+                    condition_words(cond, entity, app)
+                ),
+                None => format!("{} cannot change after creation", join_words(&names)),
+            }
+        }
+        RuleKind::Transitions {
+            field,
+            initial,
+            transitions,
+        } => {
+            let mut parts = Vec::new();
+            if let Some(initial) = initial {
+                parts.push(format!("new {} start as {initial}", entity.plural_words));
+            }
+            for t in transitions {
+                let by = if t.by.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (by {})", who_list(&t.by, app))
+                };
+                parts.push(format!("{} → {}{by}", t.from, t.to));
+            }
+            format!("{} changes only as: {}", f(field), parts.join("; "))
+        }
+        RuleKind::Unique { fields } => {
+            let names = fields.iter().map(f).collect::<Vec<_>>();
+            format!(
+                "no two {} share the same {}",
+                entity.plural_words,
+                join_words(&names)
+            )
+        }
+    }
+}
+
+fn duration_words(seconds: u64) -> String {
+    let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if seconds % 86_400 == 0 {
+        plural(seconds / 86_400, "day")
+    } else if seconds % 3_600 == 0 {
+        plural(seconds / 3_600, "hour")
+    } else if seconds % 60 == 0 {
+        plural(seconds / 60, "minute")
+    } else {
+        plural(seconds, "second")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_use_the_largest_whole_unit() {
+        assert_eq!(duration_words(30 * 86_400), "30 days");
+        assert_eq!(duration_words(86_400), "1 day");
+        assert_eq!(duration_words(24 * 3_600 + 3_600), "25 hours");
+        assert_eq!(duration_words(90), "90 seconds");
+    }
+
+    #[test]
+    fn money_prints_major_units() {
+        assert_eq!(money(1250), "12.50");
+        assert_eq!(money(-5), "-0.05");
+    }
+
+    #[test]
+    fn lists_join_like_a_sentence() {
+        let w = |s: &[&str]| join_words(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert_eq!(w(&["a"]), "a");
+        assert_eq!(w(&["a", "b"]), "a and b");
+        assert_eq!(w(&["a", "b", "c"]), "a, b and c");
+    }
+}
