@@ -525,11 +525,11 @@ fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
 
 fn duration_words(seconds: u64) -> String {
     let plural = |n: u64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
-    if seconds % 86_400 == 0 {
+    if seconds.is_multiple_of(86_400) {
         plural(seconds / 86_400, "day")
-    } else if seconds % 3_600 == 0 {
+    } else if seconds.is_multiple_of(3_600) {
         plural(seconds / 3_600, "hour")
-    } else if seconds % 60 == 0 {
+    } else if seconds.is_multiple_of(60) {
         plural(seconds / 60, "minute")
     } else {
         plural(seconds, "second")
