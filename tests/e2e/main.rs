@@ -1,1 +1,280 @@
-//! End-to-end tests.
+//! End-to-end tests: every `examples/*.spec` goes through `specgen build`, and the generated
+//! repository must be formatted, build, pass clippy with `-D warnings` and pass its own tests
+//! on SQLite (default features) and on PostgreSQL (`--features postgres`, against a real
+//! server). Generation must also be deterministic and must leave files it did not write alone.
+//!
+//! All generated repositories share one target dir, `target/e2e-generated`, so their
+//! dependencies compile once per run. Examples run one after the other (CI has two cores).
+//!
+//! Knobs: `SPECGEN_E2E_ONLY=<example>` runs one example; `SPECGEN_TEST_DATABASE_URL` uses an
+//! existing PostgreSQL instead of a throwaway cluster; `SPECGEN_REQUIRE_POSTGRES=1` (set by
+//! CI) turns a missing PostgreSQL into a failure instead of a loud skip.
+
+mod harness;
+#[path = "../support/postgres.rs"]
+mod postgres;
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use harness::{
+    CargoCheck, examples, progress, read_tree, specgen_build, temp_dir, tree_difference,
+};
+use postgres::TestPostgres;
+
+#[test]
+fn every_example_is_formatted_builds_lints_and_passes_its_tests_on_sqlite_and_postgres() {
+    let started = Instant::now();
+    let postgres = postgres_or_skip();
+    let target_dir = harness::workspace_root().join("target/e2e-generated");
+    let mut failures = Vec::new();
+    let mut timings = Vec::new();
+
+    for example in examples() {
+        let out = temp_dir();
+        let repo = out.path().join(&example.name);
+        progress(&format!(
+            "[{}] specgen build {}",
+            example.name,
+            example.spec.display()
+        ));
+        if let Err(error) = specgen_build(&example.spec, &repo) {
+            failures.push(format!("[{}] specgen build failed:\n{error}", example.name));
+            continue;
+        }
+
+        let mut failed = false;
+        for check in checks(postgres.as_ref()) {
+            let label = check.label();
+            progress(&format!("[{}] {label} ...", example.name));
+            match check.run(&repo, &target_dir) {
+                Ok(took) => {
+                    progress(&format!("[{}] {label}: ok in {took:.1?}", example.name));
+                    timings.push((example.name.clone(), label, took));
+                }
+                Err(error) => {
+                    progress(&format!("[{}] {label}: FAILED", example.name));
+                    failures.push(format!("[{}] {label} failed:\n{error}", example.name));
+                    failed = true;
+                    // Nothing after a failed build can pass; the later checks would only
+                    // repeat its errors.
+                    if check.args == ["build"] {
+                        break;
+                    }
+                }
+            }
+        }
+        if failed {
+            let kept = out.keep();
+            failures.push(format!(
+                "[{}] the generated repository is kept at {}",
+                example.name,
+                kept.join(&example.name).display()
+            ));
+        }
+    }
+
+    progress(&format!("timings (total {:.0?}):", started.elapsed()));
+    for (example, label, took) in &timings {
+        progress(&format!("  {took:>8.1?}  [{example}] {label}"));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} end-to-end failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// The checks every generated repository must pass, in order. The PostgreSQL test run is
+/// left out (after a loud warning) when no server is available.
+fn checks(postgres: Option<&TestPostgres>) -> Vec<CargoCheck> {
+    let mut checks = vec![
+        CargoCheck::new(&["fmt", "--check", "--", "--color", "never"]),
+        CargoCheck::new(&["build"]),
+        CargoCheck::new(&["clippy", "--all-targets", "--", "-D", "warnings"]),
+        CargoCheck::new(&["test"]),
+        CargoCheck::new(&[
+            "clippy",
+            "--all-targets",
+            "--no-default-features",
+            "--features",
+            "postgres",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    ];
+    if let Some(postgres) = postgres {
+        checks.push(
+            CargoCheck::new(&["test", "--no-default-features", "--features", "postgres"])
+                .with_env("TEST_DATABASE_URL", postgres.admin_url()),
+        );
+    }
+    checks
+}
+
+/// A PostgreSQL server for the generated tests, or `None` after a loud warning when there
+/// is none and `SPECGEN_REQUIRE_POSTGRES` is not `1`.
+fn postgres_or_skip() -> Option<TestPostgres> {
+    match TestPostgres::start() {
+        Ok(postgres) => {
+            progress(&format!("using {}", postgres.describe()));
+            Some(postgres)
+        }
+        Err(reason) if std::env::var("SPECGEN_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
+            panic!("SPECGEN_REQUIRE_POSTGRES=1 but no PostgreSQL is available: {reason}")
+        }
+        Err(reason) => {
+            let rule = "!".repeat(78);
+            progress(&format!(
+                "{rule}\nSKIPPING the PostgreSQL test run of every generated repository: \
+                 no PostgreSQL is available.\n{reason}\nInstall PostgreSQL server binaries, \
+                 or set {} to a superuser URL; SPECGEN_REQUIRE_POSTGRES=1 makes this an \
+                 error.\n{rule}",
+                postgres::URL_VAR
+            ));
+            None
+        }
+    }
+}
+
+#[test]
+fn generating_an_example_twice_gives_byte_identical_files() {
+    for example in examples() {
+        // Two different parent folders: no absolute output path may leak into a file.
+        let first = temp_dir();
+        let second = temp_dir();
+        let first = first.path().join(&example.name);
+        let second = second.path().join(&example.name);
+        specgen_build(&example.spec, &first).unwrap_or_else(|e| panic!("{e}"));
+        specgen_build(&example.spec, &second).unwrap_or_else(|e| panic!("{e}"));
+
+        let first = read_tree(&first);
+        assert!(
+            !first.is_empty(),
+            "[{}] specgen build wrote no file",
+            example.name
+        );
+        if let Some(difference) = tree_difference(&first, &read_tree(&second)) {
+            panic!(
+                "[{}] two builds of {} differ:\n{difference}",
+                example.name,
+                example.spec.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn building_into_a_folder_keeps_the_files_specgen_did_not_write() {
+    const NOTE: &[u8] = b"my notes, not generated\n";
+    for example in examples() {
+        let out = temp_dir();
+        let repo = out.path().join(&example.name);
+
+        // A folder the user made first, with a file of their own.
+        fs::create_dir(&repo).expect("create the output folder");
+        fs::write(repo.join("NOTES.md"), NOTE).expect("write a user file");
+        specgen_build(&example.spec, &repo).unwrap_or_else(|e| panic!("{e}"));
+        assert_user_file(&example.name, &repo.join("NOTES.md"), NOTE);
+
+        // A user file beside generated ones, then a rebuild over the generated repository.
+        let generated_folder = read_tree(&repo)
+            .into_keys()
+            .find(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            .and_then(|path| path.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| panic!("[{}] no Rust file was generated", example.name));
+        let beside = repo.join(&generated_folder).join("my_notes.txt");
+        fs::write(&beside, NOTE).expect("write a user file among generated files");
+        specgen_build(&example.spec, &repo).unwrap_or_else(|e| panic!("{e}"));
+        assert_user_file(&example.name, &repo.join("NOTES.md"), NOTE);
+        assert_user_file(&example.name, &beside, NOTE);
+
+        // A user file where specgen wants to write one of its own: the build must refuse
+        // rather than overwrite it.
+        let fresh = out.path().join("fresh");
+        fs::create_dir(&fresh).expect("create the output folder");
+        let taken = Path::new("Cargo.toml");
+        assert!(
+            repo.join(taken).is_file(),
+            "[{}] the generated repository has no Cargo.toml",
+            example.name
+        );
+        fs::write(fresh.join(taken), NOTE).expect("write a user file at a generated path");
+        let built = specgen_build(&example.spec, &fresh);
+        assert_user_file(&example.name, &fresh.join(taken), NOTE);
+        assert!(
+            built.is_err(),
+            "[{}] specgen build reported success although it could not write its {}",
+            example.name,
+            taken.display()
+        );
+    }
+}
+
+fn assert_user_file(example: &str, path: &Path, contents: &[u8]) {
+    match fs::read(path) {
+        Ok(found) => assert!(
+            found == contents,
+            "[{example}] specgen build overwrote the user's {}: now {:?}",
+            path.display(),
+            String::from_utf8_lossy(&found)
+        ),
+        Err(e) => panic!(
+            "[{example}] specgen build deleted the user's {}: {e}",
+            path.display()
+        ),
+    }
+}
+
+/// The throwaway cluster is real: it accepts a superuser that can create databases (what
+/// the generated tests do with `TEST_DATABASE_URL`), and it is gone after drop.
+#[test]
+fn the_test_postgres_accepts_connections_and_cleans_up_after_itself() {
+    let postgres = match TestPostgres::start() {
+        Ok(postgres) => postgres,
+        Err(reason) if std::env::var("SPECGEN_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
+            panic!("SPECGEN_REQUIRE_POSTGRES=1 but no PostgreSQL is available: {reason}")
+        }
+        Err(reason) => {
+            progress(&format!("SKIPPING the PostgreSQL helper test: {reason}"));
+            return;
+        }
+    };
+    let psql = postgres
+        .bindir()
+        .map_or_else(|| "psql".into(), |bindir| bindir.join("psql"));
+    let database = format!("specgen_helper_check_{}", std::process::id());
+    for sql in [
+        format!("CREATE DATABASE {database}"),
+        format!("DROP DATABASE {database}"),
+    ] {
+        let mut command = std::process::Command::new(&psql);
+        command
+            .args(["-v", "ON_ERROR_STOP=1", "-c", &sql])
+            .arg(postgres.admin_url());
+        harness::run(&mut command).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    let Some(dir) = postgres.cluster_dir().map(Path::to_path_buf) else {
+        return; // A server from SPECGEN_TEST_DATABASE_URL is not ours to stop.
+    };
+    let admin_url = postgres.admin_url().to_owned();
+    drop(postgres);
+    assert!(!dir.exists(), "{} is left behind", dir.display());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let mut command = std::process::Command::new(&psql);
+        command.args(["-c", "SELECT 1"]).arg(&admin_url);
+        if harness::run(&mut command).is_err() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cluster still answers after drop"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
