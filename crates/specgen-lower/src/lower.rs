@@ -1,0 +1,2874 @@
+//! Resolution and validation: syntax trees -> IR.
+//!
+//! Lowering runs in passes over all files' sections: roles, entity names, fields (which
+//! need every entity name), derived relations, access lines and rules (which need every
+//! field). Each pass reports what it finds and keeps going; names are indexed in hash
+//! maps so the whole run is linear in the size of the spec.
+
+use std::collections::{BTreeSet, HashMap};
+
+use specgen_diagnostics::{Diagnostic, SourceMap, Span, suggest};
+use specgen_ir::*;
+use specgen_syntax::{
+    AccessGrant, ActionWord, ConditionAst, EntitySection, FieldItemKind, FieldLine, Literal,
+    NumberLit, OnDeleteWord, Op, RolesSection, RuleSpec, Section, Spanned, SpecFile, WindowAst,
+};
+
+use crate::names::{self, key, pluralize, singularize};
+use crate::settings::{self, AuthSettings};
+
+/// The field types of the language, as written.
+pub const TYPE_NAMES: &[&str] = &[
+    "text", "integer", "decimal", "money", "boolean", "date", "datetime", "email", "url", "uuid",
+    "json",
+];
+/// Field flags, as written.
+pub const FLAG_WORDS: &[&str] = &[
+    "optional",
+    "required",
+    "unique",
+    "read-only",
+    "immutable",
+    "indexed",
+];
+/// Common names of types in other languages, and what to write instead.
+const TYPE_ALIASES: &[(&str, &str)] = &[
+    ("string", "text"),
+    ("str", "text"),
+    ("varchar", "text"),
+    ("char", "text"),
+    ("textarea", "text"),
+    ("int", "integer"),
+    ("integer64", "integer"),
+    ("bigint", "integer"),
+    ("number", "integer` or `decimal"),
+    ("float", "decimal"),
+    ("double", "decimal"),
+    ("real", "decimal"),
+    ("numeric", "decimal"),
+    ("bool", "boolean"),
+    ("timestamp", "datetime"),
+    ("time", "datetime"),
+    ("instant", "datetime"),
+    ("price", "money"),
+    ("currency", "money"),
+    ("amount", "money"),
+    ("uri", "url"),
+    ("link", "url"),
+    ("id", "uuid"),
+    ("guid", "uuid"),
+    ("object", "json"),
+    ("map", "json"),
+    ("enum", "a | b | c"),
+];
+/// The default maximum length of a text field, so every field is bounded.
+pub const DEFAULT_TEXT_MAX: u32 = 10_000;
+/// Who-words that mean anyone.
+const ANYONE: &[&str] = &[
+    "anyone",
+    "everyone",
+    "anybody",
+    "everybody",
+    "visitors",
+    "guests",
+    "the public",
+    "public",
+];
+/// Who-words that mean any signed-in user (when no role has that name).
+const SIGNED_IN: &[&str] = &[
+    "signed-in users",
+    "signed in users",
+    "signed-in user",
+    "signed in user",
+    "any signed-in user",
+    "logged-in users",
+    "logged in users",
+    "users",
+    "user",
+];
+/// Who-words that mean the owner of the row.
+const OWNER: &[&str] = &[
+    "owner",
+    "owners",
+    "the owner",
+    "the owners",
+    "its owner",
+    "their owner",
+    "the row's owner",
+];
+/// Role names that would make sentences ambiguous.
+const RESERVED_ROLE_NAMES: &[&str] = &["anyone", "everyone", "owner", "nobody", "signed_in_user"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TyWord {
+    Text,
+    Integer,
+    Decimal,
+    Money,
+    Boolean,
+    Date,
+    DateTime,
+    Email,
+    Url,
+    Uuid,
+    Json,
+}
+
+fn ty_word(w: &str) -> Option<TyWord> {
+    Some(match w {
+        "text" => TyWord::Text,
+        "integer" => TyWord::Integer,
+        "decimal" => TyWord::Decimal,
+        "money" => TyWord::Money,
+        "boolean" => TyWord::Boolean,
+        "date" => TyWord::Date,
+        "datetime" => TyWord::DateTime,
+        "email" => TyWord::Email,
+        "url" => TyWord::Url,
+        "uuid" => TyWord::Uuid,
+        "json" => TyWord::Json,
+        _ => return None,
+    })
+}
+
+/// Line numbers from byte offsets, per file (binary search, so lowering stays linear).
+struct Lines {
+    starts: Vec<Vec<u32>>,
+}
+
+impl Lines {
+    fn new(sources: &SourceMap) -> Lines {
+        let starts = sources
+            .files
+            .iter()
+            .map(|f| {
+                let mut v = vec![0u32];
+                v.extend(f.text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+                v
+            })
+            .collect();
+        Lines { starts }
+    }
+
+    fn line(&self, span: Span) -> u32 {
+        match self.starts.get(span.file.0 as usize) {
+            Some(starts) => match starts.binary_search(&span.start) {
+                Ok(i) => i as u32 + 1,
+                Err(i) => i as u32,
+            },
+            None => 0,
+        }
+    }
+}
+
+/// What a name in a rule or condition resolved to.
+#[derive(Debug, Clone)]
+struct Resolved {
+    ident: String,
+    /// Words for messages (`starts at`).
+    name: String,
+    ty: FieldType,
+}
+
+struct Cx<'a> {
+    diags: &'a mut Vec<Diagnostic>,
+    lines: Lines,
+    roles: Vec<Role>,
+    role_keys: HashMap<String, usize>,
+    admin: Option<String>,
+    sections: Vec<&'a EntitySection>,
+    entities: Vec<Entity>,
+    entity_keys: HashMap<String, usize>,
+    plural_keys: HashMap<String, usize>,
+    field_keys: Vec<HashMap<String, usize>>,
+    auth_idx: Option<usize>,
+    rule_codes: BTreeSet<String>,
+}
+
+pub(crate) fn lower(
+    files: &[SpecFile],
+    sources: &SourceMap,
+    spec_file: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<App> {
+    let settings = settings::settings(files, diags);
+    let mut cx = Cx {
+        diags,
+        lines: Lines::new(sources),
+        roles: Vec::new(),
+        role_keys: HashMap::new(),
+        admin: None,
+        sections: Vec::new(),
+        entities: Vec::new(),
+        entity_keys: HashMap::new(),
+        plural_keys: HashMap::new(),
+        field_keys: Vec::new(),
+        auth_idx: None,
+        rule_codes: BTreeSet::new(),
+    };
+    let root = files.first()?;
+
+    // Roles.
+    let roles_sections: Vec<&RolesSection> = files
+        .iter()
+        .flat_map(|f| f.sections.iter())
+        .filter_map(|s| match s {
+            Section::Roles(r) => Some(r),
+            Section::Entity(_) => None,
+        })
+        .collect();
+    cx.roles(&roles_sections, Span::new(root.file, 0, 0));
+
+    // Entity names.
+    for file in files {
+        for section in &file.sections {
+            if let Section::Entity(e) = section {
+                cx.entity_header(e);
+            }
+        }
+    }
+
+    // Auth settings need the sign-in entity.
+    let auth_settings = match (&settings.auth, cx.auth_idx) {
+        (Some(_), None) => {
+            if let Some(a) = &settings.auth {
+                cx.diags.push(
+                    Diagnostic::error(
+                        "auth_without_entity",
+                        a.span,
+                        "`auth` is set but no entity is marked `{auth}`",
+                    )
+                    .with_hint("mark the entity people sign in as, for example `## User {auth}`"),
+                );
+            }
+            None
+        }
+        (Some(_), Some(_)) => settings.auth,
+        (None, Some(i)) => Some(AuthSettings::defaults(cx.entities[i].span)),
+        (None, None) => None,
+    };
+
+    for i in 0..cx.entities.len() {
+        cx.fields(i);
+    }
+    cx.children();
+    for i in 0..cx.entities.len() {
+        cx.access(i);
+        cx.rules(i);
+    }
+    let auth = auth_settings.and_then(|a| cx.auth(a));
+
+    let name = match &settings.name {
+        Some((n, _)) => n.clone(),
+        None => {
+            let stem = spec_file.split('.').next().unwrap_or(spec_file);
+            let k = names::kebab(stem);
+            if names::is_valid_snake(&names::snake(&k)) {
+                k
+            } else {
+                "app".to_string()
+            }
+        }
+    };
+    let crate_name = names::snake(&name);
+    let title = match &root.title {
+        Some(t) if !t.value.is_empty() => t.value.clone(),
+        _ => heck::ToTitleCase::to_title_case(name.as_str()),
+    };
+    Some(App {
+        name,
+        crate_name,
+        title,
+        description: root.description.clone(),
+        spec_file: spec_file.to_string(),
+        database: settings.database,
+        auth,
+        roles: cx.roles,
+        entities: cx.entities,
+    })
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl<'a> Cx<'a> {
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn line(&self, span: Span) -> u32 {
+        self.lines.line(span)
+    }
+
+    // ------------------------------------------------------------------ roles
+
+    fn roles(&mut self, sections: &[&RolesSection], root_span: Span) {
+        if sections.len() > 1 {
+            for extra in &sections[1..] {
+                let d = Diagnostic::error(
+                    "duplicate_roles_section",
+                    extra.heading,
+                    "the roles are already listed in another `## Roles` section",
+                )
+                .with_label(sections[0].heading, "first `## Roles` here")
+                .with_hint("list every role in one `## Roles` section");
+                self.push(d);
+            }
+        }
+        let Some(section) = sections.first() else {
+            self.roles = vec![
+                Role {
+                    name: "member".into(),
+                    plural: "members".into(),
+                    description: "Everyone who signs up.".into(),
+                    is_default: true,
+                    is_admin: false,
+                    span: root_span,
+                    line: 0,
+                },
+                Role {
+                    name: "admin".into(),
+                    plural: "admins".into(),
+                    description: "Staff with full access.".into(),
+                    is_default: false,
+                    is_admin: true,
+                    span: root_span,
+                    line: 0,
+                },
+            ];
+            self.index_roles();
+            self.admin = Some("admin".into());
+            return;
+        };
+        let mut default_marked: Option<(usize, Span)> = None;
+        let mut admin_marked: Option<(usize, Span)> = None;
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for line in &section.roles {
+            let words = names::words(&line.name.value);
+            let snake = names::snake(&words);
+            if !names::is_valid_snake(&snake) {
+                self.push(
+                    Diagnostic::error("invalid_name", line.name.span, format!("`{}` is not a usable role name", line.name.value))
+                        .with_hint("use words made of letters a-z and digits, starting with a letter, for example `editor`"),
+                );
+                continue;
+            }
+            if RESERVED_ROLE_NAMES.contains(&snake.as_str()) {
+                self.push(
+                    Diagnostic::error("reserved_name", line.name.span, format!("`{}` cannot be a role name: it already means something in access lines", line.name.value))
+                        .with_hint("choose another name, for example `member` or `customer`"),
+                );
+                continue;
+            }
+            if let Some(first) = seen.get(&snake) {
+                let d = Diagnostic::error(
+                    "duplicate_role",
+                    line.name.span,
+                    format!("the role `{words}` is listed twice"),
+                )
+                .with_label(*first, "first listed here")
+                .with_hint("remove one of the two lines");
+                self.push(d);
+                continue;
+            }
+            seen.insert(snake.clone(), line.name.span);
+            let idx = self.roles.len();
+            for m in &line.markers {
+                match m.value.as_str() {
+                    "default" => match default_marked {
+                        Some((_, first)) => self.push(
+                            Diagnostic::error(
+                                "duplicate_default_role",
+                                m.span,
+                                "only one role can be the default",
+                            )
+                            .with_label(first, "already marked `{default}` here")
+                            .with_hint("keep `{default}` on the role new sign-ups get"),
+                        ),
+                        None => default_marked = Some((idx, m.span)),
+                    },
+                    "admin" => match admin_marked {
+                        Some((_, first)) => self.push(
+                            Diagnostic::error(
+                                "duplicate_admin_role",
+                                m.span,
+                                "only one role can be the admin role",
+                            )
+                            .with_label(first, "already marked `{admin}` here")
+                            .with_hint("keep `{admin}` on one role"),
+                        ),
+                        None => admin_marked = Some((idx, m.span)),
+                    },
+                    other => {
+                        let d = Diagnostic::error(
+                            "unknown_marker",
+                            m.span,
+                            format!("unknown role marker `{other}`"),
+                        );
+                        self.push(match suggest(other, ["default", "admin"]) {
+                            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                            None => d.with_hint("a role can be marked `{default}` (new sign-ups get it) or `{admin}` (full access)"),
+                        });
+                    }
+                }
+            }
+            let line_no = self.line(line.span);
+            self.roles.push(Role {
+                name: snake,
+                plural: pluralize(&words),
+                description: line.description.clone(),
+                is_default: false,
+                is_admin: false,
+                span: line.span,
+                line: line_no,
+            });
+        }
+        if self.roles.is_empty() {
+            self.push(
+                Diagnostic::error("missing_roles", section.heading, "the `## Roles` section lists no roles")
+                    .with_hint("list roles as bullets, for example `- member: everyone who signs up` and `- admin: staff`"),
+            );
+            return;
+        }
+        let default = default_marked.map_or(0, |(i, _)| i);
+        let admin = admin_marked
+            .map(|(i, _)| i)
+            .or_else(|| self.roles.iter().position(|r| r.name == "admin"));
+        self.roles[default].is_default = true;
+        match admin {
+            Some(a) => {
+                self.roles[a].is_admin = true;
+                self.admin = Some(self.roles[a].name.clone());
+                if a == default {
+                    let span = self.roles[a].span;
+                    self.push(
+                        Diagnostic::error("default_role_is_admin", span, format!("the admin role `{}` would also be the default role of every new sign-up", self.roles[a].name))
+                            .with_hint("list an ordinary role first (for example `- member: everyone who signs up`) or mark one `{default}`"),
+                    );
+                }
+            }
+            None => self.push(
+                Diagnostic::error("missing_admin_role", section.heading, "no role is the admin role")
+                    .with_hint("add `- admin: staff` or mark a role `{admin}`; admins can do anything and change roles"),
+            ),
+        }
+        self.index_roles();
+    }
+
+    fn index_roles(&mut self) {
+        for (i, r) in self.roles.iter().enumerate() {
+            self.role_keys.insert(key(&r.name), i);
+            self.role_keys.insert(key(&r.plural), i);
+        }
+    }
+
+    // ------------------------------------------------------------------ entities
+
+    fn entity_header(&mut self, sec: &'a EntitySection) {
+        let words = names::words(&sec.name.value);
+        let snake = names::snake(&words);
+        if !names::is_valid_snake(&snake) {
+            self.push(
+                Diagnostic::error("invalid_name", sec.name.span, format!("`{}` is not a usable entity name", sec.name.value))
+                    .with_hint("use words made of letters a-z and digits, starting with a letter, for example `## Order Line`"),
+            );
+            return;
+        }
+        let pascal = names::pascal(&words);
+        if names::RESERVED_TYPE_NAMES.contains(&pascal.as_str()) {
+            self.push(
+                Diagnostic::error(
+                    "reserved_name",
+                    sec.name.span,
+                    format!(
+                        "`{}` cannot be an entity name: the generated code already uses `{pascal}`",
+                        sec.name.value
+                    ),
+                )
+                .with_hint(format!(
+                    "choose a more specific name, for example `## App {}`",
+                    sec.name.value
+                )),
+            );
+            return;
+        }
+        let k = key(&pascal);
+        if let Some(&first) = self.entity_keys.get(&k) {
+            let first_span = self.entities[first].span;
+            self.push(
+                Diagnostic::error(
+                    "duplicate_entity",
+                    sec.name.span,
+                    format!("the entity `{pascal}` is defined twice"),
+                )
+                .with_label(first_span, "first defined here")
+                .with_hint("merge the two sections or rename one of them"),
+            );
+            return;
+        }
+        let plural_words = pluralize(&words);
+        let table = names::sql_table(&names::snake(&plural_words));
+        if let Some(other) = self.entities.iter().find(|e| e.table == table) {
+            let other_span = other.span;
+            self.push(
+                Diagnostic::error("name_collision", sec.name.span, format!("the entity `{pascal}` would use the table `{table}`, which another entity already uses"))
+                    .with_label(other_span, "this entity uses it")
+                    .with_hint("rename one of the two entities"),
+            );
+            return;
+        }
+        let mut is_auth = false;
+        for m in &sec.markers {
+            match m.value.as_str() {
+                "auth" => is_auth = true,
+                other => {
+                    let d = Diagnostic::error(
+                        "unknown_marker",
+                        m.span,
+                        format!("unknown entity marker `{other}`"),
+                    );
+                    self.push(match suggest(other, ["auth"]) {
+                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                        None => d.with_hint(
+                            "an entity can be marked `{auth}` (the one people sign in as)",
+                        ),
+                    });
+                }
+            }
+        }
+        let idx = self.entities.len();
+        if is_auth {
+            match self.auth_idx {
+                Some(first) => {
+                    let first_span = self.entities[first].span;
+                    self.push(
+                        Diagnostic::error(
+                            "duplicate_auth_entity",
+                            sec.heading,
+                            format!(
+                                "`{pascal}` is marked `{{auth}}` but `{}` already is",
+                                self.entities[first].name
+                            ),
+                        )
+                        .with_label(first_span, "the sign-in entity")
+                        .with_hint("one entity signs in; give the other a reference to it instead"),
+                    );
+                    is_auth = false;
+                }
+                None => self.auth_idx = Some(idx),
+            }
+        }
+        let line = self.line(sec.heading);
+        self.entity_keys.insert(k, idx);
+        self.plural_keys.insert(key(&plural_words), idx);
+        self.entities.push(Entity {
+            name: pascal,
+            words: words.clone(),
+            plural_words: plural_words.clone(),
+            snake: names::rust_ident(&snake),
+            plural_snake: names::rust_ident(&names::snake(&plural_words)),
+            table,
+            route: format!("/api/{}", names::kebab(&plural_words)),
+            description: sec.description.clone(),
+            is_auth,
+            fields: Vec::new(),
+            links: Vec::new(),
+            children: Vec::new(),
+            owner: None,
+            access: Vec::new(),
+            permissions: Permissions::default(),
+            rules: Vec::new(),
+            span: sec.heading,
+            line,
+        });
+        self.field_keys.push(HashMap::new());
+        self.sections.push(sec);
+    }
+
+    fn find_entity(&self, name: &Spanned<String>) -> Result<usize, Diagnostic> {
+        let k = key(&name.value);
+        if let Some(&i) = self.entity_keys.get(&k) {
+            return Ok(i);
+        }
+        let d = Diagnostic::error(
+            "unknown_entity",
+            name.span,
+            format!("unknown entity `{}`", name.value),
+        );
+        let candidates: Vec<String> = self.entities.iter().map(|e| e.words.clone()).collect();
+        let singular = singularize(&names::words(&name.value));
+        Err(if let Some(&i) = self.entity_keys.get(&key(&singular)) {
+            d.with_hint(format!(
+                "entity names are singular: did you mean `{}`?",
+                self.entities[i].name
+            ))
+        } else {
+            match suggest(
+                &names::words(&name.value),
+                candidates.iter().map(String::as_str),
+            ) {
+                Some(s) => d.with_hint(format!("did you mean `{}`?", names::pascal(s))),
+                None if self.entities.is_empty() => {
+                    d.with_hint("define it with a `## Name` section")
+                }
+                None => d.with_hint(format!(
+                    "the entities are {}; define new ones with a `## Name` section",
+                    list(
+                        &self
+                            .entities
+                            .iter()
+                            .map(|e| e.name.as_str())
+                            .collect::<Vec<_>>()
+                    )
+                )),
+            }
+        })
+    }
+
+    // ------------------------------------------------------------------ fields
+
+    fn fields(&mut self, ei: usize) {
+        let sec = self.sections[ei];
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut compares: Vec<(usize, Op, Spanned<String>, Span)> = Vec::new();
+        for line in &sec.fields {
+            let Some(lowered) = self.field(ei, line) else {
+                continue;
+            };
+            let (ident, json, column, span) = match &lowered {
+                LoweredField::Field(f, _) => {
+                    (f.ident.clone(), f.json.clone(), f.column.clone(), f.span)
+                }
+                LoweredField::Link(l) => (
+                    l.ident.clone(),
+                    l.json.clone(),
+                    l.join_table.clone(),
+                    l.span,
+                ),
+            };
+            let mut clash = None;
+            for n in [&ident, &json, &column] {
+                if let Some(first) = seen.get(n.as_str()) {
+                    clash = Some(*first);
+                    break;
+                }
+            }
+            if let Some(first) = clash {
+                self.push(
+                    Diagnostic::error(
+                        "duplicate_field",
+                        line.name.span,
+                        format!(
+                            "the field `{}` is defined twice in `{}`",
+                            line.name.value, self.entities[ei].name
+                        ),
+                    )
+                    .with_label(first, "first defined here")
+                    .with_hint("rename or remove one of them"),
+                );
+                continue;
+            }
+            for n in [ident, json, column] {
+                seen.insert(n, span);
+            }
+            match lowered {
+                LoweredField::Field(f, cmp) => {
+                    let fi = self.entities[ei].fields.len();
+                    let fk = &mut self.field_keys[ei];
+                    fk.insert(key(&f.name), fi);
+                    fk.insert(key(&f.ident), fi);
+                    fk.insert(key(&f.json), fi);
+                    for (op, other, at) in cmp {
+                        compares.push((fi, op, other, at));
+                    }
+                    if f.owner {
+                        self.entities[ei].owner = Some(f.ident.clone());
+                    }
+                    self.entities[ei].fields.push(f);
+                }
+                LoweredField::Link(l) => self.entities[ei].links.push(l),
+            }
+        }
+        // Field-level comparisons (`ends at {datetime, after starts at}`) become rules.
+        for (fi, op, other, at) in compares {
+            let left = self.entities[ei].fields[fi].clone();
+            let Some(right) = self.resolve_field(ei, &other) else {
+                continue;
+            };
+            if !self.check_compare(
+                &Resolved {
+                    ident: left.ident.clone(),
+                    name: left.name.clone(),
+                    ty: left.ty.clone(),
+                },
+                &right,
+                at,
+            ) {
+                continue;
+            }
+            let message = format!(
+                "{} must be {} {}",
+                left.name,
+                op_words(op, &left.ty),
+                right.name
+            );
+            let code = self.rule_code(
+                ei,
+                &format!("{}_{}_{}", left.ident, op_code(op), right.ident),
+            );
+            let line = self.line(at);
+            self.entities[ei].rules.push(Rule {
+                code,
+                message,
+                kind: RuleKind::Compare {
+                    left: left.ident.clone(),
+                    op: compare_op(op),
+                    right: right.ident,
+                },
+                enforcement: enforcement_check(),
+                span: at,
+                line,
+            });
+        }
+    }
+
+    fn field(&mut self, ei: usize, line: &FieldLine) -> Option<LoweredField> {
+        let name_words = names::words(&line.name.value);
+        let snake = names::snake(&name_words);
+        let entity_name = self.entities[ei].name.clone();
+        if !names::is_valid_snake(&snake) {
+            self.push(
+                Diagnostic::error("invalid_name", line.name.span, format!("`{}` is not a usable field name", line.name.value))
+                    .with_hint("use words made of letters a-z and digits, starting with a letter, for example `starts at`"),
+            );
+            return None;
+        }
+        if ["id", "created_at", "updated_at"].contains(&snake.as_str()) {
+            self.push(
+                Diagnostic::error("reserved_field_name", line.name.span, format!("every entity already has `{name_words}`"))
+                    .with_hint("remove this line: `id`, `created at` and `updated at` are added to every entity"),
+            );
+            return None;
+        }
+        if self.entities[ei].is_auth
+            && [
+                "password",
+                "password_hash",
+                "role",
+                "email_verified_at",
+                "email_verified",
+            ]
+            .contains(&snake.as_str())
+        {
+            self.push(
+                Diagnostic::error("reserved_field_name", line.name.span, format!("the sign-in entity already has `{name_words}`"))
+                    .with_hint("remove this line: passwords, roles and email verification are managed by the generated backend"),
+            );
+            return None;
+        }
+
+        let mut ty: Option<(TyWord, Span)> = None;
+        let mut enum_values: Option<(Vec<String>, Span)> = None;
+        let mut reference: Option<(bool, usize, Span)> = None;
+        let mut range: Option<RangeItem> = None;
+        let mut default: Option<Spanned<Literal>> = None;
+        let mut optional: Option<Span> = None;
+        let mut required: Option<Span> = None;
+        let mut unique: Option<Span> = None;
+        let mut read_only = false;
+        let mut immutable = false;
+        let mut indexed = false;
+        let mut owner: Option<Span> = None;
+        let mut on_delete: Option<(OnDeleteWord, Span)> = None;
+        let mut visible_to = Vec::new();
+        let mut settable_by = Vec::new();
+        let mut who_spans: Vec<Span> = Vec::new();
+        let mut compares = Vec::new();
+        let mut ok = true;
+        let mut type_count = 0;
+
+        for item in &line.items {
+            match &item.kind {
+                FieldItemKind::Word(w) => {
+                    if let Some(t) = ty_word(w) {
+                        type_count += 1;
+                        if ty.is_none() {
+                            ty = Some((t, item.span));
+                        }
+                        continue;
+                    }
+                    match w.as_str() {
+                        "optional" => optional = Some(item.span),
+                        "required" => required = Some(item.span),
+                        "unique" => unique = Some(item.span),
+                        "read-only" | "readonly" => read_only = true,
+                        "immutable" => immutable = true,
+                        "indexed" => indexed = true,
+                        other => {
+                            ok = false;
+                            let d = self.unknown_word(
+                                other,
+                                item.span,
+                                ty.is_none() && enum_values.is_none() && reference.is_none(),
+                            );
+                            self.push(d);
+                        }
+                    }
+                }
+                FieldItemKind::Enum(values) => {
+                    type_count += 1;
+                    let mut out: Vec<String> = Vec::new();
+                    for v in values {
+                        let s = names::snake(&v.value);
+                        if !names::is_valid_snake(&s) {
+                            ok = false;
+                            self.push(
+                                Diagnostic::error("invalid_name", v.span, format!("`{}` is not a usable value", v.value))
+                                    .with_hint("use words made of letters a-z and digits, starting with a letter"),
+                            );
+                        } else if out.contains(&s) {
+                            ok = false;
+                            self.push(
+                                Diagnostic::error(
+                                    "duplicate_enum_value",
+                                    v.span,
+                                    format!("`{}` is listed twice", v.value),
+                                )
+                                .with_hint("remove one of them"),
+                            );
+                        } else {
+                            out.push(s);
+                        }
+                    }
+                    if enum_values.is_none() {
+                        enum_values = Some((out, item.span));
+                    }
+                }
+                FieldItemKind::Reference { many, target } => {
+                    type_count += 1;
+                    match self.find_entity(target) {
+                        Ok(t) => {
+                            if reference.is_none() {
+                                reference = Some((*many, t, item.span));
+                            }
+                        }
+                        Err(d) => {
+                            ok = false;
+                            self.push(d);
+                        }
+                    }
+                }
+                FieldItemKind::Range { min, max } => {
+                    if range.is_some() {
+                        ok = false;
+                        self.push(
+                            Diagnostic::error(
+                                "duplicate_option",
+                                item.span,
+                                "this field already has a range",
+                            )
+                            .with_hint("write one range, for example `1..80`"),
+                        );
+                    } else {
+                        range = Some((min.clone(), max.clone(), item.span));
+                    }
+                }
+                FieldItemKind::Default(lit) => {
+                    if default.is_some() {
+                        ok = false;
+                        self.push(
+                            Diagnostic::error(
+                                "duplicate_option",
+                                item.span,
+                                "this field already has a default",
+                            )
+                            .with_hint("keep one `default`"),
+                        );
+                    } else {
+                        default = Some(lit.clone());
+                    }
+                }
+                FieldItemKind::Owner => owner = Some(item.span),
+                FieldItemKind::OnDelete(w) => on_delete = Some((*w, item.span)),
+                FieldItemKind::VisibleTo(who) => {
+                    who_spans.push(item.span);
+                    match self.resolve_whos(ei, who, false) {
+                        Some(w) => visible_to.extend(w),
+                        None => ok = false,
+                    }
+                }
+                FieldItemKind::SetBy(who) => {
+                    who_spans.push(item.span);
+                    match self.resolve_whos(ei, who, false) {
+                        Some(w) => settable_by.extend(w),
+                        None => ok = false,
+                    }
+                }
+                FieldItemKind::Compare { op, field } => {
+                    compares.push((*op, field.clone(), item.span))
+                }
+                FieldItemKind::Unknown(text) => {
+                    ok = false;
+                    let d = self.unknown_word(text, item.span, false);
+                    self.push(d);
+                }
+            }
+        }
+        if type_count > 1 {
+            ok = false;
+            self.push(
+                Diagnostic::error(
+                    "conflicting_types",
+                    line.span,
+                    format!("field `{name_words}` has more than one type"),
+                )
+                .with_hint(
+                    "keep one type: a type word, an enumeration `a | b` or a reference `-> Entity`",
+                ),
+            );
+        }
+        if let (Some(o), Some(_)) = (optional, required) {
+            ok = false;
+            self.push(
+                Diagnostic::error(
+                    "conflicting_options",
+                    o,
+                    format!("field `{name_words}` is marked both `optional` and `required`"),
+                )
+                .with_hint("keep one of them"),
+            );
+        }
+        // The owner field references the sign-in entity; its type may be left out.
+        if owner.is_some()
+            && reference.is_none()
+            && ty.is_none()
+            && enum_values.is_none()
+            && type_count == 0
+        {
+            match self.auth_idx {
+                Some(a) => reference = Some((false, a, line.name.span)),
+                None => {
+                    ok = false;
+                    self.push(
+                        Diagnostic::error(
+                            "owner_without_auth",
+                            owner.unwrap_or(line.span),
+                            "`the signed-in user` needs an entity people sign in as",
+                        )
+                        .with_hint("mark the sign-in entity, for example `## User {auth}`"),
+                    );
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let is_required = optional.is_none();
+
+        // Many-to-many: a link, not a column.
+        if let Some((true, target, rspan)) = reference {
+            let extra = [
+                optional.or(required),
+                unique,
+                default.as_ref().map(|d| d.span),
+                range.as_ref().map(|r| r.2),
+                owner,
+                on_delete.map(|o| o.1),
+                compares.first().map(|c| c.2),
+            ]
+            .into_iter()
+            .flatten()
+            .chain(who_spans.iter().copied())
+            .next();
+            if let Some(span) = extra.or(if read_only || immutable || indexed {
+                Some(rspan)
+            } else {
+                None
+            }) {
+                self.push(
+                    Diagnostic::error("option_not_allowed", span, format!("`{name_words}` is a many-to-many link; this option does not apply to it"))
+                        .with_hint("a `many -> Entity` field takes no other options; describe it after a `:` instead"),
+                );
+                return None;
+            }
+            let source = &self.entities[ei];
+            let ident = names::rust_ident(&snake);
+            let target_snake = names::snake(&self.entities[target].words);
+            let source_snake = names::snake(&source.words);
+            let source_column = format!("{source_snake}_id");
+            let mut target_column = format!("{target_snake}_id");
+            if target_column == source_column {
+                target_column = format!("{}_id", names::snake(&singularize(&name_words)));
+                if target_column == source_column {
+                    target_column = format!("related_{target_snake}_id");
+                }
+            }
+            let join_table = names::sql_table(&format!("{source_snake}_{snake}"));
+            if let Some(other) = self.entities.iter().find(|e| e.table == join_table) {
+                let other_span = other.span;
+                self.push(
+                    Diagnostic::error("name_collision", line.name.span, format!("the link `{name_words}` needs the table `{join_table}`, which the entity `{}` uses", other.name))
+                        .with_label(other_span, "that entity")
+                        .with_hint("rename the link or the entity"),
+                );
+                return None;
+            }
+            let line_no = self.line(line.span);
+            return Some(LoweredField::Link(Link {
+                name: name_words.clone(),
+                ident,
+                json: format!("{}_ids", names::snake(&singularize(&name_words))),
+                target: self.entities[target].name.clone(),
+                join_table,
+                source_column,
+                target_column,
+                span: line.span,
+                line: line_no,
+            }));
+        }
+
+        let (field_ty, base_ident) = if let Some((_, target, _)) = reference {
+            let od = match on_delete {
+                None | Some((OnDeleteWord::Restrict, _)) => OnDelete::Restrict,
+                Some((OnDeleteWord::Cascade, _)) => OnDelete::Cascade,
+                Some((OnDeleteWord::SetEmpty, span)) => {
+                    if is_required {
+                        self.push(
+                            Diagnostic::error(
+                                "set_empty_on_required",
+                                span,
+                                format!("`set empty` needs `{name_words}` to be optional"),
+                            )
+                            .with_hint("add `optional`, or use `cascade` or `restrict`"),
+                        );
+                        return None;
+                    }
+                    OnDelete::SetNull
+                }
+            };
+            let base = if snake.ends_with("_id") {
+                snake.clone()
+            } else {
+                format!("{snake}_id")
+            };
+            (
+                FieldType::Reference {
+                    entity: self.entities[target].name.clone(),
+                    on_delete: od,
+                },
+                base,
+            )
+        } else {
+            if let Some((_, span)) = on_delete {
+                self.push(
+                    Diagnostic::error(
+                        "option_not_allowed",
+                        span,
+                        format!(
+                            "`{name_words}` is not a reference, so nothing happens to it on delete"
+                        ),
+                    )
+                    .with_hint("`cascade`, `restrict` and `set empty` apply to `-> Entity` fields"),
+                );
+                return None;
+            }
+            let t = match (&enum_values, ty) {
+                (Some((values, _)), _) => FieldType::Enum {
+                    values: values.clone(),
+                },
+                (None, Some((t, _))) => self.typed(t, range.as_ref(), &name_words)?,
+                (None, None) => {
+                    self.push(
+                        Diagnostic::error("missing_type", line.name.span, format!("field `{name_words}` has no type"))
+                            .with_hint(format!("add a type, for example `{{text}}`; the types are {}, `a | b` and `-> Entity`", list(TYPE_NAMES))),
+                    );
+                    return None;
+                }
+            };
+            (t, snake.clone())
+        };
+        if range.is_some()
+            && matches!(
+                field_ty,
+                FieldType::Enum { .. } | FieldType::Reference { .. }
+            )
+        {
+            let span = range.as_ref().map_or(line.span, |r| r.2);
+            self.push(
+                Diagnostic::error(
+                    "range_not_allowed",
+                    span,
+                    format!("`{name_words}` cannot have a range"),
+                )
+                .with_hint("ranges apply to text (length), integer, decimal and money fields"),
+            );
+            return None;
+        }
+
+        // Owner.
+        if let Some(ospan) = owner {
+            match (&field_ty, self.auth_idx) {
+                (FieldType::Reference { entity, .. }, Some(a))
+                    if *entity == self.entities[a].name => {}
+                (_, Some(a)) => {
+                    self.push(
+                        Diagnostic::error(
+                            "owner_not_auth_entity",
+                            ospan,
+                            format!(
+                                "the owner field must reference the sign-in entity `{}`",
+                                self.entities[a].name
+                            ),
+                        )
+                        .with_hint(format!(
+                            "write `- {name_words} {{-> {}, the signed-in user}}`",
+                            self.entities[a].name
+                        )),
+                    );
+                    return None;
+                }
+                (_, None) => {
+                    self.push(
+                        Diagnostic::error(
+                            "owner_without_auth",
+                            ospan,
+                            "`the signed-in user` needs an entity people sign in as",
+                        )
+                        .with_hint("mark the sign-in entity, for example `## User {auth}`"),
+                    );
+                    return None;
+                }
+            }
+            if !is_required {
+                self.push(
+                    Diagnostic::error(
+                        "conflicting_options",
+                        ospan,
+                        "the owner field is set from the session, so it cannot be optional",
+                    )
+                    .with_hint("remove `optional`"),
+                );
+                return None;
+            }
+            if let Some(first) = self.entities[ei].owner.clone() {
+                self.push(
+                    Diagnostic::error(
+                        "duplicate_owner",
+                        ospan,
+                        format!("`{entity_name}` already has an owner field `{first}`"),
+                    )
+                    .with_hint("keep `the signed-in user` on one field"),
+                );
+                return None;
+            }
+        }
+
+        // Unique.
+        if let Some(uspan) = unique
+            && matches!(field_ty, FieldType::Boolean | FieldType::Json)
+        {
+            self.push(
+                Diagnostic::error(
+                    "option_not_allowed",
+                    uspan,
+                    format!("a {} field cannot be unique", type_label(&field_ty)),
+                )
+                .with_hint("remove `unique`, or add a rule `{unique: ...}` over several fields"),
+            );
+            return None;
+        }
+
+        // Default.
+        let default_value = match &default {
+            None => None,
+            Some(lit) => {
+                if owner.is_some() {
+                    self.push(
+                        Diagnostic::error(
+                            "default_not_allowed",
+                            lit.span,
+                            "the owner field is set from the session; it has no default",
+                        )
+                        .with_hint("remove the default"),
+                    );
+                    return None;
+                }
+                Some(self.default_value(&field_ty, lit)?)
+            }
+        };
+        if read_only && is_required && default_value.is_none() && owner.is_none() {
+            self.push(
+                Diagnostic::error("read_only_without_default", line.name.span, format!("`{name_words}` is read-only and required but has no default, so it could never be set"))
+                    .with_hint("add a default (for example `default 0`) or make it `optional`"),
+            );
+            return None;
+        }
+
+        let admin = self.admin_who();
+        let with_admin = |mut v: Vec<Who>| {
+            if !v.is_empty()
+                && let Some(a) = &admin
+            {
+                v.push(a.clone());
+            }
+            sorted(v)
+        };
+        let visible_to = with_admin(visible_to);
+        let settable_by = with_admin(settable_by);
+        let hidden = !visible_to.is_empty();
+        let is_unique = unique.is_some()
+            || (self.entities[ei].is_auth
+                && snake == "email"
+                && matches!(field_ty, FieldType::Email));
+        let is_ref = matches!(field_ty, FieldType::Reference { .. });
+        let is_enum = matches!(field_ty, FieldType::Enum { .. });
+        let indexed = indexed || is_ref || is_unique || is_enum || owner.is_some();
+        let filterable = !hidden
+            && (indexed
+                || matches!(
+                    field_ty,
+                    FieldType::Boolean
+                        | FieldType::Email
+                        | FieldType::Uuid
+                        | FieldType::Date
+                        | FieldType::Integer { .. }
+                ));
+        let sortable = !hidden
+            && match &field_ty {
+                FieldType::Integer { .. }
+                | FieldType::Decimal { .. }
+                | FieldType::Money { .. }
+                | FieldType::Date
+                | FieldType::DateTime => true,
+                FieldType::Email | FieldType::Enum { .. } => true,
+                FieldType::Text { max_length, .. } => *max_length <= 255,
+                _ => false,
+            };
+        let line_no = self.line(line.span);
+        let json = base_ident.clone();
+        let field = Field {
+            name: name_words,
+            ident: names::rust_ident(&base_ident),
+            json,
+            column: names::sql_column(&base_ident),
+            ty: field_ty,
+            required: is_required,
+            default: default_value,
+            unique: is_unique,
+            immutable,
+            read_only,
+            owner: owner.is_some(),
+            indexed,
+            filterable,
+            sortable,
+            visible_to,
+            settable_by,
+            description: line.description.clone(),
+            span: line.span,
+            line: line_no,
+        };
+        Some(LoweredField::Field(field, compares))
+    }
+
+    fn unknown_word(&self, word: &str, span: Span, expecting_type: bool) -> Diagnostic {
+        let lower = word.to_lowercase();
+        if let Some((_, instead)) = TYPE_ALIASES.iter().find(|(a, _)| *a == lower) {
+            return Diagnostic::error("unknown_type", span, format!("unknown type `{word}`"))
+                .with_hint(format!("write `{instead}`"));
+        }
+        if let Some(t) = suggest(&lower, TYPE_NAMES.iter().copied()) {
+            return Diagnostic::error("unknown_type", span, format!("unknown type `{word}`"))
+                .with_hint(format!("did you mean `{t}`?"));
+        }
+        let options = FLAG_WORDS.iter().copied().chain([
+            "cascade",
+            "restrict",
+            "set empty",
+            "the signed-in user",
+        ]);
+        if let Some(o) = suggest(&lower, options) {
+            return Diagnostic::error(
+                "unknown_field_option",
+                span,
+                format!("unknown field option `{word}`"),
+            )
+            .with_hint(format!("did you mean `{o}`?"));
+        }
+        if expecting_type {
+            Diagnostic::error("unknown_type", span, format!("unknown type `{word}`")).with_hint(
+                format!(
+                    "the types are {}, an enumeration `a | b | c` and a reference `-> Entity`",
+                    list(TYPE_NAMES)
+                ),
+            )
+        } else {
+            Diagnostic::error("unknown_field_option", span, format!("unknown field option `{word}`")).with_hint(
+                "field options are a type, `optional`, `unique`, `read-only`, `immutable`, `indexed`, a range like `1..80`, `default <value>`, `visible to <who>`, `set by <who>` and `after <field>`",
+            )
+        }
+    }
+
+    /// The field type for a type word and an optional range.
+    fn typed(&mut self, t: TyWord, range: Option<&RangeItem>, name: &str) -> Option<FieldType> {
+        let range_span = range.map(|r| r.2);
+        let no_range = |cx: &mut Self, what: &str| -> Option<FieldType> {
+            if let Some(span) = range_span {
+                cx.push(
+                    Diagnostic::error(
+                        "range_not_allowed",
+                        span,
+                        format!("a {what} field cannot have a range"),
+                    )
+                    .with_hint("ranges apply to text (length), integer, decimal and money fields"),
+                );
+                return None;
+            }
+            Some(FieldType::Boolean)
+        };
+        let (min, max) = match range {
+            Some((a, b, _)) => (a.as_ref(), b.as_ref()),
+            None => (None, None),
+        };
+        Some(match t {
+            TyWord::Text => {
+                let min_v = match min {
+                    Some(n) => Some(self.length(n)?),
+                    None => None,
+                };
+                let max_v = match max {
+                    Some(n) => Some(self.length(n)?),
+                    None => None,
+                };
+                let min_length = min_v.unwrap_or(0);
+                let max_length = max_v.unwrap_or(DEFAULT_TEXT_MAX.max(min_length));
+                if min_length > max_length || max_length == 0 {
+                    self.push(
+                        Diagnostic::error("impossible_range", range_span.unwrap_or_default(), format!("no text fits the length range of `{name}`: {min_length}..{max_length}"))
+                            .with_hint("write the smaller bound first and make the maximum at least 1, for example `1..80`"),
+                    );
+                    return None;
+                }
+                FieldType::Text {
+                    min_length,
+                    max_length,
+                }
+            }
+            TyWord::Integer => {
+                let lo = match min {
+                    Some(n) => Some(self.integer(n)?),
+                    None => None,
+                };
+                let hi = match max {
+                    Some(n) => Some(self.integer(n)?),
+                    None => None,
+                };
+                self.check_order(lo.map(|v| v as f64), hi.map(|v| v as f64), range_span, name)?;
+                FieldType::Integer { min: lo, max: hi }
+            }
+            TyWord::Decimal => {
+                let lo = match min {
+                    Some(n) => Some(self.decimal(n)?),
+                    None => None,
+                };
+                let hi = match max {
+                    Some(n) => Some(self.decimal(n)?),
+                    None => None,
+                };
+                self.check_order(lo, hi, range_span, name)?;
+                FieldType::Decimal { min: lo, max: hi }
+            }
+            TyWord::Money => {
+                let lo = match min {
+                    Some(n) => Some(self.money(n)?),
+                    None => None,
+                };
+                let hi = match max {
+                    Some(n) => Some(self.money(n)?),
+                    None => None,
+                };
+                self.check_order(lo.map(|v| v as f64), hi.map(|v| v as f64), range_span, name)?;
+                FieldType::Money { min: lo, max: hi }
+            }
+            TyWord::Boolean => no_range(self, "boolean")?,
+            TyWord::Date => no_range(self, "date").map(|_| FieldType::Date)?,
+            TyWord::DateTime => no_range(self, "datetime").map(|_| FieldType::DateTime)?,
+            TyWord::Email => no_range(self, "email").map(|_| FieldType::Email)?,
+            TyWord::Url => no_range(self, "url").map(|_| FieldType::Url)?,
+            TyWord::Uuid => no_range(self, "uuid").map(|_| FieldType::Uuid)?,
+            TyWord::Json => no_range(self, "json").map(|_| FieldType::Json)?,
+        })
+    }
+
+    fn check_order(
+        &mut self,
+        lo: Option<f64>,
+        hi: Option<f64>,
+        span: Option<Span>,
+        name: &str,
+    ) -> Option<()> {
+        if let (Some(a), Some(b)) = (lo, hi)
+            && a > b
+        {
+            self.push(
+                Diagnostic::error(
+                    "impossible_range",
+                    span.unwrap_or_default(),
+                    format!(
+                        "the range of `{name}` is empty: the minimum is larger than the maximum"
+                    ),
+                )
+                .with_hint("write the smaller bound first, for example `1..50`"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn no_currency(&mut self, n: &Spanned<NumberLit>) -> Option<()> {
+        if n.value.currency {
+            self.push(
+                Diagnostic::error(
+                    "invalid_number",
+                    n.span,
+                    format!(
+                        "`{}` has a currency sign but the field is not money",
+                        n.value.text
+                    ),
+                )
+                .with_hint("remove the currency sign, or make the field `money`"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn length(&mut self, n: &Spanned<NumberLit>) -> Option<u32> {
+        self.no_currency(n)?;
+        if n.value.text.starts_with('-') {
+            self.push(
+                Diagnostic::error(
+                    "negative_length",
+                    n.span,
+                    format!("a text cannot be `{}` characters long", n.value.text),
+                )
+                .with_hint("lengths start at 0; for example `1..80`"),
+            );
+            return None;
+        }
+        match n.value.text.parse::<u32>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.push(
+                    Diagnostic::error(
+                        "invalid_number",
+                        n.span,
+                        format!("`{}` is not a usable length", n.value.text),
+                    )
+                    .with_hint("write a whole number of characters, for example `500`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, n: &Spanned<NumberLit>) -> Option<i64> {
+        self.no_currency(n)?;
+        match n.value.text.parse::<i64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                self.push(
+                    Diagnostic::error(
+                        "invalid_number",
+                        n.span,
+                        format!(
+                            "`{}` is not a whole number that fits in 64 bits",
+                            n.value.text
+                        ),
+                    )
+                    .with_hint("write a whole number, or make the field `decimal`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn decimal(&mut self, n: &Spanned<NumberLit>) -> Option<f64> {
+        self.no_currency(n)?;
+        match n.value.text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                self.push(
+                    Diagnostic::error(
+                        "invalid_number",
+                        n.span,
+                        format!("`{}` is not a usable number", n.value.text),
+                    )
+                    .with_hint("write a number like `2.5`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn money(&mut self, n: &Spanned<NumberLit>) -> Option<i64> {
+        match money_cents(&n.value.text) {
+            Ok(v) => Some(v),
+            Err(msg) => {
+                self.push(Diagnostic::error("invalid_money", n.span, format!("`{}` {msg}", n.value.text)).with_hint("write an amount in major units with at most two decimals, for example `9.99`"));
+                None
+            }
+        }
+    }
+
+    /// Check and convert a default value for a field type.
+    fn default_value(&mut self, ty: &FieldType, lit: &Spanned<Literal>) -> Option<Value> {
+        let shown = lit.value.display();
+        let wrong = |cx: &mut Self, expected: &str, hint: &str| {
+            cx.push(
+                Diagnostic::error(
+                    "default_wrong_type",
+                    lit.span,
+                    format!("the default `{shown}` is not {expected}"),
+                )
+                .with_hint(hint.to_string()),
+            );
+            None
+        };
+        let out_of_range = |cx: &mut Self, what: &str| {
+            cx.push(
+                Diagnostic::error(
+                    "default_out_of_range",
+                    lit.span,
+                    format!("the default `{shown}` is outside the field's {what}"),
+                )
+                .with_hint("change the default or widen the range"),
+            );
+            None
+        };
+        match ty {
+            FieldType::Text {
+                min_length,
+                max_length,
+            } => {
+                let s = match &lit.value {
+                    Literal::Quoted(s) | Literal::Words(s) => s.clone(),
+                    Literal::Number(n) => n.text.clone(),
+                };
+                let len = s.chars().count() as u32;
+                if len < *min_length || len > *max_length {
+                    return out_of_range(self, "length range");
+                }
+                Some(Value::Text(s))
+            }
+            FieldType::Integer { min, max } => {
+                let Literal::Number(n) = &lit.value else {
+                    return wrong(
+                        self,
+                        "a whole number",
+                        "write a number, for example `default 0`",
+                    );
+                };
+                let Ok(v) = n.text.parse::<i64>() else {
+                    return wrong(
+                        self,
+                        "a whole number",
+                        "write a whole number, for example `default 0`",
+                    );
+                };
+                if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
+                    return out_of_range(self, "range");
+                }
+                Some(Value::Integer(v))
+            }
+            FieldType::Decimal { min, max } => {
+                let Literal::Number(n) = &lit.value else {
+                    return wrong(
+                        self,
+                        "a number",
+                        "write a number, for example `default 0.5`",
+                    );
+                };
+                let Ok(v) = n.text.parse::<f64>() else {
+                    return wrong(
+                        self,
+                        "a number",
+                        "write a number, for example `default 0.5`",
+                    );
+                };
+                if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
+                    return out_of_range(self, "range");
+                }
+                Some(Value::Decimal(v))
+            }
+            FieldType::Money { min, max } => {
+                let Literal::Number(n) = &lit.value else {
+                    return wrong(
+                        self,
+                        "an amount",
+                        "write an amount, for example `default 9.99`",
+                    );
+                };
+                let Ok(v) = money_cents(&n.text) else {
+                    return wrong(
+                        self,
+                        "an amount with at most two decimals",
+                        "write an amount, for example `default 9.99`",
+                    );
+                };
+                if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
+                    return out_of_range(self, "range");
+                }
+                Some(Value::Money(v))
+            }
+            FieldType::Boolean => match &lit.value {
+                Literal::Words(w) | Literal::Quoted(w) => match w.to_lowercase().as_str() {
+                    "true" | "yes" => Some(Value::Bool(true)),
+                    "false" | "no" => Some(Value::Bool(false)),
+                    _ => wrong(
+                        self,
+                        "`true` or `false`",
+                        "write `default true` or `default false`",
+                    ),
+                },
+                Literal::Number(_) => wrong(
+                    self,
+                    "`true` or `false`",
+                    "write `default true` or `default false`",
+                ),
+            },
+            FieldType::Date | FieldType::DateTime => match &lit.value {
+                Literal::Words(w) if matches!(w.to_lowercase().as_str(), "now" | "today") => {
+                    Some(Value::Now)
+                }
+                _ => wrong(
+                    self,
+                    "a usable time",
+                    "the only default for a date or datetime is `now`",
+                ),
+            },
+            FieldType::Enum { values } => {
+                let raw = match &lit.value {
+                    Literal::Quoted(s) | Literal::Words(s) => s.clone(),
+                    Literal::Number(n) => n.text.clone(),
+                };
+                let v = names::snake(&raw);
+                if values.contains(&v) {
+                    Some(Value::Enum(v))
+                } else {
+                    let d = Diagnostic::error(
+                        "default_not_in_enum",
+                        lit.span,
+                        format!("the default `{shown}` is not one of the values"),
+                    );
+                    self.push(match suggest(&v, values.iter().map(String::as_str)) {
+                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                        None => d.with_hint(format!(
+                            "the values are {}",
+                            list(&values.iter().map(String::as_str).collect::<Vec<_>>())
+                        )),
+                    });
+                    None
+                }
+            }
+            FieldType::Email
+            | FieldType::Url
+            | FieldType::Uuid
+            | FieldType::Json
+            | FieldType::Reference { .. } => {
+                self.push(
+                    Diagnostic::error(
+                        "default_not_allowed",
+                        lit.span,
+                        format!("a {} field cannot have a default", type_label(ty)),
+                    )
+                    .with_hint("remove the default, or make the field `optional`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn admin_who(&self) -> Option<Who> {
+        self.admin.clone().map(Who::Role)
+    }
+
+    // ------------------------------------------------------------------ relations
+
+    fn children(&mut self) {
+        let mut by_target: HashMap<String, Vec<ChildRef>> = HashMap::new();
+        for e in &self.entities {
+            for f in &e.fields {
+                if let FieldType::Reference { entity, on_delete } = &f.ty {
+                    by_target.entry(entity.clone()).or_default().push(ChildRef {
+                        entity: e.name.clone(),
+                        field: f.ident.clone(),
+                        on_delete: *on_delete,
+                    });
+                }
+            }
+        }
+        for e in &mut self.entities {
+            if let Some(children) = by_target.remove(&e.name) {
+                e.children = children;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ access
+
+    /// Resolve who-words. `for_access` allows `the owner` only where the entity has one.
+    fn resolve_whos(
+        &mut self,
+        ei: usize,
+        words: &[Spanned<String>],
+        _for_access: bool,
+    ) -> Option<Vec<Who>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for w in words {
+            match self.resolve_who(ei, w) {
+                Some(who) => out.push(who),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn resolve_who(&mut self, ei: usize, w: &Spanned<String>) -> Option<Who> {
+        let lower = w.value.to_lowercase();
+        let k = key(&lower);
+        if let Some(&i) = self.role_keys.get(&k) {
+            return self.needs_auth(w, Who::Role(self.roles[i].name.clone()));
+        }
+        let trimmed = lower
+            .trim_start_matches("the ")
+            .trim_start_matches("any ")
+            .trim_start_matches("all ");
+        if let Some(&i) = self.role_keys.get(&key(trimmed)) {
+            return self.needs_auth(w, Who::Role(self.roles[i].name.clone()));
+        }
+        if ANYONE.contains(&lower.as_str()) {
+            return Some(Who::Anyone);
+        }
+        if SIGNED_IN.contains(&lower.as_str()) || SIGNED_IN.iter().any(|s| key(s) == k) {
+            return self.needs_auth(w, Who::SignedIn);
+        }
+        if OWNER.contains(&lower.as_str()) {
+            let e = &self.entities[ei];
+            if e.owner.is_none() && !e.is_auth {
+                let auth = self
+                    .auth_idx
+                    .map(|a| self.entities[a].name.clone())
+                    .unwrap_or_else(|| "User".into());
+                self.push(
+                    Diagnostic::error("owner_without_owner_field", w.span, format!("`{}` has no owner field", e.name))
+                        .with_hint(format!("add a field that references the signed-in user, for example `- owner {{-> {auth}, the signed-in user}}`")),
+                );
+                return None;
+            }
+            return self.needs_auth(w, Who::Owner);
+        }
+        let mut candidates: Vec<String> =
+            self.roles.iter().flat_map(|r| [r.plural.clone()]).collect();
+        candidates.extend(["anyone", "signed-in users", "the owner"].map(String::from));
+        let d = Diagnostic::error(
+            "unknown_role",
+            w.span,
+            format!("unknown role `{}`", w.value),
+        );
+        let d = match suggest(&lower, candidates.iter().map(String::as_str)) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None => d.with_hint(format!(
+                "the roles are {}; also `anyone`, `signed-in users` and `the owner`; add roles under `## Roles`",
+                list(&self.roles.iter().map(|r| r.plural.as_str()).collect::<Vec<_>>())
+            )),
+        };
+        self.push(d);
+        None
+    }
+
+    fn needs_auth(&mut self, w: &Spanned<String>, who: Who) -> Option<Who> {
+        if self.auth_idx.is_none() {
+            self.push(
+                Diagnostic::error("access_needs_sign_in", w.span, format!("`{}` only makes sense when people sign in", w.value))
+                    .with_hint("mark the entity people sign in as, for example `## User {auth}`, or grant this to `anyone`"),
+            );
+            return None;
+        }
+        Some(who)
+    }
+
+    fn access(&mut self, ei: usize) {
+        let sec = self.sections[ei];
+        let mut rules = Vec::new();
+        for line in &sec.access {
+            let Some(grant) = &line.grant else { continue };
+            let mut whos = Vec::new();
+            let mut actions = Vec::new();
+            let mut ok = true;
+            match grant {
+                AccessGrant::Sentence {
+                    who,
+                    actions: acts,
+                    object,
+                } => {
+                    if let Some(object) = object
+                        && !self.object_matches(ei, object)
+                    {
+                        ok = false;
+                    }
+                    match self.resolve_whos(ei, who, true) {
+                        Some(w) => whos.extend(w.into_iter().map(|w| (w, acts.clone()))),
+                        None => ok = false,
+                    }
+                }
+                AccessGrant::Annotation(groups) => {
+                    for g in groups {
+                        match self.resolve_whos(ei, &g.who, true) {
+                            Some(w) => whos.extend(w.into_iter().map(|w| (w, g.actions.clone()))),
+                            None => ok = false,
+                        }
+                    }
+                }
+            }
+            if !ok {
+                continue;
+            }
+            let mut who_list = Vec::new();
+            for (who, acts) in whos {
+                for a in &acts {
+                    let expanded: Vec<Action> = match a.value {
+                        ActionWord::List => vec![Action::List],
+                        ActionWord::Read => vec![Action::Read],
+                        ActionWord::Create => vec![Action::Create],
+                        ActionWord::Update => vec![Action::Update],
+                        ActionWord::Delete => vec![Action::Delete],
+                        ActionWord::All => Action::ALL.to_vec(),
+                    };
+                    for action in expanded {
+                        if who == Who::Owner && action == Action::Create {
+                            if a.value == ActionWord::Create {
+                                self.push(
+                                    Diagnostic::error("owner_cannot_create", a.span, "`the owner` cannot create: a row has no owner before it exists")
+                                        .with_hint("grant `create` to a role or to signed-in users; whoever creates a row becomes its owner"),
+                                );
+                                ok = false;
+                            }
+                            continue;
+                        }
+                        let perms = self.entities[ei].permissions.get_mut(action);
+                        perms.push(who.clone());
+                        actions.push(action);
+                    }
+                }
+                who_list.push(who);
+            }
+            if !ok {
+                continue;
+            }
+            let line_no = self.line(line.span);
+            rules.push(AccessRule {
+                text: line.text.clone(),
+                who: sorted(who_list),
+                actions: sorted(actions),
+                span: line.span,
+                line: line_no,
+            });
+        }
+        let admin = self.admin_who();
+        let e = &mut self.entities[ei];
+        e.access = rules;
+        for action in Action::ALL {
+            let list = e.permissions.get_mut(action);
+            if let Some(a) = &admin {
+                list.push(a.clone());
+            }
+            let v = std::mem::take(list);
+            *list = sorted(v);
+        }
+    }
+
+    /// Whether the words after the actions name this entity (`bookings`, `a booking`).
+    fn object_matches(&mut self, ei: usize, object: &Spanned<String>) -> bool {
+        let lower = object.value.to_lowercase();
+        let mut words: Vec<&str> = lower.split_whitespace().collect();
+        if words
+            .first()
+            .is_some_and(|w| ["their", "his", "her", "its", "my", "own", "your"].contains(w))
+        {
+            self.push(
+                Diagnostic::error(
+                    "access_not_understood",
+                    object.span,
+                    format!("`{}` is not understood in an access line", object.value),
+                )
+                .with_hint(format!(
+                    "for rows someone owns, write `The owner can <actions> {}.`",
+                    self.entities[ei].plural_words
+                )),
+            );
+            return false;
+        }
+        if words
+            .first()
+            .is_some_and(|w| ["a", "an", "the", "any", "all", "every", "each", "other"].contains(w))
+        {
+            words.remove(0);
+        }
+        let k = key(&words.join(" "));
+        let e = &self.entities[ei];
+        if k == key(&e.words) || k == key(&e.plural_words) || k == key(&e.name) {
+            return true;
+        }
+        let other = self
+            .entity_keys
+            .get(&k)
+            .or_else(|| self.plural_keys.get(&k))
+            .copied();
+        let e_words = e.words.clone();
+        let e_plural = e.plural_words.clone();
+        let d = match other {
+            Some(o) => Diagnostic::error("access_wrong_entity", object.span, format!("this access line is under `{}` but talks about `{}`", self.entities[ei].name, object.value))
+                .with_hint(format!("move it to the `## {}` section", self.entities[o].words_title())),
+            None => Diagnostic::error("access_not_understood", object.span, format!("`{}` is not understood here", object.value))
+                .with_hint(format!("after the actions, name this entity (`{e_plural}` or `a {e_words}`) and end the sentence; conditions belong in an annotation or under `Rules:`")),
+        };
+        self.push(d);
+        false
+    }
+
+    // ------------------------------------------------------------------ rules
+
+    fn resolve_field(&mut self, ei: usize, name: &Spanned<String>) -> Option<Resolved> {
+        let lower = name.value.to_lowercase();
+        let k = key(&lower);
+        match k.as_str() {
+            "id" => {
+                return Some(Resolved {
+                    ident: "id".into(),
+                    name: "id".into(),
+                    ty: FieldType::Uuid,
+                });
+            }
+            "created" | "createdat" | "creation" | "creationtime" => {
+                return Some(Resolved {
+                    ident: "created_at".into(),
+                    name: "created at".into(),
+                    ty: FieldType::DateTime,
+                });
+            }
+            "updated" | "updatedat" => {
+                return Some(Resolved {
+                    ident: "updated_at".into(),
+                    name: "updated at".into(),
+                    ty: FieldType::DateTime,
+                });
+            }
+            _ => {}
+        }
+        if let Some(&fi) = self.field_keys[ei].get(&k) {
+            let f = &self.entities[ei].fields[fi];
+            return Some(Resolved {
+                ident: f.ident.clone(),
+                name: f.name.clone(),
+                ty: f.ty.clone(),
+            });
+        }
+        let e = &self.entities[ei];
+        let d = Diagnostic::error(
+            "unknown_field",
+            name.span,
+            format!("`{}` has no field `{}`", e.name, name.value),
+        );
+        let d = if let Some(l) = e.links.iter().find(|l| key(&l.name) == k) {
+            d.with_hint(format!(
+                "`{}` is a many-to-many link; rules apply to fields",
+                l.name
+            ))
+        } else {
+            let mut candidates: Vec<&str> = e.fields.iter().map(|f| f.name.as_str()).collect();
+            candidates.extend(["created at", "updated at"]);
+            match suggest(&lower, candidates.iter().copied()) {
+                Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                None => d.with_hint(format!(
+                    "the fields of `{}` are {}",
+                    e.name,
+                    list(&candidates)
+                )),
+            }
+        };
+        self.push(d);
+        None
+    }
+
+    fn rule_code(&mut self, ei: usize, suffix: &str) -> String {
+        let base = format!("{}_{}", names::snake(&self.entities[ei].words), suffix);
+        let base = if base.len() > 55 {
+            let cut = base
+                .char_indices()
+                .take_while(|(i, _)| *i < 46)
+                .map(|(_, c)| c)
+                .collect::<String>();
+            format!("{}_{:08x}", cut.trim_end_matches('_'), fnv(&base))
+        } else {
+            base
+        };
+        let mut code = base.clone();
+        let mut n = 2;
+        while self.rule_codes.contains(&code) {
+            code = format!("{base}_{n}");
+            n += 1;
+        }
+        self.rule_codes.insert(code.clone());
+        code
+    }
+
+    fn rules(&mut self, ei: usize) {
+        let sec = self.sections[ei];
+        for line in &sec.rules {
+            let Some(spec) = &line.rule else { continue };
+            let Some((kind, suffix, synthesized, enforcement)) = self.rule(ei, spec) else {
+                continue;
+            };
+            let code = self.rule_code(ei, &suffix);
+            let message = if line.text.is_empty() {
+                synthesized
+            } else {
+                line.text.clone()
+            };
+            let line_no = self.line(line.span);
+            self.entities[ei].rules.push(Rule {
+                code,
+                message,
+                kind,
+                enforcement,
+                span: line.span,
+                line: line_no,
+            });
+        }
+    }
+
+    fn rule(
+        &mut self,
+        ei: usize,
+        spec: &RuleSpec,
+    ) -> Option<(RuleKind, String, String, Enforcement)> {
+        let plural = self.entities[ei].plural_words.clone();
+        Some(match spec {
+            RuleSpec::NoOverlap { start, end, per } => {
+                let s = self.resolve_field(ei, start);
+                let e = self.resolve_field(ei, end);
+                let p: Vec<Option<Resolved>> =
+                    per.iter().map(|f| self.resolve_field(ei, f)).collect();
+                let (s, e) = (s?, e?);
+                let p: Vec<Resolved> = p.into_iter().collect::<Option<_>>()?;
+                let time_like = |t: &FieldType| matches!(t, FieldType::Date | FieldType::DateTime);
+                for (r, at) in [(&s, start.span), (&e, end.span)] {
+                    if !time_like(&r.ty) {
+                        self.push(
+                            Diagnostic::error("invalid_rule_field", at, format!("`{}` is not a date or datetime, so it cannot bound a range", r.name))
+                                .with_hint("no overlap compares two date or datetime fields: `{no overlap: starts at..ends at per studio}`"),
+                        );
+                        return None;
+                    }
+                }
+                if std::mem::discriminant(&s.ty) != std::mem::discriminant(&e.ty)
+                    || s.ident == e.ident
+                {
+                    self.push(
+                        Diagnostic::error("invalid_rule_field", start.span.to(end.span), "the start and the end of a range must be two different fields of the same type")
+                            .with_hint("use two datetime fields, for example `starts at..ends at`"),
+                    );
+                    return None;
+                }
+                let per_words: Vec<String> = p.iter().map(|r| r.name.clone()).collect();
+                let msg = if per_words.is_empty() {
+                    format!("{plural} must not overlap")
+                } else {
+                    format!(
+                        "{plural} with the same {} must not overlap",
+                        per_words.join(" and ")
+                    )
+                };
+                (
+                    RuleKind::NoOverlap { start: s.ident, end: e.ident, per: p.into_iter().map(|r| r.ident).collect() },
+                    "no_overlap".into(),
+                    msg,
+                    Enforcement {
+                        database: false,
+                        service: true,
+                        mechanism: "PostgreSQL: exclusion constraint (btree_gist); SQLite: checked inside a write transaction that takes the write lock first (BEGIN IMMEDIATE)".into(),
+                    },
+                )
+            }
+            RuleSpec::Limit { max, per, when } => {
+                let p = self.resolve_field(ei, per)?;
+                if !matches!(p.ty, FieldType::Reference { .. }) {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid_limit",
+                            per.span,
+                            format!(
+                                "`{}` is not a reference, so rows cannot be counted per `{}`",
+                                p.name, p.name
+                            ),
+                        )
+                        .with_hint(
+                            "count per a `-> Entity` field, for example `at most 3 per owner`",
+                        ),
+                    );
+                    return None;
+                }
+                if max.value == 0 {
+                    self.push(
+                        Diagnostic::error(
+                            "impossible_range",
+                            max.span,
+                            "a limit of `0` forbids creating any row",
+                        )
+                        .with_hint(
+                            "use at least 1, or remove `create` from the access lines instead",
+                        ),
+                    );
+                    return None;
+                }
+                let cond = match when {
+                    Some(c) => Some(self.condition(ei, c)?),
+                    None => None,
+                };
+                let per_name = p.name.clone();
+                (
+                    RuleKind::Limit {
+                        max: max.value,
+                        per: p.ident,
+                        when: cond,
+                    },
+                    format!("limit_per_{}", names::snake(&per_name)),
+                    format!("at most {} {plural} per {per_name}", max.value),
+                    Enforcement {
+                        database: false,
+                        service: true,
+                        mechanism: format!(
+                            "service check inside a transaction that locks the `{per_name}` row (PostgreSQL: SELECT ... FOR UPDATE; SQLite: BEGIN IMMEDIATE)"
+                        ),
+                    },
+                )
+            }
+            RuleSpec::Window { actions, window } => {
+                let mut acts = Vec::new();
+                for a in actions {
+                    match a.value {
+                        ActionWord::Update => acts.push(Action::Update),
+                        ActionWord::Delete => acts.push(Action::Delete),
+                        _ => {
+                            self.push(
+                                Diagnostic::error("invalid_window_action", a.span, "a time window applies to changing or deleting")
+                                    .with_hint("use `update` or `delete`, for example `{delete within 24 hours of created}`"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                let acts = sorted(acts);
+                let (w, field_name) = match window {
+                    WindowAst::Within { seconds, field } => {
+                        let f = self.time_field(ei, field)?;
+                        (
+                            TimeWindow::Within {
+                                seconds: *seconds,
+                                field: f.ident.clone(),
+                            },
+                            f.name,
+                        )
+                    }
+                    WindowAst::Before { field } => {
+                        let f = self.time_field(ei, field)?;
+                        (
+                            TimeWindow::Before {
+                                field: f.ident.clone(),
+                            },
+                            f.name,
+                        )
+                    }
+                };
+                let verbs = acts
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join("_");
+                let msg = match &w {
+                    TimeWindow::Within { seconds, .. } => format!(
+                        "{plural} can only be {} within {} of {field_name}",
+                        past(&acts),
+                        human_seconds(*seconds)
+                    ),
+                    TimeWindow::Before { .. } => {
+                        format!("{plural} can only be {} before {field_name}", past(&acts))
+                    }
+                };
+                (
+                    RuleKind::Window {
+                        actions: acts,
+                        window: w,
+                    },
+                    format!("{verbs}_window"),
+                    msg,
+                    Enforcement {
+                        database: false,
+                        service: true,
+                        mechanism: "service check before the write".into(),
+                    },
+                )
+            }
+            RuleSpec::Compare { left, op, right } => {
+                let l = self.resolve_field(ei, left);
+                let r = self.resolve_field(ei, right);
+                let (l, r) = (l?, r?);
+                if !self.check_compare(&l, &r, left.span.to(right.span)) {
+                    return None;
+                }
+                let msg = format!("{} must be {} {}", l.name, op_words(*op, &l.ty), r.name);
+                (
+                    RuleKind::Compare {
+                        left: l.ident.clone(),
+                        op: compare_op(*op),
+                        right: r.ident.clone(),
+                    },
+                    format!("{}_{}_{}", l.ident, op_code(*op), r.ident),
+                    msg,
+                    enforcement_check(),
+                )
+            }
+            RuleSpec::Immutable { fields, once } => {
+                let resolved: Vec<Option<Resolved>> =
+                    fields.iter().map(|f| self.resolve_field(ei, f)).collect();
+                let resolved: Vec<Resolved> = resolved.into_iter().collect::<Option<_>>()?;
+                let cond = match once {
+                    Some(c) => Some(self.condition(ei, c)?),
+                    None => None,
+                };
+                let names_joined = resolved
+                    .iter()
+                    .map(|r| r.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                let msg = match &cond {
+                    Some(_) => format!("{names_joined} cannot change any more"),
+                    None => format!("{names_joined} cannot change after creation"),
+                };
+                let idents: Vec<String> = resolved.into_iter().map(|r| r.ident).collect();
+                (
+                    RuleKind::Immutable {
+                        fields: idents.clone(),
+                        once: cond,
+                    },
+                    format!("{}_immutable", idents.join("_")),
+                    msg,
+                    Enforcement {
+                        database: false,
+                        service: true,
+                        mechanism: "service check before the update".into(),
+                    },
+                )
+            }
+            RuleSpec::Transitions {
+                field,
+                initial,
+                transitions,
+            } => {
+                let f = self.resolve_field(ei, field)?;
+                let FieldType::Enum { values } = &f.ty else {
+                    self.push(
+                        Diagnostic::error("invalid_transitions", field.span, format!("`{}` is not an enumeration, so it has no states", f.name))
+                            .with_hint("transitions apply to a field like `- status {draft | published | archived}`"),
+                    );
+                    return None;
+                };
+                let values = values.clone();
+                let mut ok = true;
+                let check = |cx: &mut Self, v: &Spanned<String>| -> Option<String> {
+                    let s = names::snake(&v.value);
+                    if values.contains(&s) {
+                        return Some(s);
+                    }
+                    let d = Diagnostic::error(
+                        "unknown_enum_value",
+                        v.span,
+                        format!("`{}` is not a value of `{}`", v.value, f.name),
+                    );
+                    cx.push(match suggest(&s, values.iter().map(String::as_str)) {
+                        Some(x) => d.with_hint(format!("did you mean `{x}`?")),
+                        None => d.with_hint(format!(
+                            "the values are {}",
+                            list(&values.iter().map(String::as_str).collect::<Vec<_>>())
+                        )),
+                    });
+                    None
+                };
+                let init = match initial {
+                    Some(i) => check(self, i),
+                    None => None,
+                };
+                if initial.is_some() && init.is_none() {
+                    ok = false;
+                }
+                let mut out: Vec<Transition> = Vec::new();
+                for t in transitions {
+                    let from = check(self, &t.from);
+                    let to = check(self, &t.to);
+                    let by = self.resolve_whos(ei, &t.by, false);
+                    match (from, to, by) {
+                        (Some(from), Some(to), Some(by)) => {
+                            if from == to {
+                                self.push(
+                                    Diagnostic::error(
+                                        "invalid_transitions",
+                                        t.span,
+                                        format!("`{from} -> {to}` does not change anything"),
+                                    )
+                                    .with_hint("list transitions between different values"),
+                                );
+                                ok = false;
+                                continue;
+                            }
+                            if out.iter().any(|o| o.from == from && o.to == to) {
+                                self.push(
+                                    Diagnostic::error("duplicate_transition", t.span, format!("`{from} -> {to}` is listed twice"))
+                                        .with_hint("list each transition once; put several roles after one `by`, joined by `and`"),
+                                );
+                                ok = false;
+                                continue;
+                            }
+                            let by = if by.is_empty() {
+                                by
+                            } else {
+                                sorted(by.into_iter().chain(self.admin_who()).collect())
+                            };
+                            out.push(Transition { from, to, by });
+                        }
+                        _ => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                if let (Some(init), Some(def)) = (&init, self.field_default(ei, &f.ident))
+                    && Value::Enum(init.clone()) != def
+                {
+                    let span = initial.as_ref().map_or(field.span, |i| i.span);
+                    self.push(
+                        Diagnostic::error(
+                            "conflicting_initial",
+                            span,
+                            format!(
+                                "`{}` starts as `{init}` here but its default is different",
+                                f.name
+                            ),
+                        )
+                        .with_hint(
+                            "make the field's default the same value, or remove one of them",
+                        ),
+                    );
+                    return None;
+                }
+                (
+                    RuleKind::Transitions {
+                        field: f.ident.clone(),
+                        initial: init,
+                        transitions: out,
+                    },
+                    format!("{}_transitions", f.ident),
+                    format!("{} can only change along the allowed transitions", f.name),
+                    Enforcement {
+                        database: false,
+                        service: true,
+                        mechanism: "service check before the update".into(),
+                    },
+                )
+            }
+            RuleSpec::Unique { fields } => {
+                let resolved: Vec<Option<Resolved>> =
+                    fields.iter().map(|f| self.resolve_field(ei, f)).collect();
+                let resolved: Vec<Resolved> = resolved.into_iter().collect::<Option<_>>()?;
+                let mut seen = BTreeSet::new();
+                for (r, f) in resolved.iter().zip(fields) {
+                    if !seen.insert(r.ident.clone()) {
+                        self.push(
+                            Diagnostic::error(
+                                "invalid_rule_field",
+                                f.span,
+                                format!("`{}` is listed twice", r.name),
+                            )
+                            .with_hint("list each field once"),
+                        );
+                        return None;
+                    }
+                    if matches!(r.ty, FieldType::Json) {
+                        self.push(
+                            Diagnostic::error(
+                                "invalid_rule_field",
+                                f.span,
+                                format!("`{}` is json and cannot be part of a unique rule", r.name),
+                            )
+                            .with_hint("use other fields"),
+                        );
+                        return None;
+                    }
+                }
+                let names_joined = resolved
+                    .iter()
+                    .map(|r| r.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                let idents: Vec<String> = resolved.into_iter().map(|r| r.ident).collect();
+                (
+                    RuleKind::Unique { fields: idents.clone() },
+                    format!("{}_unique", idents.join("_")),
+                    format!("another {} already has the same {names_joined}", self.entities[ei].words),
+                    Enforcement {
+                        database: true,
+                        service: true,
+                        mechanism: "UNIQUE constraint; the service checks first to answer 409 with this message".into(),
+                    },
+                )
+            }
+        })
+    }
+
+    fn field_default(&self, ei: usize, ident: &str) -> Option<Value> {
+        self.entities[ei]
+            .field(ident)
+            .and_then(|f| f.default.clone())
+    }
+
+    fn time_field(&mut self, ei: usize, name: &Spanned<String>) -> Option<Resolved> {
+        let f = self.resolve_field(ei, name)?;
+        if !matches!(f.ty, FieldType::Date | FieldType::DateTime) {
+            self.push(
+                Diagnostic::error(
+                    "invalid_rule_field",
+                    name.span,
+                    format!("`{}` is not a date or datetime", f.name),
+                )
+                .with_hint(
+                    "a time window is measured from a date or datetime field, or from `created`",
+                ),
+            );
+            return None;
+        }
+        Some(f)
+    }
+
+    fn check_compare(&mut self, l: &Resolved, r: &Resolved, span: Span) -> bool {
+        let kind = |t: &FieldType| match t {
+            FieldType::Integer { .. } | FieldType::Decimal { .. } => "number",
+            FieldType::Money { .. } => "money",
+            FieldType::Date => "date",
+            FieldType::DateTime => "datetime",
+            _ => "other",
+        };
+        let (kl, kr) = (kind(&l.ty), kind(&r.ty));
+        if kl == "other" || kr == "other" || kl != kr || l.ident == r.ident {
+            self.push(
+                Diagnostic::error(
+                    "incompatible_compare",
+                    span,
+                    format!("`{}` ({}) cannot be compared with `{}` ({})", l.name, type_label(&l.ty), r.name, type_label(&r.ty)),
+                )
+                .with_hint("compare two different numbers, two money amounts, two dates or two datetimes of the same entity"),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn condition(&mut self, ei: usize, c: &ConditionAst) -> Option<Condition> {
+        let (path, ty) = match c.path.as_slice() {
+            [one] => {
+                let f = self.resolve_field(ei, one)?;
+                (vec![f.ident], f.ty)
+            }
+            [first, second] => {
+                let f = self.resolve_field(ei, first)?;
+                let FieldType::Reference { entity, .. } = &f.ty else {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid_condition",
+                            first.span,
+                            format!(
+                                "`{}` is not a reference, so `{}.{}` leads nowhere",
+                                f.name, first.value, second.value
+                            ),
+                        )
+                        .with_hint("look through a `-> Entity` field, for example `owner.plan`"),
+                    );
+                    return None;
+                };
+                let target = *self.entity_keys.get(&key(entity))?;
+                let g = self.resolve_field(target, second)?;
+                (vec![f.ident, g.ident], g.ty)
+            }
+            _ => return None,
+        };
+        let value = self.condition_value(&ty, &c.value)?;
+        if !matches!(c.op, Op::Eq | Op::Ne)
+            && !matches!(
+                ty,
+                FieldType::Integer { .. } | FieldType::Decimal { .. } | FieldType::Money { .. }
+            )
+        {
+            self.push(
+                Diagnostic::error(
+                    "invalid_condition",
+                    c.span,
+                    format!(
+                        "a {} can only be compared with `=` or `!=` here",
+                        type_label(&ty)
+                    ),
+                )
+                .with_hint("use `=` or `!=`"),
+            );
+            return None;
+        }
+        Some(Condition {
+            path,
+            op: compare_op(c.op),
+            value,
+        })
+    }
+
+    fn condition_value(&mut self, ty: &FieldType, lit: &Spanned<Literal>) -> Option<Value> {
+        let shown = lit.value.display();
+        let bad = |cx: &mut Self, expected: String| {
+            cx.push(
+                Diagnostic::error(
+                    "invalid_condition",
+                    lit.span,
+                    format!("`{shown}` is not {expected}"),
+                )
+                .with_hint("compare with a value of the field's type"),
+            );
+            None
+        };
+        match ty {
+            FieldType::Enum { values } => {
+                let raw = match &lit.value {
+                    Literal::Quoted(s) | Literal::Words(s) => s.clone(),
+                    Literal::Number(n) => n.text.clone(),
+                };
+                let v = names::snake(&raw);
+                if values.contains(&v) {
+                    Some(Value::Enum(v))
+                } else {
+                    let d = Diagnostic::error(
+                        "unknown_enum_value",
+                        lit.span,
+                        format!("`{shown}` is not one of the values"),
+                    );
+                    self.push(match suggest(&v, values.iter().map(String::as_str)) {
+                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                        None => d.with_hint(format!(
+                            "the values are {}",
+                            list(&values.iter().map(String::as_str).collect::<Vec<_>>())
+                        )),
+                    });
+                    None
+                }
+            }
+            FieldType::Boolean => match &lit.value {
+                Literal::Words(w)
+                    if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("yes") =>
+                {
+                    Some(Value::Bool(true))
+                }
+                Literal::Words(w)
+                    if w.eq_ignore_ascii_case("false") || w.eq_ignore_ascii_case("no") =>
+                {
+                    Some(Value::Bool(false))
+                }
+                _ => bad(self, "`true` or `false`".into()),
+            },
+            FieldType::Integer { .. } => match &lit.value {
+                Literal::Number(n) => n
+                    .text
+                    .parse()
+                    .ok()
+                    .map(Value::Integer)
+                    .or_else(|| bad(self, "a whole number".into())),
+                _ => bad(self, "a whole number".into()),
+            },
+            FieldType::Decimal { .. } => match &lit.value {
+                Literal::Number(n) => n
+                    .text
+                    .parse()
+                    .ok()
+                    .map(Value::Decimal)
+                    .or_else(|| bad(self, "a number".into())),
+                _ => bad(self, "a number".into()),
+            },
+            FieldType::Money { .. } => match &lit.value {
+                Literal::Number(n) => money_cents(&n.text)
+                    .ok()
+                    .map(Value::Money)
+                    .or_else(|| bad(self, "an amount".into())),
+                _ => bad(self, "an amount".into()),
+            },
+            FieldType::Text { .. } | FieldType::Email | FieldType::Url => match &lit.value {
+                Literal::Quoted(s) | Literal::Words(s) => Some(Value::Text(s.clone())),
+                Literal::Number(n) => Some(Value::Text(n.text.clone())),
+            },
+            other => bad(
+                self,
+                format!("something a {} can be compared with", type_label(other)),
+            ),
+        }
+    }
+
+    // ------------------------------------------------------------------ auth
+
+    fn auth(&mut self, a: AuthSettings) -> Option<Auth> {
+        let idx = self.auth_idx?;
+        let e = &self.entities[idx];
+        let email = e
+            .fields
+            .iter()
+            .find(|f| f.ident == "email" && matches!(f.ty, FieldType::Email))
+            .or_else(|| {
+                e.fields
+                    .iter()
+                    .find(|f| matches!(f.ty, FieldType::Email) && f.unique)
+            });
+        match email {
+            Some(f) if f.required => Some(Auth {
+                entity: e.name.clone(),
+                email_field: f.ident.clone(),
+                methods: a.methods,
+                verify_email: a.verify_email,
+                session_seconds: a.session_seconds,
+                password: a.password,
+                span: e.span,
+            }),
+            Some(f) => {
+                let span = f.span;
+                self.push(
+                    Diagnostic::error(
+                        "auth_email_optional",
+                        span,
+                        "people sign in with this email, so it cannot be optional",
+                    )
+                    .with_hint("remove `optional`"),
+                );
+                None
+            }
+            None => {
+                let span = e.span;
+                self.push(
+                    Diagnostic::error(
+                        "auth_missing_email",
+                        span,
+                        format!("the sign-in entity `{}` has no email field", e.name),
+                    )
+                    .with_hint("add `- email {email, unique}`"),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// A range item as written: min, max, and the item's span.
+type RangeItem = (Option<Spanned<NumberLit>>, Option<Spanned<NumberLit>>, Span);
+
+enum LoweredField {
+    Field(Field, Vec<(Op, Spanned<String>, Span)>),
+    Link(Link),
+}
+
+trait WordsTitle {
+    fn words_title(&self) -> String;
+}
+
+impl WordsTitle for Entity {
+    fn words_title(&self) -> String {
+        heck::ToTitleCase::to_title_case(self.words.as_str())
+    }
+}
+
+fn compare_op(op: Op) -> CompareOp {
+    match op {
+        Op::Eq => CompareOp::Eq,
+        Op::Ne => CompareOp::Ne,
+        Op::Lt => CompareOp::Lt,
+        Op::Le => CompareOp::Le,
+        Op::Gt => CompareOp::Gt,
+        Op::Ge => CompareOp::Ge,
+    }
+}
+
+fn op_code(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "eq",
+        Op::Ne => "ne",
+        Op::Lt => "lt",
+        Op::Le => "le",
+        Op::Gt => "gt",
+        Op::Ge => "ge",
+    }
+}
+
+/// Words for a comparison in a message, by the type compared.
+fn op_words(op: Op, ty: &FieldType) -> &'static str {
+    let time = matches!(ty, FieldType::Date | FieldType::DateTime);
+    match (op, time) {
+        (Op::Gt, true) => "after",
+        (Op::Lt, true) => "before",
+        (Op::Ge, true) => "on or after",
+        (Op::Le, true) => "on or before",
+        (Op::Gt, false) => "greater than",
+        (Op::Lt, false) => "less than",
+        (Op::Ge, false) => "at least",
+        (Op::Le, false) => "at most",
+        (Op::Eq, _) => "equal to",
+        (Op::Ne, _) => "different from",
+    }
+}
+
+fn enforcement_check() -> Enforcement {
+    Enforcement {
+        database: true,
+        service: true,
+        mechanism: "CHECK constraint; the service checks first to answer 422 with this message"
+            .into(),
+    }
+}
+
+fn type_label(ty: &FieldType) -> &'static str {
+    match ty {
+        FieldType::Text { .. } => "text",
+        FieldType::Integer { .. } => "integer",
+        FieldType::Decimal { .. } => "decimal",
+        FieldType::Money { .. } => "money",
+        FieldType::Boolean => "boolean",
+        FieldType::Date => "date",
+        FieldType::DateTime => "datetime",
+        FieldType::Email => "email",
+        FieldType::Url => "url",
+        FieldType::Uuid => "uuid",
+        FieldType::Json => "json",
+        FieldType::Enum { .. } => "enumeration",
+        FieldType::Reference { .. } => "reference",
+    }
+}
+
+fn past(actions: &[Action]) -> String {
+    actions
+        .iter()
+        .map(|a| match a {
+            Action::Update => "changed",
+            Action::Delete => "deleted",
+            Action::Create => "created",
+            Action::Read => "read",
+            Action::List => "listed",
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn human_seconds(s: u64) -> String {
+    let (n, unit) = if s.is_multiple_of(604_800) {
+        (s / 604_800, "week")
+    } else if s.is_multiple_of(86_400) {
+        (s / 86_400, "day")
+    } else if s.is_multiple_of(3600) {
+        (s / 3600, "hour")
+    } else {
+        (s / 60, "minute")
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+/// An amount in major units (`9.99`, `-5`, `1000`) -> minor units (cents).
+pub fn money_cents(text: &str) -> Result<i64, &'static str> {
+    let (neg, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (whole, frac) = match digits.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (digits, ""),
+    };
+    if frac.len() > 2 {
+        return Err("has more than two decimals");
+    }
+    if whole.is_empty()
+        || !whole.chars().all(|c| c.is_ascii_digit())
+        || !frac.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err("is not an amount");
+    }
+    let w: i64 = whole.parse().map_err(|_| "is too large")?;
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<2}")
+            .parse()
+            .map_err(|_| "is not an amount")?
+    };
+    let cents = w
+        .checked_mul(100)
+        .and_then(|c| c.checked_add(f))
+        .ok_or("is too large")?;
+    Ok(if neg { -cents } else { cents })
+}
+
+/// FNV-1a, for short stable suffixes of long names.
+fn fnv(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_converted_to_cents() {
+        let cases = [
+            ("9.99", Ok(999)),
+            ("10", Ok(1000)),
+            ("0.5", Ok(50)),
+            ("-5", Ok(-500)),
+            ("1.234", Err("has more than two decimals")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(money_cents(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn seconds_read_as_words() {
+        assert_eq!(human_seconds(86_400), "1 day");
+        assert_eq!(human_seconds(3600 * 24 * 2), "2 days");
+        assert_eq!(human_seconds(3600 * 5), "5 hours");
+        assert_eq!(human_seconds(1_209_600), "2 weeks");
+    }
+}

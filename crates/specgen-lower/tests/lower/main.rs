@@ -1,0 +1,10 @@
+//! Tests of the whole front end: text in, IR or diagnostics out.
+//!
+//! One binary; each module is one kind of test and most are data-driven: adding a case
+//! is adding a file (`examples/*.spec`, `tests/bad-specs/*.spec`) or a line in a table.
+
+mod bad_specs;
+mod examples;
+mod no_panic;
+mod sentences;
+mod support;
