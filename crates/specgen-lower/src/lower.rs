@@ -181,6 +181,9 @@ struct Cx<'a> {
     entity_keys: HashMap<String, usize>,
     plural_keys: HashMap<String, usize>,
     field_keys: Vec<HashMap<String, usize>>,
+    /// Keys of field lines that were reported and dropped, per entity: later lookups of
+    /// them stay silent instead of adding a misleading "no field" error.
+    failed_fields: Vec<BTreeSet<String>>,
     auth_idx: Option<usize>,
     rule_codes: BTreeSet<String>,
 }
@@ -203,6 +206,7 @@ pub(crate) fn lower(
         entity_keys: HashMap::new(),
         plural_keys: HashMap::new(),
         field_keys: Vec::new(),
+        failed_fields: Vec::new(),
         auth_idx: None,
         rule_codes: BTreeSet::new(),
     };
@@ -593,6 +597,7 @@ impl<'a> Cx<'a> {
             line,
         });
         self.field_keys.push(HashMap::new());
+        self.failed_fields.push(BTreeSet::new());
         self.sections.push(sec);
     }
 
@@ -644,6 +649,7 @@ impl<'a> Cx<'a> {
         let mut compares: Vec<(usize, Op, Spanned<String>, Span)> = Vec::new();
         for line in &sec.fields {
             let Some(lowered) = self.field(ei, line) else {
+                self.failed_fields[ei].insert(key(&line.name.value));
                 continue;
             };
             let (ident, json, column, span) = match &lowered {
@@ -1182,7 +1188,7 @@ impl<'a> Cx<'a> {
                 Diagnostic::error(
                     "option_not_allowed",
                     uspan,
-                    format!("a {} field cannot be unique", type_label(&field_ty)),
+                    format!("{} field cannot be unique", a_type(&field_ty)),
                 )
                 .with_hint("remove `unique`, or add a rule `{unique: ...}` over several fields"),
             );
@@ -1328,7 +1334,7 @@ impl<'a> Cx<'a> {
                     Diagnostic::error(
                         "range_not_allowed",
                         span,
-                        format!("a {what} field cannot have a range"),
+                        format!("{what} field cannot have a range"),
                     )
                     .with_hint("ranges apply to text (length), integer, decimal and money fields"),
                 );
@@ -1400,13 +1406,13 @@ impl<'a> Cx<'a> {
                 self.check_order(lo.map(|v| v as f64), hi.map(|v| v as f64), range_span, name)?;
                 FieldType::Money { min: lo, max: hi }
             }
-            TyWord::Boolean => no_range(self, "boolean")?,
-            TyWord::Date => no_range(self, "date").map(|_| FieldType::Date)?,
-            TyWord::DateTime => no_range(self, "datetime").map(|_| FieldType::DateTime)?,
-            TyWord::Email => no_range(self, "email").map(|_| FieldType::Email)?,
-            TyWord::Url => no_range(self, "url").map(|_| FieldType::Url)?,
-            TyWord::Uuid => no_range(self, "uuid").map(|_| FieldType::Uuid)?,
-            TyWord::Json => no_range(self, "json").map(|_| FieldType::Json)?,
+            TyWord::Boolean => no_range(self, "a boolean")?,
+            TyWord::Date => no_range(self, "a date").map(|_| FieldType::Date)?,
+            TyWord::DateTime => no_range(self, "a datetime").map(|_| FieldType::DateTime)?,
+            TyWord::Email => no_range(self, "an email").map(|_| FieldType::Email)?,
+            TyWord::Url => no_range(self, "a url").map(|_| FieldType::Url)?,
+            TyWord::Uuid => no_range(self, "a uuid").map(|_| FieldType::Uuid)?,
+            TyWord::Json => no_range(self, "a json").map(|_| FieldType::Json)?,
         })
     }
 
@@ -1690,7 +1696,7 @@ impl<'a> Cx<'a> {
                     Diagnostic::error(
                         "default_not_allowed",
                         lit.span,
-                        format!("a {} field cannot have a default", type_label(ty)),
+                        format!("{} field cannot have a default", a_type(ty)),
                     )
                     .with_hint("remove the default, or make the field `optional`"),
                 );
@@ -1754,7 +1760,11 @@ impl<'a> Cx<'a> {
         let trimmed = lower
             .trim_start_matches("the ")
             .trim_start_matches("any ")
-            .trim_start_matches("all ");
+            .trim_start_matches("all ")
+            .trim_start_matches("every ")
+            .trim_start_matches("each ")
+            .trim_start_matches("an ")
+            .trim_start_matches("a ");
         if let Some(&i) = self.role_keys.get(&key(trimmed)) {
             return self.needs_auth(w, Who::Role(self.roles[i].name.clone()));
         }
@@ -1984,6 +1994,9 @@ impl<'a> Cx<'a> {
                 name: f.name.clone(),
                 ty: f.ty.clone(),
             });
+        }
+        if self.failed_fields[ei].contains(&k) {
+            return None;
         }
         let e = &self.entities[ei];
         let d = Diagnostic::error(
@@ -2532,10 +2545,7 @@ impl<'a> Cx<'a> {
                 Diagnostic::error(
                     "invalid_condition",
                     c.span,
-                    format!(
-                        "a {} can only be compared with `=` or `!=` here",
-                        type_label(&ty)
-                    ),
+                    format!("{} can only be compared with `=` or `!=` here", a_type(&ty)),
                 )
                 .with_hint("use `=` or `!=`"),
             );
@@ -2630,7 +2640,7 @@ impl<'a> Cx<'a> {
             },
             other => bad(
                 self,
-                format!("something a {} can be compared with", type_label(other)),
+                format!("something {} can be compared with", a_type(other)),
             ),
         }
     }
@@ -2769,6 +2779,17 @@ fn type_label(ty: &FieldType) -> &'static str {
         FieldType::Enum { .. } => "enumeration",
         FieldType::Reference { .. } => "reference",
     }
+}
+
+/// The type with its article, for messages: `an email`, `a url`.
+fn a_type(ty: &FieldType) -> String {
+    let label = type_label(ty);
+    let article = if matches!(label, "email" | "integer" | "enumeration") {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {label}")
 }
 
 fn past(actions: &[Action]) -> String {

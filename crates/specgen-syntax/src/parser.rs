@@ -50,6 +50,8 @@ enum Sub {
     Fields,
     Access,
     Rules,
+    /// Under a `###` heading that was reported as unknown: lines are not read.
+    Unknown,
 }
 
 enum Current {
@@ -264,6 +266,7 @@ impl<'a> P<'a> {
                                             None => d.with_hint("an entity section has fields, then `Access:` and `Rules:`; start a new entity with `## Name`"),
                                         };
                                         self.diags.push(d);
+                                        *sub = Sub::Unknown;
                                     }
                                 }
                             }
@@ -331,6 +334,7 @@ impl<'a> P<'a> {
                                 let line = self.rule_line(start, end);
                                 entity.rules.push(line);
                             }
+                            Sub::Unknown => {}
                         },
                         Current::Invalid => {}
                     }
@@ -358,7 +362,10 @@ impl<'a> P<'a> {
                         Current::Preamble => preamble.text(raw),
                         Current::Roles(_) | Current::Invalid => {}
                         Current::Entity(entity, sub, desc) => match sub {
-                            Sub::Fields => desc.text(raw),
+                            Sub::Fields => {
+                                self.warn_if_access(start + lead, end - trail);
+                                desc.text(raw);
+                            }
                             Sub::Access => {
                                 let line = self.access_line(start + lead, end - trail);
                                 entity.access.push(line);
@@ -367,6 +374,7 @@ impl<'a> P<'a> {
                                 let line = self.rule_line(start + lead, end - trail);
                                 entity.rules.push(line);
                             }
+                            Sub::Unknown => {}
                         },
                     }
                 }
@@ -377,6 +385,21 @@ impl<'a> P<'a> {
         self.finish(&mut current, &mut spec, &mut preamble);
         spec.description = preamble.out;
         spec
+    }
+
+    /// Prose in an entity's description that reads like an access line grants nothing;
+    /// say so, since the founder probably meant it as one.
+    fn warn_if_access(&mut self, start: usize, end: usize) {
+        if looks_like_access(&self.text[start..end]) {
+            self.diags.push(
+                Diagnostic::warning(
+                    "access_outside_section",
+                    self.span(start, end),
+                    "this reads like an access line, but it is not under `Access:`, so it grants nothing",
+                )
+                .with_hint("put it in a bullet under an `Access:` line of this entity"),
+            );
+        }
     }
 
     fn finish(&mut self, current: &mut Current, spec: &mut SpecFile, _preamble: &mut Desc) {
@@ -516,6 +539,22 @@ impl<'a> P<'a> {
             Err(err) => {
                 let name = normalize(body.split([':', '{']).next().unwrap_or(body));
                 let d = match find_annotation(body) {
+                    Ok(None) if looks_like_access(body) => Diagnostic::error(
+                        "missing_annotation",
+                        line_span,
+                        "this reads like an access line, but it is in the list of fields",
+                    )
+                    .with_hint("put access lines under an `Access:` line after the fields"),
+                    Ok(Some((open, close))) if body[open..close].matches('"').count() % 2 == 1 => Diagnostic::error(
+                        "invalid_field_line",
+                        self.point(start + close),
+                        "an annotation cannot contain `{` or `}`, even in quotes",
+                    )
+                    .with_hint("leave braces out of defaults; set such values from the application instead"),
+                    Ok(Some((open, close))) if body[open + 1..].find('{').is_some_and(|i| open + 1 + i < close) => {
+                        Diagnostic::error("unclosed_annotation", self.point(start + open), "this `{` is not closed before the next `{`")
+                            .with_hint("an annotation cannot contain braces; close it with `}` first")
+                    }
                     Ok(None) => Diagnostic::error("missing_annotation", line_span, format!("field `{name}` has no `{{...}}` annotation"))
                         .with_hint(format!("add its type in braces after the name, for example `- {name} {{text}}`")),
                     Err(open) => Diagnostic::error("unclosed_annotation", self.point(start + open), "this `{` is never closed")
@@ -1192,6 +1231,23 @@ impl<'a> P<'a> {
             span: self.at(base, pair),
         })
     }
+}
+
+/// Whether a sentence has the shape `<who> can <action> ...`.
+fn looks_like_access(text: &str) -> bool {
+    let Ok(mut pairs) = SpecParser::parse(Rule::access_sentence, text) else {
+        return false;
+    };
+    let Some(sentence) = pairs.next() else {
+        return false;
+    };
+    sentence
+        .into_inner()
+        .find(|p| p.as_rule() == Rule::access_rest)
+        .and_then(|rest| rest.into_inner().next())
+        .is_some_and(|first| {
+            action_word(first.as_str()).is_some() || first.as_str().eq_ignore_ascii_case("do")
+        })
 }
 
 fn blank(current: &mut Current, preamble: &mut Desc) {

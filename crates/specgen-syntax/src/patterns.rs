@@ -109,6 +109,7 @@ pub const RULE_PATTERNS: &[Pattern] = &[
             "overlaps",
             "overlapping",
             "clash",
+            "clashes",
             "double",
             "..",
             "conflict",
@@ -118,16 +119,14 @@ pub const RULE_PATTERNS: &[Pattern] = &[
         name: "limit",
         shape: "{at most <number> per <reference field> [when <field> = <value>]}",
         example: "A free member holds at most 3 bookings {at most 3 per owner when owner.plan = free}.",
-        cues: &[
-            "most", "limit", "maximum", "max", "per", "more", "than", "up",
-        ],
+        cues: &["most", "limit", "maximum", "max", "per"],
     },
     Pattern {
         name: "window",
         shape: "{<update|delete> within <number> <minutes|hours|days|weeks> of <field>} or {<update|delete> only before <field>}",
         example: "A booking can be cancelled within 24 hours of being made {delete within 24 hours of created}.",
         cues: &[
-            "within", "until", "before", "hours", "days", "minutes", "weeks", "cancel", "deadline",
+            "within", "until", "hours", "days", "minutes", "weeks", "deadline",
         ],
     },
     Pattern {
@@ -135,23 +134,15 @@ pub const RULE_PATTERNS: &[Pattern] = &[
         shape: "{<field> after|before|<|<=|>|>=|=|!= <field>}",
         example: "A booking ends after it starts {ends at after starts at}.",
         cues: &[
-            "after", "before", "<", ">", "=", "less", "greater", "exceed", "than", "least",
+            "after", "before", "<", ">", "=", "less", "greater", "exceed", "exceeds", "later",
+            "earlier", "least",
         ],
     },
     Pattern {
         name: "immutable",
         shape: "{immutable: <fields>} or {<field> is immutable once <field> = <value>}",
         example: "The total never changes once paid {total is immutable once status = paid}.",
-        cues: &[
-            "immutable",
-            "never",
-            "change",
-            "changed",
-            "frozen",
-            "locked",
-            "fixed",
-            "once",
-        ],
+        cues: &["immutable", "changed", "frozen", "locked", "fixed", "once"],
     },
     Pattern {
         name: "transitions",
@@ -164,9 +155,9 @@ pub const RULE_PATTERNS: &[Pattern] = &[
             "goes",
             "status",
             "transition",
-            "from",
-            "to",
+            "transitions",
             "state",
+            "becomes",
         ],
     },
     Pattern {
@@ -176,10 +167,9 @@ pub const RULE_PATTERNS: &[Pattern] = &[
         cues: &[
             "unique",
             "distinct",
-            "same",
             "twice",
             "duplicate",
-            "one",
+            "duplicates",
             "together",
         ],
     },
@@ -220,13 +210,20 @@ pub fn closest_pattern<'a>(text: &str, patterns: &'a [Pattern]) -> Option<&'a Pa
     best.map(|(_, p)| p)
 }
 
-/// A hint naming the closest pattern (or the first one when nothing is close).
+/// A hint naming the closest pattern, or listing every pattern when none is close.
 pub fn pattern_hint(text: &str, patterns: &[Pattern]) -> String {
-    match closest_pattern(text, patterns).or(patterns.first()) {
+    match closest_pattern(text, patterns) {
         Some(p) => format!(
             "the closest pattern is `{}`, for example: {}",
             p.shape, p.example
         ),
-        None => String::new(),
+        None => format!(
+            "the patterns are {}",
+            patterns
+                .iter()
+                .map(|p| format!("`{}`", p.shape))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
     }
 }

@@ -17,14 +17,19 @@ impl Loader for DiskLoader {
             None => path.to_string(),
         };
         let display = normalize_path(&relative);
-        std::fs::read_to_string(self.base.join(&display)).map(|text| (display, text)).map_err(|e| e.to_string())
+        std::fs::read_to_string(self.base.join(&display))
+            .map(|text| (display, text))
+            .map_err(|e| e.to_string())
     }
 }
 
 /// Compile a spec file from disk, naming it by its file name.
 pub fn compile_file(path: &Path) -> Compiled {
     let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     compile(&name, &DiskLoader { base })
 }
 
