@@ -350,9 +350,17 @@ fn who_words(who: &Who, app: &App) -> String {
     }
 }
 
+/// Who, in words, leaving out callers a broader entry already covers ("anyone" covers
+/// every role, "signed-in users" every role and the owner).
 fn who_list(who: &[Who], app: &App) -> String {
     if who.is_empty() {
         return "nobody".into();
+    }
+    if who.contains(&Who::Anyone) {
+        return "anyone".into();
+    }
+    if who.contains(&Who::SignedIn) {
+        return "signed-in users".into();
     }
     join_words(&who.iter().map(|w| who_words(w, app)).collect::<Vec<_>>())
 }
@@ -428,18 +436,34 @@ fn condition_words(cond: &Condition, entity: &Entity, app: &App) -> String {
         }
         [] => String::new(),
     };
-    format!("{path} {} {}", op_words(cond.op), value_words(&cond.value))
+    format!(
+        "{path} {} {}",
+        op_words(cond.op, false),
+        value_words(&cond.value)
+    )
 }
 
-fn op_words(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Eq => "is",
-        CompareOp::Ne => "is not",
-        CompareOp::Lt => "is before/less than",
-        CompareOp::Le => "is at most",
-        CompareOp::Gt => "is after/greater than",
-        CompareOp::Ge => "is at least",
+/// The comparison in words; `in_time` picks before/after over less/greater.
+fn op_words(op: CompareOp, in_time: bool) -> &'static str {
+    match (op, in_time) {
+        (CompareOp::Eq, _) => "is",
+        (CompareOp::Ne, _) => "is not",
+        (CompareOp::Lt, true) => "is before",
+        (CompareOp::Le, true) => "is on or before",
+        (CompareOp::Gt, true) => "is after",
+        (CompareOp::Ge, true) => "is on or after",
+        (CompareOp::Lt, false) => "is less than",
+        (CompareOp::Le, false) => "is at most",
+        (CompareOp::Gt, false) => "is greater than",
+        (CompareOp::Ge, false) => "is at least",
     }
+}
+
+fn is_time(entity: &Entity, ident: &str) -> bool {
+    matches!(ident, "created_at" | "updated_at")
+        || entity
+            .field(ident)
+            .is_some_and(|f| matches!(f.ty, FieldType::Date | FieldType::DateTime))
 }
 
 fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
@@ -480,7 +504,12 @@ fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
             }
         }
         RuleKind::Compare { left, op, right } => {
-            format!("{} {} {}", f(left), op_words(*op), f(right))
+            format!(
+                "{} {} {}",
+                f(left),
+                op_words(*op, is_time(entity, left)),
+                f(right)
+            )
         }
         RuleKind::Immutable { fields, once } => {
             let names = fields.iter().map(f).collect::<Vec<_>>();
