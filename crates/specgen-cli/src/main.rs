@@ -1,1 +1,319 @@
-fn main() {}
+//! `specgen`: compile a plain-language app spec into a complete Rust backend repository.
+//!
+//! This crate is the only part of specgen that touches the disk or the terminal: it reads
+//! spec files (through [`FsLoader`]), hands text to `specgen-lower`, the IR to
+//! `specgen-emit`/`specgen-explain`, and writes output through [`write`].
+//!
+//! Exit codes: 0 success, 1 the spec has errors (or `check` found drift, or `build` found
+//! files it must not overwrite), 2 usage or I/O errors.
+
+mod loader;
+mod write;
+
+use std::io::{IsTerminal, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use specgen_diagnostics::render;
+
+use crate::loader::FsLoader;
+
+const EXAMPLES: &str = "\
+Examples:
+  specgen new bookings                      write bookings.spec, a starter spec
+  specgen validate bookings.spec            check a spec; every error, with where and what to do
+  specgen explain bookings.spec             what specgen understood, in plain language
+  specgen build bookings.spec -o backend    generate the backend repository into ./backend
+  specgen check bookings.spec -o backend    fail if ./backend is out of date with the spec (for CI)
+  specgen ir bookings.spec --format yaml    print the resolved model
+  specgen completions bash > /etc/bash_completion.d/specgen";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "specgen",
+    version,
+    about = "Compile a plain-language app spec into a complete Rust backend you own",
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+struct Cli {
+    /// How to print spec diagnostics: human-readable with the source underlined, or JSON
+    /// (an array of objects with file, line, column, code, message, hint) for CI and editors.
+    #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write a starter spec NAME.spec that validates and builds.
+    New {
+        /// App name (kebab-case is used for the file and the app).
+        name: String,
+        /// Where to write the spec (default: ./NAME.spec).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Check a spec and report every error in one run.
+    Validate {
+        file: PathBuf,
+        /// Same as --message-format.
+        #[arg(long, value_enum)]
+        format: Option<MessageFormat>,
+    },
+    /// Say back what specgen understood: entities, endpoints, access matrix, rules.
+    Explain { file: PathBuf },
+    /// Print the resolved intermediate representation.
+    Ir {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = IrFormat::Json)]
+        format: IrFormat,
+    },
+    /// Generate the backend repository.
+    ///
+    /// Files specgen generated before and that were not edited since are rewritten; files
+    /// the developer owns (hooks) are created once and never touched again; any other
+    /// existing file is never overwritten or deleted: the build stops and lists them.
+    Build {
+        file: PathBuf,
+        /// Output directory (default: ./APP-NAME).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Overwrite generated files that were edited by hand. Each edited file is first
+        /// copied to FILE.orig, so no edit is lost.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Exit 1 if the output directory differs from what `build` would write (for CI).
+    Check {
+        file: PathBuf,
+        /// Output directory (default: ./APP-NAME).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Print a shell completion script.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum IrFormat {
+    Json,
+    Yaml,
+}
+
+/// Outcome of a command that ran to completion.
+enum Outcome {
+    Ok,
+    /// The user's input has problems (spec errors, drift, conflicts); already reported.
+    Failed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Outcome> {
+    let format = cli.message_format;
+    match cli.command {
+        Command::New { name, output } => new(&name, output),
+        Command::Validate { file, format: f } => {
+            let format = f.unwrap_or(format);
+            let Some(app) = compile(&file, format)? else {
+                return Ok(Outcome::Failed);
+            };
+            if format == MessageFormat::Human {
+                let rules: usize = app.entities.iter().map(|e| e.rules.len()).sum();
+                println!(
+                    "ok: {}: {} entities, {} roles, {} endpoints, {} rules",
+                    file.display(),
+                    app.entities.len(),
+                    app.roles.len(),
+                    app.entities.len() * 5,
+                    rules
+                );
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Explain { file } => {
+            let Some(app) = compile(&file, format)? else {
+                return Ok(Outcome::Failed);
+            };
+            print!("{}", specgen_explain::explain(&app));
+            Ok(Outcome::Ok)
+        }
+        Command::Ir {
+            file,
+            format: ir_format,
+        } => {
+            let Some(app) = compile(&file, format)? else {
+                return Ok(Outcome::Failed);
+            };
+            let text = match ir_format {
+                IrFormat::Json => serde_json::to_string_pretty(&app)? + "\n",
+                IrFormat::Yaml => serde_norway::to_string(&app)?,
+            };
+            print!("{text}");
+            Ok(Outcome::Ok)
+        }
+        Command::Build {
+            file,
+            output,
+            force,
+        } => {
+            let Some(app) = compile(&file, format)? else {
+                return Ok(Outcome::Failed);
+            };
+            let out = output.unwrap_or_else(|| PathBuf::from(&app.name));
+            let files = generate(&app);
+            let report = write::build(&out, &files, write::BuildOptions { force })?;
+            report.print(&out);
+            Ok(if report.blocked() {
+                Outcome::Failed
+            } else {
+                Outcome::Ok
+            })
+        }
+        Command::Check { file, output } => {
+            let Some(app) = compile(&file, format)? else {
+                return Ok(Outcome::Failed);
+            };
+            let out = output.unwrap_or_else(|| PathBuf::from(&app.name));
+            let files = generate(&app);
+            let drift = write::check(&out, &files)?;
+            if drift.is_empty() {
+                println!("up to date: {}", out.display());
+                Ok(Outcome::Ok)
+            } else {
+                eprintln!(
+                    "error: {} is out of date with {} ({} files differ); run `specgen build {} -o {}`",
+                    out.display(),
+                    file.display(),
+                    drift.len(),
+                    file.display(),
+                    out.display()
+                );
+                for d in drift {
+                    eprintln!("  {d}");
+                }
+                Ok(Outcome::Failed)
+            }
+        }
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "specgen", &mut std::io::stdout());
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+/// Compile a spec and print its diagnostics. `Ok(None)` means the spec has errors (they
+/// were printed); `Err` means the spec could not be read at all.
+fn compile(file: &Path, format: MessageFormat) -> Result<Option<specgen_ir::App>> {
+    let root = file
+        .to_str()
+        .with_context(|| format!("spec path `{}` is not valid UTF-8", file.display()))?;
+    if !file.is_file() {
+        anyhow::bail!("cannot read spec `{}`: no such file", file.display());
+    }
+    let compiled = specgen_lower::compile(root, &FsLoader);
+    let has_errors = compiled.diagnostics.iter().any(|d| d.is_error());
+    match format {
+        MessageFormat::Human => {
+            if !compiled.diagnostics.is_empty() {
+                let color =
+                    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let text = render::human(&compiled.sources, &compiled.diagnostics, color);
+                let mut err = std::io::stderr().lock();
+                let _ = err.write_all(text.as_bytes());
+                let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
+                if errors > 0 {
+                    let _ = writeln!(
+                        err,
+                        "error: {} has {errors} error{}; nothing was generated",
+                        file.display(),
+                        if errors == 1 { "" } else { "s" }
+                    );
+                }
+            }
+        }
+        MessageFormat::Json => {
+            // Machine-readable: diagnostics go to stdout as one JSON array, even when empty.
+            println!("{}", render::json(&compiled.sources, &compiled.diagnostics));
+        }
+    }
+    Ok(if has_errors { None } else { compiled.app })
+}
+
+fn generate(app: &specgen_ir::App) -> Vec<specgen_emit::OutputFile> {
+    let options = specgen_emit::EmitOptions {
+        specgen_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    specgen_emit::emit(app, &options)
+}
+
+fn new(name: &str, output: Option<PathBuf>) -> Result<Outcome> {
+    let app = kebab(name);
+    if app.is_empty() || !app.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        anyhow::bail!("app name `{name}` must start with a letter (for example `studio-bookings`)");
+    }
+    let path = output.unwrap_or_else(|| PathBuf::from(format!("{app}.spec")));
+    if path.exists() {
+        anyhow::bail!(
+            "`{}` already exists; choose another name or --output path",
+            path.display()
+        );
+    }
+    let title = app
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = STARTER
+        .replace("{{app}}", &app)
+        .replace("{{title}}", &title);
+    write::write_new_file(&path, &text)?;
+    println!("wrote {}", path.display());
+    println!(
+        "next: specgen explain {0}  then  specgen build {0}",
+        path.display()
+    );
+    Ok(Outcome::Ok)
+}
+
+/// The starter spec for `specgen new`, with `{{app}}` and `{{title}}` placeholders.
+const STARTER: &str = include_str!("../../../templates/new/app.spec");
+
+fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
