@@ -1,0 +1,159 @@
+//! Line layout for the few generated Rust constructs whose shape depends on the spec's
+//! names. Each function lays its construct out the way rustfmt (edition 2024, default
+//! options) does, so generated code passes `cargo fmt --check` without running rustfmt.
+//! The widths are rustfmt's defaults under `use_small_heuristics = "Default"`.
+
+/// `max_width`.
+const MAX_WIDTH: usize = 100;
+/// `fn_call_width`: the widest argument list kept on one line.
+const FN_CALL_WIDTH: usize = 60;
+/// `array_width`: the widest array kept on one line.
+const ARRAY_WIDTH: usize = 60;
+/// `struct_lit_width`: the widest struct literal body kept on one line.
+const STRUCT_LIT_WIDTH: usize = 18;
+/// `short_array_element_width_threshold`: arrays of items this short fill lines.
+const SHORT_ITEM_WIDTH: usize = 10;
+
+/// `head` + arguments + `tail`, e.g. `let x = f(` .. `);`: one line when the arguments fit
+/// in 60 columns and the line in 100, else one argument per line.
+pub fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
+    let joined = args.join(", ");
+    if width(&joined) <= FN_CALL_WIDTH && fits(indent, &[head, &joined, tail]) {
+        return format!("{}{head}{joined}{tail}", pad(indent));
+    }
+    vertical(indent, head, args, tail)
+}
+
+/// A call as the only argument of another call, e.g. `errors.push(FieldError::new(` ..
+/// `));`: on one line when the inner call fits in 60 columns as the outer argument, else
+/// the inner arguments one per line.
+pub fn nested_call(indent: usize, outer: &str, inner: &str, args: &[String], tail: &str) -> String {
+    let joined = args.join(", ");
+    let inner_width = width(inner) + width(&joined) + 1;
+    if inner_width <= FN_CALL_WIDTH && fits(indent, &[outer, inner, &joined, tail]) {
+        return format!("{}{outer}{inner}{joined}{tail}", pad(indent));
+    }
+    vertical(indent, &format!("{outer}{inner}"), args, tail)
+}
+
+/// A function signature: on one line when it fits in 100 columns, else one parameter per line.
+pub fn signature(indent: usize, head: &str, params: &[String], tail: &str) -> String {
+    let joined = params.join(", ");
+    if fits(indent, &[head, &joined, tail]) {
+        return format!("{}{head}{joined}{tail}", pad(indent));
+    }
+    vertical(indent, head, params, tail)
+}
+
+/// A struct literal (`head` ends with `{`, `tail` starts with `}`): on one line when its
+/// fields take at most 18 columns, else one field per line.
+pub fn struct_literal(indent: usize, head: &str, fields: &[String], tail: &str) -> String {
+    let joined = fields.join(", ");
+    if fields.is_empty() {
+        return format!("{}{head}{tail}", pad(indent));
+    }
+    if width(&joined) <= STRUCT_LIT_WIDTH && fits(indent, &[head, " ", &joined, " ", tail]) {
+        return format!("{}{head} {joined} {tail}", pad(indent));
+    }
+    vertical(indent, head, fields, tail)
+}
+
+/// An array literal (`head` ends with `[`, `tail` starts with `]`): on one line when it
+/// fits in 60 columns; arrays of short items fill lines; otherwise one item per line.
+pub fn array(indent: usize, head: &str, items: &[String], tail: &str) -> String {
+    let joined = items.join(", ");
+    if width(&joined) <= ARRAY_WIDTH && fits(indent, &[head, &joined, tail]) {
+        return format!("{}{head}{joined}{tail}", pad(indent));
+    }
+    if items.iter().all(|item| width(item) <= SHORT_ITEM_WIDTH) {
+        let inner = indent + 4;
+        let mut lines = vec![format!("{}{head}", pad(indent))];
+        let mut line = String::new();
+        for item in items {
+            let piece = format!("{item},");
+            if !line.is_empty() && inner + width(&line) + 1 + width(&piece) > MAX_WIDTH {
+                lines.push(format!("{}{line}", pad(inner)));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&piece);
+        }
+        lines.push(format!("{}{line}", pad(inner)));
+        lines.push(format!("{}{tail}", pad(indent)));
+        return lines.join("\n");
+    }
+    vertical(indent, head, items, tail)
+}
+
+/// Whether `parts` on one line at `indent` fit in 100 columns.
+pub fn fits(indent: usize, parts: &[&str]) -> bool {
+    indent + parts.iter().map(|p| width(p)).sum::<usize>() <= MAX_WIDTH
+}
+
+/// Display width in columns (the generated code's names are ASCII; prose may not be).
+fn width(text: &str) -> usize {
+    text.chars().count()
+}
+
+fn vertical(indent: usize, head: &str, items: &[String], tail: &str) -> String {
+    let mut out = format!("{}{head}\n", pad(indent));
+    for item in items {
+        out.push_str(&format!("{}{item},\n", pad(indent + 4)));
+    }
+    out.push_str(&format!("{}{tail}", pad(indent)));
+    out
+}
+
+fn pad(indent: usize) -> String {
+    " ".repeat(indent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn calls_break_when_arguments_pass_sixty_columns() {
+        let short = call(4, "let a = f(", &strings(&["\"a\"", "check::uuid"]), ");");
+        assert_eq!(short, "    let a = f(\"a\", check::uuid);");
+        let long = call(
+            4,
+            "errors.push(FieldError::new(",
+            &strings(&[
+                "\"ends_at\"",
+                "\"booking_ends_at_after_starts_at\"",
+                "\"x\"",
+            ]),
+            "));",
+        );
+        assert_eq!(
+            long,
+            "    errors.push(FieldError::new(\n        \"ends_at\",\n        \"booking_ends_at_after_starts_at\",\n        \"x\",\n    ));"
+        );
+    }
+
+    #[test]
+    fn struct_literals_stay_on_one_line_up_to_eighteen_columns() {
+        assert_eq!(
+            struct_literal(0, "Ok(T {", &strings(&["label", "abcdefghi"]), "})"),
+            "Ok(T { label, abcdefghi })"
+        );
+        assert_eq!(
+            struct_literal(0, "Ok(T {", &strings(&["label", "abcdefghijklmnop"]), "})"),
+            "Ok(T {\n    label,\n    abcdefghijklmnop,\n})"
+        );
+    }
+
+    #[test]
+    fn short_items_fill_lines() {
+        let items: Vec<String> = (0..30).map(|i| format!("\"v{i}\"")).collect();
+        let out = array(4, "const V: [&str; 30] = [", &items, "];");
+        assert!(out.lines().count() == 4, "{out}");
+    }
+}

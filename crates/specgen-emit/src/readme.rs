@@ -1,0 +1,320 @@
+//! The generated README and `.env.example`: how to run the app, its settings, every
+//! endpoint, every field's constraints and where each rule is enforced.
+
+use askama::Template;
+use specgen_ir::{App, Entity, Field, FieldType, OnDelete, Value};
+
+use crate::model::{self, EntityView};
+
+/// One environment variable the app reads.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub name: &'static str,
+    pub doc: &'static str,
+    /// The value in `.env.example`.
+    pub example: String,
+    /// `# ` when the example line is commented out.
+    pub comment: &'static str,
+    /// The default, for the README table.
+    pub default: String,
+}
+
+/// The settings, in the order `.env.example` lists them.
+pub fn settings(default_database_url: &str) -> Vec<Setting> {
+    vec![
+        Setting {
+            name: "HOST",
+            doc: "Address to listen on; 0.0.0.0 in a container.",
+            example: "127.0.0.1".to_owned(),
+            comment: "",
+            default: "`127.0.0.1`".to_owned(),
+        },
+        Setting {
+            name: "PORT",
+            doc: "TCP port; 0 picks a free one.",
+            example: "3000".to_owned(),
+            comment: "",
+            default: "`3000`".to_owned(),
+        },
+        Setting {
+            name: "DATABASE_URL",
+            doc: "SQLite file (default build) or PostgreSQL server (`--features postgres`), \
+                  e.g. postgres://user:password@localhost:5432/app.",
+            example: default_database_url.to_owned(),
+            comment: "",
+            default: format!("`{default_database_url}` (SQLite builds); required for PostgreSQL"),
+        },
+        Setting {
+            name: "APP_ENV",
+            doc: "development (readable logs) or production (JSON logs).",
+            example: "development".to_owned(),
+            comment: "",
+            default: "`development`".to_owned(),
+        },
+        Setting {
+            name: "RUST_LOG",
+            doc: "Which logs to keep: a level, or a level per module such as info,sqlx=warn.",
+            example: "info".to_owned(),
+            comment: "",
+            default: "`info`".to_owned(),
+        },
+        Setting {
+            name: "REQUEST_TIMEOUT_SECS",
+            doc: "Requests still running after this many seconds are answered with 408.",
+            example: "30".to_owned(),
+            comment: "",
+            default: "`30`".to_owned(),
+        },
+        Setting {
+            name: "BODY_LIMIT_BYTES",
+            doc: "Larger request bodies are refused with 413.",
+            example: "1048576".to_owned(),
+            comment: "",
+            default: "`1048576` (1 MiB)".to_owned(),
+        },
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "backend/README.md")]
+pub struct ReadmeMd<'a> {
+    header: &'a str,
+    title: &'a str,
+    name: &'a str,
+    spec_file: &'a str,
+    description: Vec<String>,
+    default_database_url: &'a str,
+    settings: Vec<Setting>,
+    entities: Vec<EntityDoc>,
+    rules: Vec<RuleDoc>,
+}
+
+/// One resource's section of the README.
+#[derive(Debug, Clone)]
+struct EntityDoc {
+    title: String,
+    name: String,
+    line: u32,
+    description: String,
+    route: String,
+    plural_snake: String,
+    fields: Vec<FieldDoc>,
+    filters: String,
+    sorts: String,
+    on_delete: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct FieldDoc {
+    json: String,
+    ty: String,
+    required: String,
+    notes: String,
+}
+
+#[derive(Debug, Clone)]
+struct RuleDoc {
+    entity: String,
+    line: u32,
+    message: String,
+    code: String,
+    enforced: String,
+}
+
+impl<'a> ReadmeMd<'a> {
+    pub fn new(
+        app: &'a App,
+        views: &[EntityView],
+        header: &'a str,
+        default_database_url: &'a str,
+    ) -> ReadmeMd<'a> {
+        let entities = app
+            .entities
+            .iter()
+            .zip(views)
+            .map(|(e, v)| entity_doc(app, e, v))
+            .collect();
+        let rules = app
+            .entities
+            .iter()
+            .flat_map(|e| {
+                e.rules.iter().map(move |r| RuleDoc {
+                    entity: e.name.clone(),
+                    line: r.line,
+                    message: cell(&r.message),
+                    code: r.code.clone(),
+                    enforced: cell(&model::enforcement(r)),
+                })
+            })
+            .collect();
+        ReadmeMd {
+            header,
+            title: &app.title,
+            name: &app.name,
+            spec_file: &app.spec_file,
+            description: model::prose_lines(&app.description),
+            default_database_url,
+            settings: settings(default_database_url),
+            entities,
+            rules,
+        }
+    }
+}
+
+fn entity_doc(app: &App, entity: &Entity, view: &EntityView) -> EntityDoc {
+    let fields = entity
+        .fields
+        .iter()
+        .map(|f| field_doc(app, f))
+        .collect::<Vec<_>>();
+    let mut fields = fields;
+    for link in &entity.links {
+        let target = app
+            .entity(&link.target)
+            .map_or(link.target.clone(), |t| t.name.clone());
+        fields.push(FieldDoc {
+            json: link.json.clone(),
+            ty: format!("list of {target} ids"),
+            required: "no (default `[]`)".to_owned(),
+            notes: format!("many-to-many, line {}", link.line),
+        });
+    }
+    let names = |pick: fn(&Field) -> bool| {
+        let list: Vec<String> = entity
+            .fields
+            .iter()
+            .filter(|f| pick(f) && !matches!(f.ty, FieldType::Json))
+            .map(|f| format!("`{}`", f.json))
+            .collect();
+        list
+    };
+    let filters = names(|f| f.filterable);
+    let mut sorts = names(|f| f.sortable);
+    sorts.extend(["`created_at`".to_owned(), "`updated_at`".to_owned()]);
+    let on_delete = entity
+        .children
+        .iter()
+        .filter_map(|child| {
+            let other = app.entity(&child.entity)?;
+            let field = other.field(&child.field)?;
+            let effect = match child.on_delete {
+                OnDelete::Restrict => "is refused with 409 while",
+                OnDelete::Cascade => "also deletes",
+                OnDelete::SetNull => "empties `{field}` of",
+            }
+            .replace("{field}", &field.json);
+            Some(format!(
+                "Deleting {} {effect} {} reference it (`{}.{}`).",
+                model::with_article(&entity.words),
+                other.plural_words,
+                other.name,
+                field.json
+            ))
+        })
+        .collect();
+    EntityDoc {
+        title: view.title.clone(),
+        name: entity.name.clone(),
+        line: entity.line,
+        description: model::prose_lines(&entity.description).join(" "),
+        route: entity.route.clone(),
+        plural_snake: entity.plural_snake.clone(),
+        fields,
+        filters: if filters.is_empty() {
+            "none".to_owned()
+        } else {
+            filters.join(", ")
+        },
+        sorts: sorts.join(", "),
+        on_delete,
+    }
+}
+
+fn field_doc(app: &App, field: &Field) -> FieldDoc {
+    let ty = match &field.ty {
+        FieldType::Text {
+            min_length,
+            max_length,
+        } => {
+            format!("text, {min_length} to {max_length} characters")
+        }
+        FieldType::Integer { min, max } => format!("integer{}", bounds(*min, *max)),
+        FieldType::Decimal { min, max } => {
+            format!(
+                "number{}",
+                bounds(min.map(|v| v.to_string()), max.map(|v| v.to_string()))
+            )
+        }
+        FieldType::Money { min, max } => format!("money in cents{}", bounds(*min, *max)),
+        FieldType::Boolean => "boolean".to_owned(),
+        FieldType::Date => "date (`YYYY-MM-DD`)".to_owned(),
+        FieldType::DateTime => "date-time (RFC 3339, stored in UTC)".to_owned(),
+        FieldType::Email => "email (stored lowercased)".to_owned(),
+        FieldType::Url => "http(s) URL".to_owned(),
+        FieldType::Uuid => "UUID".to_owned(),
+        FieldType::Json => "any JSON".to_owned(),
+        FieldType::Enum { values } => {
+            let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+            format!("one of {}", values.join(", "))
+        }
+        FieldType::Reference { entity, .. } => {
+            let name = app
+                .entity(entity)
+                .map_or(entity.as_str(), |e| e.name.as_str());
+            format!("{name} id")
+        }
+    };
+    let required = match (&field.default, field.required) {
+        (Some(default), _) => format!("no (default {})", default_md(default)),
+        (None, true) if model::settable_on_create(field) => "yes".to_owned(),
+        (None, true) => "set by the server".to_owned(),
+        (None, false) => "no".to_owned(),
+    };
+    let mut notes = Vec::new();
+    if field.unique {
+        notes.push("unique".to_owned());
+    }
+    if field.owner {
+        notes.push("owner (set once)".to_owned());
+    } else if field.immutable {
+        notes.push("cannot change after creation".to_owned());
+    }
+    if field.read_only && !field.owner {
+        notes.push("read-only".to_owned());
+    }
+    let description = model::prose_lines(&field.description).join(" ");
+    if !description.is_empty() {
+        notes.push(cell(&description));
+    }
+    notes.push(format!("line {}", field.line));
+    FieldDoc {
+        json: field.json.clone(),
+        ty,
+        required,
+        notes: notes.join("; "),
+    }
+}
+
+fn bounds<T: std::fmt::Display>(min: Option<T>, max: Option<T>) -> String {
+    match (min, max) {
+        (Some(min), Some(max)) => format!(", {min} to {max}"),
+        (Some(min), None) => format!(", at least {min}"),
+        (None, Some(max)) => format!(", at most {max}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn default_md(value: &Value) -> String {
+    match value {
+        Value::Text(t) | Value::Enum(t) => format!("`{t}`"),
+        Value::Integer(n) | Value::Money(n) => format!("`{n}`"),
+        Value::Decimal(n) => format!("`{n}`"),
+        Value::Bool(b) => format!("`{b}`"),
+        Value::Now => "the current time".to_owned(),
+    }
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}

@@ -1,0 +1,637 @@
+//! View models of the generated API tests (`tests/api/`): a valid sample body per entity,
+//! and per entity the cases that must fail, with the code each failure must carry.
+
+use std::collections::BTreeMap;
+
+use specgen_ir::{App, CompareOp, Entity, Field, FieldType, OnDelete, RuleKind, Value};
+
+use crate::layout;
+use crate::model::{self, MAX_LINKS};
+use crate::names::{rust_f64, rust_str};
+
+/// `tests/api/helpers.rs`: one body builder per entity.
+#[derive(Debug, Clone)]
+pub struct HelpersView {
+    pub bodies: Vec<BodyView>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BodyView {
+    pub snake: String,
+    pub words: String,
+    pub route: String,
+    /// Whether a body can be built (no cycle of required references).
+    pub creatable: bool,
+    pub uses_n: bool,
+    /// The `json!` object, indented for the body function.
+    pub json: String,
+}
+
+/// `tests/api/<plural>.rs`.
+#[derive(Debug, Clone)]
+pub struct EntityTests {
+    pub creatable: bool,
+    pub helpers_import: String,
+    /// `rejects(&app, ...).await;` lines, one per failing case.
+    pub rejects: Vec<String>,
+    /// Two cases on different fields, for the "every field at once" test.
+    pub two_invalid: Option<(InvalidCase, InvalidCase)>,
+    pub missing_references: Vec<NamedField>,
+    pub uniques: Vec<NamedField>,
+    pub unique_rules: Vec<UniqueRuleTest>,
+    pub compares: Vec<CompareTest>,
+    pub filters: Vec<NamedField>,
+    pub sorts: Vec<NamedField>,
+    pub update: Option<UpdateTest>,
+    pub immutables: Vec<NamedField>,
+    pub children: Vec<ChildTest>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvalidCase {
+    pub json: String,
+    /// `Some(json!(..))`, or `None` for a field left out.
+    pub value: String,
+    /// The value without `Some(..)`.
+    pub bare: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NamedField {
+    pub ident: String,
+    pub json: String,
+    /// For filter tests: the assertion that every listed item has the filtered value.
+    pub assert_all: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UniqueRuleTest {
+    pub test_name: String,
+    pub fields: Vec<String>,
+    /// One `assert_field_error` line per field.
+    pub asserts: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompareTest {
+    pub test_name: String,
+    pub left: String,
+    pub right: String,
+    pub assert: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpdateTest {
+    pub json: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChildTest {
+    pub test_name: String,
+    pub child_snake: String,
+    pub child_route: String,
+    pub field_json: String,
+    pub outcome: ChildOutcome,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildOutcome {
+    Refused,
+    Deleted,
+    Emptied,
+}
+
+impl HelpersView {
+    pub fn new(app: &App) -> HelpersView {
+        let creatable = creatable(app);
+        let bodies = app
+            .entities
+            .iter()
+            .map(|entity| {
+                let samples = samples(app, entity);
+                let uses_n = samples.iter().any(|(_, value)| uses_counter(value));
+                let json = if samples.is_empty() {
+                    "        json!({})".to_owned()
+                } else {
+                    let lines: Vec<String> = samples
+                        .iter()
+                        .map(|(json, value)| format!("            {}: {value},", rust_str(json)))
+                        .collect();
+                    format!("        json!({{\n{}\n        }})", lines.join("\n"))
+                };
+                BodyView {
+                    snake: entity.snake.clone(),
+                    words: entity.words.clone(),
+                    route: entity.route.clone(),
+                    creatable: creatable.get(&entity.name).copied().unwrap_or(false),
+                    uses_n,
+                    json,
+                }
+            })
+            .collect();
+        HelpersView { bodies }
+    }
+}
+
+impl EntityTests {
+    pub fn new(app: &App, entity: &Entity, helpers: &HelpersView) -> EntityTests {
+        let creatable = helpers
+            .bodies
+            .iter()
+            .find(|b| b.snake == entity.snake)
+            .is_some_and(|b| b.creatable);
+        let cases = invalid_cases(entity);
+        let rejects = cases
+            .iter()
+            .map(|case| {
+                let args = vec![
+                    "&app".to_owned(),
+                    rust_str(&case.json),
+                    case.value.clone(),
+                    rust_str(&case.code),
+                ];
+                layout::call(4, "rejects(", &args, ").await;")
+                    .replace("\n    ).await;", "\n    )\n    .await;")
+            })
+            .collect();
+        let two_invalid = cases.iter().find(|c| c.value != "None").and_then(|first| {
+            cases
+                .iter()
+                .find(|c| c.json != first.json && c.value != "None")
+                .map(|second| (first.clone(), second.clone()))
+        });
+        let sampled = samples(app, entity);
+        let in_sample = |field: &Field| sampled.iter().any(|(json, _)| *json == field.json);
+        let named = |f: &Field| NamedField {
+            ident: f.ident.clone(),
+            json: f.json.clone(),
+            assert_all: layout::call(
+                4,
+                "response.assert_all_items_have(",
+                &[rust_str(&f.json), format!("&first[{}]", rust_str(&f.json))],
+                ");",
+            ),
+        };
+
+        let missing_references = entity
+            .fields
+            .iter()
+            .filter(|f| {
+                matches!(f.ty, FieldType::Reference { .. })
+                    && model::settable_on_create(f)
+                    && f.required
+            })
+            .map(named)
+            .collect();
+        let uniques = entity
+            .fields
+            .iter()
+            .filter(|f| f.unique && in_sample(f))
+            .map(named)
+            .collect();
+        let unique_rules = entity
+            .rules
+            .iter()
+            .filter_map(|rule| match &rule.kind {
+                RuleKind::Unique { fields } => {
+                    let fields: Vec<String> = fields
+                        .iter()
+                        .filter_map(|f| entity.field(f))
+                        .filter(|f| in_sample(f))
+                        .map(|f| f.json.clone())
+                        .collect();
+                    Some(UniqueRuleTest {
+                        test_name: format!("create_refuses_a_duplicate_{}", rule.code),
+                        asserts: fields
+                            .iter()
+                            .map(|f| assert_field_error(f, &rule.code))
+                            .collect(),
+                        fields,
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        let compares = entity
+            .rules
+            .iter()
+            .filter_map(|rule| match &rule.kind {
+                RuleKind::Compare { left, op, right }
+                    if !matches!(op, CompareOp::Eq | CompareOp::Ne) =>
+                {
+                    let (left, right) = (entity.field(left)?, entity.field(right)?);
+                    (in_sample(left) && in_sample(right)).then(|| CompareTest {
+                        test_name: format!("create_enforces_{}", rule.code),
+                        left: left.json.clone(),
+                        right: right.json.clone(),
+                        assert: assert_field_error(&left.json, &rule.code),
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        let filters = entity
+            .fields
+            .iter()
+            .filter(|f| f.filterable && in_sample(f) && !matches!(f.ty, FieldType::Json))
+            .map(named)
+            .collect();
+        let sorts: Vec<NamedField> = entity
+            .fields
+            .iter()
+            .filter(|f| f.sortable && in_sample(f) && !matches!(f.ty, FieldType::Json))
+            .map(named)
+            .collect();
+        let update = entity
+            .fields
+            .iter()
+            .filter(|f| model::updatable(f))
+            .find_map(|f| {
+                let involved = entity
+                    .rules
+                    .iter()
+                    .any(|r| rule_mentions(&r.kind, &f.ident));
+                if involved {
+                    return None;
+                }
+                new_value(f).map(|value| UpdateTest {
+                    json: f.json.clone(),
+                    value,
+                })
+            });
+        let immutables = entity
+            .fields
+            .iter()
+            .filter(|f| (f.immutable || f.owner) && in_sample(f))
+            .map(named)
+            .collect();
+        let children = entity
+            .children
+            .iter()
+            .filter_map(|child| {
+                let other = app.entity(&child.entity)?;
+                let field = other.field(&child.field)?;
+                let child_creatable = helpers
+                    .bodies
+                    .iter()
+                    .find(|b| b.snake == other.snake)
+                    .is_some_and(|b| b.creatable);
+                if !child_creatable || !model::settable_on_create(field) {
+                    return None;
+                }
+                let (outcome, verb) = match child.on_delete {
+                    OnDelete::Restrict => (ChildOutcome::Refused, "is_refused"),
+                    OnDelete::Cascade => (ChildOutcome::Deleted, "deletes_it"),
+                    OnDelete::SetNull => (ChildOutcome::Emptied, "empties_the_reference"),
+                };
+                Some(ChildTest {
+                    test_name: format!(
+                        "deleting_a_{}_referenced_by_{}_{}_{verb}",
+                        entity.snake,
+                        other.snake,
+                        field.ident.trim_end_matches('_')
+                    ),
+                    child_snake: other.snake.clone(),
+                    child_route: other.route.clone(),
+                    field_json: field.json.clone(),
+                    outcome,
+                })
+            })
+            .collect();
+        let mut imports = vec!["TestApp", "spawn_app"];
+        if !sorts.is_empty() {
+            imports.insert(1, "is_descending");
+        }
+        if update
+            .as_ref()
+            .is_some_and(|u| u.value.starts_with("text("))
+        {
+            imports.push("text");
+        }
+        let helpers_import = format!("{{{}}}", imports.join(", "));
+        EntityTests {
+            creatable,
+            helpers_import,
+            rejects,
+            two_invalid,
+            missing_references,
+            uniques,
+            unique_rules,
+            compares,
+            filters,
+            sorts,
+            update,
+            immutables,
+            children,
+        }
+    }
+}
+
+/// `response.assert_field_error(field, code);`, laid out.
+fn assert_field_error(field: &str, code: &str) -> String {
+    layout::call(
+        4,
+        "response.assert_field_error(",
+        &[rust_str(field), rust_str(code)],
+        ");",
+    )
+}
+
+/// Which entities a valid body can be built for: those whose required references do not
+/// lead back to themselves.
+fn creatable(app: &App) -> BTreeMap<String, bool> {
+    fn visit(app: &App, name: &str, path: &mut Vec<String>) -> bool {
+        if path.iter().any(|p| p == name) {
+            return false;
+        }
+        let Some(entity) = app.entity(name) else {
+            return false;
+        };
+        path.push(name.to_owned());
+        let ok = entity.fields.iter().all(|f| match &f.ty {
+            FieldType::Reference { entity: target, .. }
+                if f.required && model::settable_on_create(f) =>
+            {
+                visit(app, target, path)
+            }
+            _ => true,
+        });
+        path.pop();
+        ok
+    }
+    app.entities
+        .iter()
+        .map(|e| (e.name.clone(), visit(app, &e.name, &mut Vec::new())))
+        .collect()
+}
+
+/// The sample body of an entity: `(json name, Rust expression)` for every field a client
+/// sends, except optional references (left out so samples never recurse).
+fn samples(app: &App, entity: &Entity) -> Vec<(String, String)> {
+    let ranks = ranks(entity);
+    entity
+        .fields
+        .iter()
+        .filter(|f| model::settable_on_create(f))
+        .filter_map(|f| {
+            let rank = ranks.get(&f.ident).copied().unwrap_or(0);
+            sample(app, f, rank).map(|value| (f.json.clone(), value))
+        })
+        .collect()
+}
+
+fn sample(app: &App, field: &Field, rank: i64) -> Option<String> {
+    Some(match &field.ty {
+        FieldType::Text {
+            min_length,
+            max_length,
+        } => format!("text(n, {min_length}, {max_length})"),
+        FieldType::Email => "format!(\"user{n}@example.com\")".to_owned(),
+        FieldType::Url => "format!(\"https://example.com/{n}\")".to_owned(),
+        FieldType::Integer { min, max } | FieldType::Money { min, max } => {
+            if field.unique {
+                format!(
+                    "integer(n, {}, {})",
+                    min.unwrap_or(0),
+                    max.unwrap_or(i64::MAX)
+                )
+            } else {
+                let start = min.unwrap_or(1);
+                let value = start.saturating_add(rank);
+                max.map_or(value, |max| value.min(max)).to_string()
+            }
+        }
+        FieldType::Decimal { min, max } => {
+            let start = min.map_or(1.5, |m| m + 0.5);
+            let value = start + rank as f64;
+            rust_f64(max.map_or(value, |max| value.min(max)))
+        }
+        FieldType::Boolean => "true".to_owned(),
+        FieldType::Date => format!("date(n, {rank})"),
+        FieldType::DateTime => format!("datetime(n, {rank})"),
+        FieldType::Uuid => "Uuid::now_v7()".to_owned(),
+        FieldType::Json => "json!({ \"sample\": n })".to_owned(),
+        FieldType::Enum { values } => {
+            let value = match &field.default {
+                Some(Value::Enum(v) | Value::Text(v)) => v.clone(),
+                _ => values.first()?.clone(),
+            };
+            rust_str(&value)
+        }
+        FieldType::Reference { entity, .. } => {
+            if !field.required {
+                return None;
+            }
+            let target = app.entity(entity)?;
+            format!("self.create_{}().await[\"id\"]", target.snake)
+        }
+    })
+}
+
+fn uses_counter(expression: &str) -> bool {
+    expression.contains("(n,") || expression.contains("{n}") || expression.contains(": n }")
+}
+
+/// Ranks that make the samples satisfy the entity's comparison rules: a field that must be
+/// greater than another gets a higher rank, hence a later time or larger number.
+fn ranks(entity: &Entity) -> BTreeMap<String, i64> {
+    let mut ranks: BTreeMap<String, i64> = BTreeMap::new();
+    for _ in 0..entity.rules.len() + 1 {
+        for rule in &entity.rules {
+            let RuleKind::Compare { left, op, right } = &rule.kind else {
+                continue;
+            };
+            let l = ranks.get(left).copied().unwrap_or(0);
+            let r = ranks.get(right).copied().unwrap_or(0);
+            match op {
+                CompareOp::Gt | CompareOp::Ge if l <= r => {
+                    ranks.insert(left.clone(), r + 1);
+                }
+                CompareOp::Lt | CompareOp::Le if r <= l => {
+                    ranks.insert(right.clone(), l + 1);
+                }
+                _ => {}
+            }
+        }
+    }
+    ranks
+}
+
+fn rule_mentions(kind: &RuleKind, ident: &str) -> bool {
+    match kind {
+        RuleKind::Compare { left, right, .. } => left == ident || right == ident,
+        RuleKind::Unique { fields } => fields.iter().any(|f| f == ident),
+        RuleKind::Limit { per, .. } => per == ident,
+        RuleKind::NoOverlap { start, end, per } => {
+            start == ident || end == ident || per.iter().any(|f| f == ident)
+        }
+        RuleKind::Immutable { fields, .. } => fields.iter().any(|f| f == ident),
+        RuleKind::Transitions { field, .. } => field == ident,
+        RuleKind::Window { .. } => false,
+    }
+}
+
+/// A valid value different from the sample, for the update test.
+fn new_value(field: &Field) -> Option<String> {
+    Some(match &field.ty {
+        FieldType::Text {
+            min_length,
+            max_length,
+        } => {
+            format!("text(app.next() + 1000, {min_length}, {max_length})")
+        }
+        FieldType::Email => "format!(\"changed{}@example.com\", app.next())".to_owned(),
+        FieldType::Url => "format!(\"https://example.com/changed/{}\", app.next())".to_owned(),
+        FieldType::Boolean => "false".to_owned(),
+        FieldType::Enum { values } if values.len() > 1 => {
+            let current = match &field.default {
+                Some(Value::Enum(v) | Value::Text(v)) => v.clone(),
+                _ => values[0].clone(),
+            };
+            rust_str(values.iter().find(|v| **v != current)?)
+        }
+        _ => return None,
+    })
+}
+
+/// Values that must be refused, one per constraint of each field a client sends.
+fn invalid_cases(entity: &Entity) -> Vec<InvalidCase> {
+    let mut cases = Vec::new();
+    let mut add = |field: &str, value: String, code: &str| {
+        let bare = value
+            .strip_prefix("Some(")
+            .and_then(|v| v.strip_suffix(')'))
+            .unwrap_or("serde_json::Value::Null")
+            .to_owned();
+        cases.push(InvalidCase {
+            json: field.to_owned(),
+            value,
+            bare,
+            code: code.to_owned(),
+        });
+    };
+    for field in &entity.fields {
+        let json = field.json.as_str();
+        if !model::settable_on_create(field) {
+            add(json, "Some(json!(null))".to_owned(), "read_only");
+            continue;
+        }
+        if field.required && field.default.is_none() {
+            add(json, "None".to_owned(), "required");
+        }
+        match &field.ty {
+            FieldType::Text {
+                min_length,
+                max_length,
+            } => {
+                add(json, "Some(json!(42))".to_owned(), "invalid_type");
+                if *min_length == 1 {
+                    add(json, "Some(json!(\"\"))".to_owned(), "too_short");
+                } else if *min_length > 1 {
+                    add(
+                        json,
+                        format!("Some(json!(\"x\".repeat({})))", min_length - 1),
+                        "too_short",
+                    );
+                }
+                add(
+                    json,
+                    format!("Some(json!(\"x\".repeat({})))", max_length + 1),
+                    "too_long",
+                );
+            }
+            FieldType::Email => {
+                add(
+                    json,
+                    "Some(json!(\"not-an-email\"))".to_owned(),
+                    "invalid_format",
+                );
+                add(json, "Some(json!(true))".to_owned(), "invalid_type");
+            }
+            FieldType::Url => {
+                add(
+                    json,
+                    "Some(json!(\"ftp://example.com\"))".to_owned(),
+                    "invalid_format",
+                );
+            }
+            FieldType::Integer { min, max } | FieldType::Money { min, max } => {
+                add(json, "Some(json!(\"12\"))".to_owned(), "invalid_type");
+                add(json, "Some(json!(1.5))".to_owned(), "invalid_type");
+                if let Some(min) = min.and_then(|m| m.checked_sub(1)) {
+                    add(json, format!("Some(json!({min}))"), "out_of_range");
+                }
+                if let Some(max) = max.and_then(|m| m.checked_add(1)) {
+                    add(json, format!("Some(json!({max}))"), "out_of_range");
+                }
+            }
+            FieldType::Decimal { min, max } => {
+                add(json, "Some(json!(\"1.5\"))".to_owned(), "invalid_type");
+                if let Some(min) = min {
+                    add(
+                        json,
+                        format!("Some(json!({}))", rust_f64(min - 1.0)),
+                        "out_of_range",
+                    );
+                }
+                if let Some(max) = max {
+                    add(
+                        json,
+                        format!("Some(json!({}))", rust_f64(max + 1.0)),
+                        "out_of_range",
+                    );
+                }
+            }
+            FieldType::Boolean => add(json, "Some(json!(\"yes\"))".to_owned(), "invalid_type"),
+            FieldType::Date => add(
+                json,
+                "Some(json!(\"2030-02-30\"))".to_owned(),
+                "invalid_format",
+            ),
+            FieldType::DateTime => {
+                add(
+                    json,
+                    "Some(json!(\"next tuesday\"))".to_owned(),
+                    "invalid_format",
+                );
+            }
+            FieldType::Uuid | FieldType::Reference { .. } => {
+                add(
+                    json,
+                    "Some(json!(\"not-a-uuid\"))".to_owned(),
+                    "invalid_format",
+                );
+            }
+            FieldType::Json => {}
+            FieldType::Enum { values } => {
+                if !values.iter().any(|v| v == "no_such_value") {
+                    add(
+                        json,
+                        "Some(json!(\"no_such_value\"))".to_owned(),
+                        "invalid_value",
+                    );
+                }
+            }
+        }
+    }
+    for link in &entity.links {
+        add(
+            &link.json,
+            "Some(json!(\"not-a-list\"))".to_owned(),
+            "invalid_type",
+        );
+        add(
+            &link.json,
+            "Some(json!([\"not-a-uuid\"]))".to_owned(),
+            "invalid_type",
+        );
+        add(
+            &link.json,
+            format!("Some(json!(vec![Uuid::nil(); {}]))", MAX_LINKS + 1),
+            "too_long",
+        );
+    }
+    cases
+}

@@ -1,0 +1,20 @@
+-- {{ header }}
+-- The schema of {{ name }} on PostgreSQL. Migrations are append-only: see migrations/README.md.
+--
+-- How values are stored: ids are UUID v7 (time-ordered) as UUID; instants are TIMESTAMPTZ
+-- (microseconds, UTC); dates are DATE; money is BIGINT cents; decimals are DOUBLE PRECISION;
+-- JSON is JSONB. Constraints are named; the app maps a violation to its answer by name.
+{%- for t in tables %}
+
+{%- for line in t.comment %}
+{{ line }}
+{%- endfor %}
+CREATE TABLE {{ t.name }} (
+{%- for item in t.items %}
+{{ item }}
+{%- endfor %}
+){{ t.suffix }};
+{%- for statement in t.after %}
+{{ statement }}
+{%- endfor %}
+{%- endfor %}

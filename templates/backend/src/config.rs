@@ -1,0 +1,124 @@
+// {{ header }}
+//! Settings, read from the environment only (and, in `main`, an optional `.env` file).
+//! Every variable is listed with its default in `.env.example`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use tracing_subscriber::filter::Targets;
+
+/// `DATABASE_URL` when none is set: an SQLite file under `data/`, created on first start.
+#[cfg(feature = "sqlite")]
+pub const DEFAULT_DATABASE_URL: Option<&str> = Some("{{ default_database_url }}");
+/// PostgreSQL builds have no default: `DATABASE_URL` must name the server.
+#[cfg(not(feature = "sqlite"))]
+pub const DEFAULT_DATABASE_URL: Option<&str> = None;
+
+/// The app's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `HOST`: the address to listen on. Default `127.0.0.1`; use `0.0.0.0` in a container.
+    pub host: String,
+    /// `PORT`: the TCP port. Default 3000; 0 picks a free port.
+    pub port: u16,
+    /// `DATABASE_URL`: `sqlite://path?mode=rwc` or `postgres://user:password@host/database`.
+    pub database_url: String,
+    /// `APP_ENV`: `development` (readable logs) or `production` (JSON logs).
+    pub app_env: AppEnv,
+    /// `RUST_LOG`: which logs to keep, e.g. `info` or `warn,{{ crate_name }}=debug`.
+    pub log_filter: Targets,
+    /// `REQUEST_TIMEOUT_SECS`: requests still running after this long are answered with 408.
+    pub request_timeout: Duration,
+    /// `BODY_LIMIT_BYTES`: larger request bodies are refused with 413. Default 1 MiB.
+    pub body_limit: usize,
+}
+
+/// Where the app runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// A setting that is missing or cannot be parsed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("`{0}` is not set")]
+    Missing(&'static str),
+    #[error("`{name}` is `{value}`, expected {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl Config {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `var`, which returns a variable's value if it is set
+    /// (tests pass their own).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let database_url = match var("DATABASE_URL") {
+            Some(url) => url,
+            None => DEFAULT_DATABASE_URL
+                .ok_or(ConfigError::Missing("DATABASE_URL"))?
+                .to_owned(),
+        };
+        let app_env = match var("APP_ENV").as_deref() {
+            None | Some("development") => AppEnv::Development,
+            Some("production") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "APP_ENV",
+                    value: other.to_owned(),
+                    expected: "`development` or `production`",
+                });
+            }
+        };
+        Ok(Config {
+            host: var("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
+            port: parse(&var, "PORT", 3000, "a port number")?,
+            database_url,
+            app_env,
+            log_filter: parse(
+                &var,
+                "RUST_LOG",
+                default_log_filter(),
+                "a filter like `info,sqlx=warn`",
+            )?,
+            request_timeout: Duration::from_secs(parse(
+                &var,
+                "REQUEST_TIMEOUT_SECS",
+                30,
+                "a whole number of seconds",
+            )?),
+            body_limit: parse(&var, "BODY_LIMIT_BYTES", 1024 * 1024, "a number of bytes")?,
+        })
+    }
+}
+
+/// Logs at `info` and above.
+fn default_log_filter() -> Targets {
+    Targets::new().with_default(tracing::Level::INFO)
+}
+
+/// Parses the variable `name`, or returns `default` when it is not set.
+fn parse<T: FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(value) => value.parse().map_err(|_| ConfigError::Invalid {
+            name,
+            value,
+            expected,
+        }),
+    }
+}

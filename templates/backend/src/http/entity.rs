@@ -1,0 +1,493 @@
+// {{ header }}
+//! {{ e.title }} (`{{ e.name }}`, {{ spec_file }} line {{ e.line }}){% if e.doc_lines.is_empty() %}.{% else %}:{% endif %}
+{%- for line in e.doc_lines %}
+//! {{ line }}
+{%- endfor %}
+//!
+//! | Route | Action |
+//! | --- | --- |
+//! | `GET {{ e.route }}` | list, with filters and sorting |
+//! | `POST {{ e.route }}` | create |
+//! | `GET {{ e.route }}/{id}` | read |
+//! | `PATCH {{ e.route }}/{id}` | update the fields given |
+//! | `DELETE {{ e.route }}/{id}` | delete |
+{%- if !e.rules.is_empty() %}
+//!
+//! Rules:
+{%- for rule in e.rules %}
+//! - line {{ rule.line }}, `{{ rule.code }}`: {{ rule.message }} ({{ rule.where_enforced }})
+{%- endfor %}
+{%- endif %}
+
+use axum::extract;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, patch, post};
+use chrono::{{ e.chrono_import }};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::{self, DbPool, DbRow, Stored};
+use crate::error::{{ e.error_import }};
+use crate::hooks::{{ e.plural_snake }} as hooks;
+use crate::http::extract::{AppJson, EntityId, ListQuery};
+use crate::http::list;
+use crate::startup::AppState;
+use crate::validation::{{ e.validation_import }};
+
+/// The routes of {{ e.plural_words }}.
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("{{ e.route }}", get(list_{{ e.plural_snake }}))
+        .route("{{ e.route }}", post(create_{{ e.snake }}))
+        .route("{{ e.route }}/{id}", get(read_{{ e.snake }}))
+        .route("{{ e.route }}/{id}", patch(update_{{ e.snake }}))
+        .route("{{ e.route }}/{id}", delete(delete_{{ e.snake }}))
+}
+
+/// {{ e.article_words }}, as stored and as answered ({{ spec_file }} line {{ e.line }}).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct {{ e.name }} {
+    /// Unique and time-ordered (UUID v7); set by the server.
+    pub id: Uuid,
+{%- for f in e.fields %}
+    /// {{ f.doc }}
+{%- if f.ident != f.json %}
+    #[serde(rename = "{{ f.json }}")]
+{%- endif %}
+    pub {{ f.ident }}: {{ f.rust_type }},
+{%- endfor %}
+{%- for l in e.links %}
+    /// {{ l.doc }}
+{%- if l.ident != l.json %}
+    #[serde(rename = "{{ l.json }}")]
+{%- endif %}
+    pub {{ l.ident }}: Vec<Uuid>,
+{%- endfor %}
+    /// When it was created (UTC); set by the server.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed (UTC); set by the server.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl sqlx::FromRow<'_, DbRow> for {{ e.name }} {
+    fn from_row(row: &DbRow) -> Result<Self, sqlx::Error> {
+        Ok({{ e.name }} {
+            id: db::get(row, "id")?,
+{%- for f in e.fields %}
+            {{ f.ident }}: db::get(row, "{{ f.column }}")?,
+{%- endfor %}
+{%- for l in e.links %}
+            {{ l.ident }}: Vec::new(),
+{%- endfor %}
+            created_at: db::get(row, "created_at")?,
+            updated_at: db::get(row, "updated_at")?,
+        })
+    }
+}
+{%- for en in e.enums %}
+
+/// The values of `{{ en.field_json }}` ({{ spec_file }} line {{ en.line }}).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum {{ en.name }} {
+{%- for v in en.variants %}
+    #[serde(rename = "{{ v.value }}")]
+    {{ v.ident }},
+{%- endfor %}
+}
+
+impl {{ en.name }} {
+{{ en.values_const }}
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+{%- for v in en.variants %}
+            Self::{{ v.ident }} => "{{ v.value }}",
+{%- endfor %}
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+{%- for v in en.variants %}
+            "{{ v.value }}" => Some(Self::{{ v.ident }}),
+{%- endfor %}
+            _ => None,
+        }
+    }
+
+    /// Reads a request value.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, crate::validation::Problem> {
+        check::one_of(value, &Self::VALUES, Self::parse)
+    }
+}
+
+/// Stored as its text value; a CHECK constraint keeps the column to these values.
+impl Stored for {{ en.name }} {
+    type Repr = String;
+
+    fn to_repr(&self) -> String {
+        self.as_str().to_owned()
+    }
+
+    fn from_repr(repr: String) -> Result<Self, sqlx::error::BoxDynError> {
+        Self::parse(&repr).ok_or_else(|| format!("not a known value: `{repr}`").into())
+    }
+}
+{%- endfor %}
+
+/// A checked request to create {{ e.article_words }}: the body of `POST {{ e.route }}`.
+{%- if e.create_fields.is_empty() && e.links.is_empty() %}
+#[derive(Debug, Clone, PartialEq)]
+pub struct New{{ e.name }} {}
+{%- else %}
+#[derive(Debug, Clone, PartialEq)]
+pub struct New{{ e.name }} {
+{%- for f in e.create_fields %}
+    pub {{ f.ident }}: {{ f.rust_type }},
+{%- endfor %}
+{%- for l in e.links %}
+    pub {{ l.ident }}: Vec<Uuid>,
+{%- endfor %}
+}
+{%- endif %}
+
+impl New{{ e.name }} {
+    /// Reads a request body, reporting every problem at once (422).
+    pub fn from_json(body: JsonObject) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body);
+        refuse_server_fields(&mut fields);
+{%- for line in e.create_reads %}
+{{ line }}
+{%- endfor %}
+{%- for ident in e.create_unwraps %}
+        let Some({{ ident }}) = {{ ident }} else {
+            return Err(fields.into_error());
+        };
+{%- endfor %}
+        fields.finish()?;
+{{ e.create_literal }}
+    }
+
+    /// The row to insert: a new id, the current time, and defaults for server-set fields.
+    pub fn into_{{ e.snake }}(self) -> {{ e.name }} {
+        let now = db::now();
+        {{ e.name }} {
+            id: Uuid::now_v7(),
+{%- for f in e.fields %}
+            {{ f.ident }}: {{ f.from_new }},
+{%- endfor %}
+{%- for l in e.links %}
+            {{ l.ident }}: self.{{ l.ident }},
+{%- endfor %}
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// A checked partial update: the body of `PATCH {{ e.route }}/{id}`. `None` leaves a field as
+/// it is{% if e.has_clearable %}; `Some(None)` empties an optional field{% endif %}.
+{%- if e.update_fields.is_empty() && e.links.is_empty() %}
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct {{ e.name }}Changes {}
+{%- else %}
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct {{ e.name }}Changes {
+{%- for f in e.update_fields %}
+    pub {{ f.ident }}: {{ f.change_type }},
+{%- endfor %}
+{%- for l in e.links %}
+    pub {{ l.ident }}: Option<Vec<Uuid>>,
+{%- endfor %}
+}
+{%- endif %}
+
+impl {{ e.name }}Changes {
+    /// Reads a request body, reporting every problem at once (422).
+    pub fn from_json(body: JsonObject) -> Result<Self, ApiError> {
+        let mut fields = Fields::new(body);
+        refuse_server_fields(&mut fields);
+{%- for line in e.update_refusals %}
+{{ line }}
+{%- endfor %}
+{{ e.update_literal }}
+        fields.finish()?;
+        Ok(changes)
+    }
+
+    /// Applies the changes to `{{ e.snake }}`.
+    pub fn apply_to(self, {{ e.apply_param }}: &mut {{ e.name }}) {
+{%- for f in e.update_fields %}
+        if let Some({{ f.ident }}) = self.{{ f.ident }} {
+            {{ e.snake }}.{{ f.ident }} = {{ f.ident }};
+        }
+{%- endfor %}
+{%- for l in e.links %}
+        if let Some({{ l.ident }}) = self.{{ l.ident }} {
+            {{ e.snake }}.{{ l.ident }} = {{ l.ident }};
+        }
+{%- endfor %}
+    }
+}
+
+/// `id`, `created_at` and `updated_at` are the server's: refused in request bodies.
+fn refuse_server_fields(fields: &mut Fields) {
+    for name in ["id", "created_at", "updated_at"] {
+        fields.refuse(name, "read_only", "is set by the server");
+    }
+}
+
+/// The columns clients may filter (`?field=value`) or sort (`?sort=field,-field`) lists on.
+const LIST_COLUMNS: &[list::ListColumn] = &[
+{%- for c in e.list_columns %}
+    list::ListColumn {
+        name: "{{ c.name }}",
+        column: "{{ c.column }}",
+        kind: {{ c.kind }},
+        nullable: {{ c.nullable }},
+        filter: {{ c.filter }},
+        sort: {{ c.sort }},
+    },
+{%- endfor %}
+];
+
+/// How violations of the table's named constraints are answered.
+{{ e.constraints_const }}
+{%- for l in e.links %}
+
+/// The join table of `{{ l.json }}`.
+const {{ l.const_name }}: db::JoinTable = db::JoinTable {
+    table: "{{ l.join_table }}",
+    source: "{{ l.source_column }}",
+    target: "{{ l.target_column }}",
+};
+{%- endfor %}
+
+const SELECT: &str = "\
+{%- for line in e.select_lines %}
+    {{ line }}
+{%- endfor %}";
+
+const SELECT_ONE: &str = "\
+{%- for line in e.select_one_lines %}
+    {{ line }}
+{%- endfor %}";
+
+const INSERT: &str = "\
+{%- for line in e.insert_lines %}
+    {{ line }}
+{%- endfor %}";
+
+/// Writes every column; the `updated_at` condition makes a concurrent change fail instead of
+/// being overwritten.
+const UPDATE: &str = "\
+{%- for line in e.update_lines %}
+    {{ line }}
+{%- endfor %}";
+
+const DELETE: &str = "DELETE FROM {{ e.table }} WHERE id = $1";
+
+/// `GET {{ e.route }}`: lists {{ e.plural_words }} ({{ spec_file }} line {{ e.line }}).
+async fn list_{{ e.plural_snake }}(
+    extract::State(state): extract::State<AppState>,
+    ListQuery(query): ListQuery,
+) -> Result<AppJson<list::Page<{{ e.name }}>>, ApiError> {
+    let request = list::ListRequest::parse(&query, LIST_COLUMNS)?;
+{%- if e.links.is_empty() %}
+    let rows = request.fetch(&state.db, SELECT).await?;
+{%- else %}
+    let mut rows = request.fetch(&state.db, SELECT).await?;
+    load_links(&state.db, &mut rows).await?;
+{%- endif %}
+    Ok(AppJson(request.page(rows)?))
+}
+
+/// `POST {{ e.route }}`: creates {{ e.article_words }} ({{ spec_file }} line {{ e.line }}).
+async fn create_{{ e.snake }}(
+    extract::State(state): extract::State<AppState>,
+    AppJson(body): AppJson<JsonObject>,
+) -> Result<(StatusCode, AppJson<{{ e.name }}>), ApiError> {
+    let new = New{{ e.name }}::from_json(body)?;
+    let mut {{ e.snake }} = new.into_{{ e.snake }}();
+    hooks::before_create(&state, &mut {{ e.snake }}).await?;
+{%- if !e.compares.is_empty() %}
+    check_rules(&{{ e.snake }})?;
+{%- endif %}
+{%- if !e.references.is_empty() %}
+    check_references(&state.db, &{{ e.snake }}).await?;
+{%- endif %}
+    insert(&state.db, &{{ e.snake }}).await?;
+    Ok((StatusCode::CREATED, AppJson({{ e.snake }})))
+}
+
+/// `GET {{ e.route }}/{id}`: reads one {{ e.words }} ({{ spec_file }} line {{ e.line }}).
+async fn read_{{ e.snake }}(
+    extract::State(state): extract::State<AppState>,
+    EntityId(id): EntityId,
+) -> Result<AppJson<{{ e.name }}>, ApiError> {
+    let {{ e.snake }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
+    Ok(AppJson({{ e.snake }}))
+}
+
+/// `PATCH {{ e.route }}/{id}`: changes the fields given ({{ spec_file }} line {{ e.line }}).
+async fn update_{{ e.snake }}(
+    extract::State(state): extract::State<AppState>,
+    EntityId(id): EntityId,
+    AppJson(body): AppJson<JsonObject>,
+) -> Result<AppJson<{{ e.name }}>, ApiError> {
+    let current = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
+    let changes = {{ e.name }}Changes::from_json(body)?;
+    let mut {{ e.snake }} = current.clone();
+    changes.apply_to(&mut {{ e.snake }});
+    {{ e.snake }}.updated_at = db::now();
+    hooks::before_update(&state, &current, &mut {{ e.snake }}).await?;
+{%- if !e.compares.is_empty() %}
+    check_rules(&{{ e.snake }})?;
+{%- endif %}
+{%- if !e.references.is_empty() %}
+    check_references(&state.db, &{{ e.snake }}).await?;
+{%- endif %}
+    update(&state.db, &{{ e.snake }}, current.updated_at).await?;
+    Ok(AppJson({{ e.snake }}))
+}
+
+/// `DELETE {{ e.route }}/{id}`: deletes one {{ e.words }} ({{ spec_file }} line {{ e.line }}).
+async fn delete_{{ e.snake }}(
+    extract::State(state): extract::State<AppState>,
+    EntityId(id): EntityId,
+) -> Result<StatusCode, ApiError> {
+    let {{ e.snake }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
+    hooks::before_delete(&state, &{{ e.snake }}).await?;
+    let result = sqlx::query(DELETE)
+        .bind(id.to_repr())
+        .execute(&state.db)
+        .await
+        .map_err(|error| ApiError::from_delete(error, CONSTRAINTS))?;
+    if result.rows_affected() == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The {{ e.words }} `id`, if it exists.
+{{ e.sig_fetch }}
+{%- if e.links.is_empty() %}
+    sqlx::query_as(SELECT_ONE)
+        .bind(id.to_repr())
+        .fetch_optional(pool)
+        .await
+{%- else %}
+    let row: Option<{{ e.name }}> = sqlx::query_as(SELECT_ONE)
+        .bind(id.to_repr())
+        .fetch_optional(pool)
+        .await?;
+    let mut rows: Vec<{{ e.name }}> = row.into_iter().collect();
+    load_links(pool, &mut rows).await?;
+    Ok(rows.pop())
+{%- endif %}
+}
+{%- if !e.compares.is_empty() %}
+
+/// Checks the rules the service enforces before writing (422 `rule_violated`).
+{{ e.sig_check_rules }}
+    let mut violations = Vec::new();
+{%- for c in e.compares %}
+    // {{ spec_file }} line {{ c.line }}: {{ c.message }}
+{{ c.code }}
+{%- endfor %}
+    ApiError::check_rules(violations)
+}
+{%- endif %}
+{%- if !e.references.is_empty() %}
+
+/// Every reference must name an existing record (422 listing each one that does not).
+{{ e.sig_check_references }}
+    let mut missing = Vec::new();
+{%- for r in e.references %}
+{{ r }}
+{%- endfor %}
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(missing))
+    }
+}
+{%- endif %}
+
+{{ e.sig_insert }}
+{%- if e.links.is_empty() %}
+    sqlx::query(INSERT)
+{%- for b in e.binds %}
+        .bind(row.{{ b }}.to_repr())
+{%- endfor %}
+        .execute(pool)
+        .await
+        .map_err(|error| ApiError::from_db(error, CONSTRAINTS))?;
+    Ok(())
+{%- else %}
+    let mut transaction = pool.begin().await?;
+    sqlx::query(INSERT)
+{%- for b in e.binds %}
+        .bind(row.{{ b }}.to_repr())
+{%- endfor %}
+        .execute(&mut *transaction)
+        .await
+        .map_err(|error| ApiError::from_db(error, CONSTRAINTS))?;
+    save_links(&mut transaction, row).await?;
+    transaction.commit().await?;
+    Ok(())
+{%- endif %}
+}
+
+{{ e.sig_update }}
+{%- if !e.links.is_empty() %}
+    let mut transaction = pool.begin().await?;
+{%- endif %}
+    let result = sqlx::query(UPDATE)
+        .bind(row.id.to_repr())
+{%- for b in e.update_binds %}
+        .bind(row.{{ b }}.to_repr())
+{%- endfor %}
+        .bind(seen.to_repr())
+{%- if e.links.is_empty() %}
+        .execute(pool)
+{%- else %}
+        .execute(&mut *transaction)
+{%- endif %}
+        .await
+        .map_err(|error| ApiError::from_db(error, CONSTRAINTS))?;
+    if result.rows_affected() == 0 {
+        return Err(ApiError::changed_meanwhile());
+    }
+{%- if !e.links.is_empty() %}
+    save_links(&mut transaction, row).await?;
+    transaction.commit().await?;
+{%- endif %}
+    Ok(())
+}
+{%- if !e.links.is_empty() %}
+
+/// Fills in the linked ids of `rows`, one query per link.
+{{ e.sig_load_links }}
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
+{%- for l in e.links %}
+    for (id, target) in {{ l.const_name }}.load(pool, &ids).await? {
+        if let Some(row) = rows.iter_mut().find(|row| row.id == id) {
+            row.{{ l.ident }}.push(target);
+        }
+    }
+{%- endfor %}
+    Ok(())
+}
+
+/// Replaces the join table rows of `row` with its linked ids.
+{{ e.sig_save_links }}
+{%- for l in e.links %}
+    {{ l.const_name }}
+        .replace(transaction, row.id, &row.{{ l.ident }})
+        .await
+        .map_err(|error| ApiError::from_db(error, CONSTRAINTS))?;
+{%- endfor %}
+    Ok(())
+}
+{%- endif %}

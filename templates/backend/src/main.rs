@@ -1,0 +1,68 @@
+// {{ header }}
+//! The `{{ name }}` binary: a thin command-line front over the library.
+
+use std::process::ExitCode;
+
+use {{ crate_name }}::config::Config;
+use {{ crate_name }}::error::chain;
+use {{ crate_name }}::{startup, telemetry};
+
+const USAGE: &str = "\
+usage: {{ name }} [COMMAND]
+
+commands:
+  serve     run the HTTP server (the default); applies pending migrations first
+  migrate   apply pending database migrations, then exit
+  help      print this message
+
+Settings come from the environment and an optional .env file; see .env.example.";
+
+/// What to do, from the command line.
+enum Command {
+    Serve,
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    let command = match words.as_slice() {
+        [] | ["serve"] => Command::Serve,
+        ["migrate"] => Command::Migrate,
+        ["help" | "-h" | "--help"] => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!(
+                "error: unexpected arguments `{}`\n\n{USAGE}",
+                args.join(" ")
+            );
+            return ExitCode::from(2);
+        }
+    };
+
+    // A .env file is optional; variables already in the environment win.
+    dotenvy::dotenv().ok();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(&config);
+
+    let result = match command {
+        Command::Serve => startup::serve(config).await,
+        Command::Migrate => startup::migrate(&config).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %chain(error.as_ref()), "{{ name }} stopped");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,324 @@
+// {{ header }}
+//! Tests of {{ e.plural_words }} at `{{ e.route }}` ({{ spec_file }} line {{ e.line }}).
+{%- if t.creatable %}
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{{ t.helpers_import }};
+
+const ROUTE: &str = "{{ e.route }}";
+
+/// Posts a valid {{ e.words }} with `field` set to `value` (left out when `None`) and expects
+/// a 422 that names the field with `code`.
+async fn rejects(app: &TestApp, field: &str, value: Option<Value>, code: &str) {
+    let mut body = app.{{ e.snake }}_body().await;
+    match value {
+        Some(value) => body[field] = value,
+        None => {
+            body.as_object_mut().expect("an object").remove(field);
+        }
+    }
+    let response = app.post(ROUTE, &body).await;
+    assert_eq!(response.status, 422, "{field}: {response:?}");
+    response.assert_field_error(field, code);
+}
+
+#[tokio::test]
+async fn create_answers_201_with_the_stored_{{ e.snake }}() {
+    let app = spawn_app().await;
+    let body = app.{{ e.snake }}_body().await;
+    let response = app.post(ROUTE, &body).await;
+    assert_eq!(response.status, 201, "{response:?}");
+    for (name, value) in body.as_object().expect("an object") {
+        assert_eq!(&response.body[name], value, "{name}");
+    }
+    let read = app.get(&format!("{ROUTE}/{}", response.id())).await;
+    assert_eq!(read.status, 200, "{read:?}");
+    assert_eq!(read.body, response.body);
+}
+
+#[tokio::test]
+async fn create_refuses_each_invalid_field() {
+    let app = spawn_app().await;
+{%- for line in t.rejects %}
+{{ line }}
+{%- endfor %}
+    rejects(&app, "no_such_field", Some(json!(1)), "unknown_field").await;
+    rejects(&app, "id", Some(json!(Uuid::now_v7())), "read_only").await;
+}
+{%- if let Some((first, second)) = t.two_invalid %}
+
+#[tokio::test]
+async fn create_lists_every_invalid_field_at_once() {
+    let app = spawn_app().await;
+    let mut body = app.{{ e.snake }}_body().await;
+    body["{{ first.json }}"] = {{ first.bare }};
+    body["{{ second.json }}"] = {{ second.bare }};
+    let response = app.post(ROUTE, &body).await;
+    assert_eq!(response.status, 422, "{response:?}");
+    assert_eq!(response.error_code(), "validation_failed");
+    response.assert_field_error("{{ first.json }}", "{{ first.code }}");
+    response.assert_field_error("{{ second.json }}", "{{ second.code }}");
+}
+{%- endif %}
+
+#[tokio::test]
+async fn create_refuses_malformed_json_with_400() {
+    let app = spawn_app().await;
+    let response = app
+        .post_raw(ROUTE, "application/json", "{\"oops\":".to_owned())
+        .await;
+    assert_eq!(response.status, 400, "{response:?}");
+    assert_eq!(response.error_code(), "bad_request");
+}
+
+#[tokio::test]
+async fn create_refuses_a_wrong_content_type_with_400() {
+    let app = spawn_app().await;
+    let body = app.{{ e.snake }}_body().await;
+    let response = app.post_raw(ROUTE, "text/plain", body.to_string()).await;
+    assert_eq!(response.status, 400, "{response:?}");
+    assert_eq!(response.error_code(), "bad_request");
+}
+
+#[tokio::test]
+async fn create_refuses_a_body_that_is_not_an_object() {
+    let app = spawn_app().await;
+    let response = app.post(ROUTE, &json!([1, 2, 3])).await;
+    assert_eq!(response.status, 400, "{response:?}");
+    assert_eq!(response.error_code(), "bad_request");
+}
+{%- for r in t.missing_references %}
+
+#[tokio::test]
+async fn create_refuses_a_missing_{{ r.ident }}_with_422() {
+    let app = spawn_app().await;
+    let mut body = app.{{ e.snake }}_body().await;
+    body["{{ r.json }}"] = json!(Uuid::now_v7());
+    let response = app.post(ROUTE, &body).await;
+    assert_eq!(response.status, 422, "{response:?}");
+    response.assert_field_error("{{ r.json }}", "not_found");
+}
+{%- endfor %}
+{%- for u in t.uniques %}
+
+#[tokio::test]
+async fn create_refuses_a_duplicate_{{ u.ident }}_with_409() {
+    let app = spawn_app().await;
+    let first = app.create_{{ e.snake }}().await;
+    let mut body = app.{{ e.snake }}_body().await;
+    body["{{ u.json }}"] = first["{{ u.json }}"].clone();
+    let response = app.post(ROUTE, &body).await;
+    assert_eq!(response.status, 409, "{response:?}");
+    assert_eq!(response.error_code(), "conflict");
+    response.assert_field_error("{{ u.json }}", "unique");
+}
+{%- endfor %}
+{%- for u in t.unique_rules %}
+
+#[tokio::test]
+async fn {{ u.test_name }}() {
+    let app = spawn_app().await;
+    let first = app.create_{{ e.snake }}().await;
+    let mut body = app.{{ e.snake }}_body().await;
+{%- for field in u.fields %}
+    body["{{ field }}"] = first["{{ field }}"].clone();
+{%- endfor %}
+    let response = app.post(ROUTE, &body).await;
+    assert_eq!(response.status, 409, "{response:?}");
+    assert_eq!(response.error_code(), "rule_violated");
+{%- for line in u.asserts %}
+{{ line }}
+{%- endfor %}
+}
+{%- endfor %}
+{%- for c in t.compares %}
+
+#[tokio::test]
+async fn {{ c.test_name }}() {
+    let app = spawn_app().await;
+    let mut body = app.{{ e.snake }}_body().await;
+    let left = body["{{ c.left }}"].clone();
+    body["{{ c.left }}"] = body["{{ c.right }}"].clone();
+    body["{{ c.right }}"] = left;
+    let response = app.post(ROUTE, &body).await;
+    assert_eq!(response.status, 422, "{response:?}");
+    assert_eq!(response.error_code(), "rule_violated");
+{{ c.assert }}
+}
+{%- endfor %}
+
+#[tokio::test]
+async fn read_of_an_unknown_id_is_404() {
+    let app = spawn_app().await;
+    let response = app.get(&format!("{ROUTE}/{}", Uuid::now_v7())).await;
+    assert_eq!(response.status, 404, "{response:?}");
+    assert_eq!(response.error_code(), "not_found");
+    let response = app.get(&format!("{ROUTE}/not-a-uuid")).await;
+    assert_eq!(response.status, 404, "{response:?}");
+}
+
+#[tokio::test]
+async fn list_pages_through_every_{{ e.snake }}_in_creation_order() {
+    let app = spawn_app().await;
+    let mut created = Vec::new();
+    for _ in 0..3 {
+        created.push(app.create_{{ e.snake }}().await["id"].clone());
+    }
+    let first = app.get(&format!("{ROUTE}?limit=2")).await;
+    assert_eq!(first.status, 200, "{first:?}");
+    let cursor = first.body["next_cursor"].as_str().expect("a second page");
+    let second = app.get(&format!("{ROUTE}?limit=2&cursor={cursor}")).await;
+    assert_eq!(second.status, 200, "{second:?}");
+    assert_eq!(second.body["next_cursor"], Value::Null);
+    let listed: Vec<Value> = first
+        .items()
+        .chain(second.items())
+        .map(|item| item["id"].clone())
+        .collect();
+    assert_eq!(listed, created);
+}
+
+#[tokio::test]
+async fn list_refuses_bad_parameters_with_400() {
+    let app = spawn_app().await;
+    for query in [
+        "limit=0",
+        "limit=101",
+        "sort=no_such_field",
+        "cursor=nonsense",
+        "nope=1",
+    ] {
+        let response = app.get(&format!("{ROUTE}?{query}")).await;
+        assert_eq!(response.status, 400, "{query}: {response:?}");
+        assert_eq!(response.error_code(), "bad_request");
+    }
+}
+{%- for f in t.filters %}
+
+#[tokio::test]
+async fn list_filters_by_{{ f.ident }}() {
+    let app = spawn_app().await;
+    let first = app.create_{{ e.snake }}().await;
+    app.create_{{ e.snake }}().await;
+    let value = match &first["{{ f.json }}"] {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    let response = app.get_with(ROUTE, &[("{{ f.json }}", &value)]).await;
+    assert_eq!(response.status, 200, "{response:?}");
+    response.assert_lists(&first);
+{{ f.assert_all }}
+}
+{%- endfor %}
+{%- for s in t.sorts %}
+
+#[tokio::test]
+async fn list_sorts_by_{{ s.ident }}_descending() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        app.create_{{ e.snake }}().await;
+    }
+    let response = app.get(&format!("{ROUTE}?sort=-{{ s.json }}")).await;
+    assert_eq!(response.status, 200, "{response:?}");
+    let values = response.item_values("{{ s.json }}");
+    assert_eq!(values.len(), 3, "{response:?}");
+    assert!(is_descending(&values), "{values:?}");
+}
+{%- endfor %}
+{%- if let Some(u) = t.update %}
+
+#[tokio::test]
+async fn update_changes_only_the_fields_given() {
+    let app = spawn_app().await;
+    let created = app.create_{{ e.snake }}().await;
+    let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
+    let change = json!({ "{{ u.json }}": {{ u.value }} });
+    let response = app.patch(&path, &change).await;
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.body["{{ u.json }}"], change["{{ u.json }}"]);
+    for (name, value) in created.as_object().expect("an object") {
+        if name != "{{ u.json }}" && name != "updated_at" {
+            assert_eq!(&response.body[name], value, "{name}");
+        }
+    }
+    assert_eq!(app.get(&path).await.body, response.body);
+}
+{%- endif %}
+
+#[tokio::test]
+async fn update_with_an_empty_body_keeps_the_{{ e.snake }}() {
+    let app = spawn_app().await;
+    let created = app.create_{{ e.snake }}().await;
+    let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
+    let response = app.patch(&path, &json!({})).await;
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.body["id"], created["id"]);
+    assert_eq!(response.body["created_at"], created["created_at"]);
+}
+{%- for f in t.immutables %}
+
+#[tokio::test]
+async fn update_refuses_to_change_{{ f.ident }}() {
+    let app = spawn_app().await;
+    let created = app.create_{{ e.snake }}().await;
+    let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
+    let change = json!({ "{{ f.json }}": created["{{ f.json }}"] });
+    let response = app.patch(&path, &change).await;
+    assert_eq!(response.status, 422, "{response:?}");
+    response.assert_field_error("{{ f.json }}", "immutable");
+}
+{%- endfor %}
+
+#[tokio::test]
+async fn update_of_an_unknown_id_is_404() {
+    let app = spawn_app().await;
+    let response = app
+        .patch(&format!("{ROUTE}/{}", Uuid::now_v7()), &json!({}))
+        .await;
+    assert_eq!(response.status, 404, "{response:?}");
+}
+
+#[tokio::test]
+async fn delete_answers_204_then_the_{{ e.snake }}_is_gone() {
+    let app = spawn_app().await;
+    let created = app.create_{{ e.snake }}().await;
+    let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
+    assert_eq!(app.delete(&path).await.status, 204);
+    assert_eq!(app.get(&path).await.status, 404);
+    assert_eq!(app.delete(&path).await.status, 404);
+}
+{%- for c in t.children %}
+
+#[tokio::test]
+async fn {{ c.test_name }}() {
+    let app = spawn_app().await;
+    let parent = app.create_{{ e.snake }}().await;
+    let mut body = app.{{ c.child_snake }}_body().await;
+    body["{{ c.field_json }}"] = parent["id"].clone();
+    let child = app.create("{{ c.child_route }}", &body).await;
+    let parent_path = format!("{ROUTE}/{}", parent["id"].as_str().expect("an id"));
+    let child_path = format!("{{ c.child_route }}/{}", child["id"].as_str().expect("an id"));
+    let response = app.delete(&parent_path).await;
+{%- match c.outcome %}
+{%- when ChildOutcome::Refused %}
+    assert_eq!(response.status, 409, "{response:?}");
+    assert_eq!(response.error_code(), "conflict");
+    assert_eq!(app.get(&parent_path).await.status, 200);
+    assert_eq!(app.get(&child_path).await.status, 200);
+{%- when ChildOutcome::Deleted %}
+    assert_eq!(response.status, 204, "{response:?}");
+    assert_eq!(app.get(&child_path).await.status, 404);
+{%- when ChildOutcome::Emptied %}
+    assert_eq!(response.status, 204, "{response:?}");
+    let child = app.get(&child_path).await;
+    assert_eq!(child.body["{{ c.field_json }}"], Value::Null, "{child:?}");
+{%- endmatch %}
+}
+{%- endfor %}
+{%- else %}
+//!
+//! specgen generates no tests for {{ e.plural_words }}: their required references form a
+//! cycle, so no valid sample can be built in one request.
+{%- endif %}
