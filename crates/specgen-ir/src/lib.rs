@@ -146,7 +146,7 @@ pub struct Entity {
     /// Derived one-to-many relations: fields of other entities that reference this one.
     pub children: Vec<ChildRef>,
     /// `Field::ident` of the owner field (a reference to the sign-in entity set from the
-    /// session), if any.
+    /// session), if any. Always `None` on the sign-in entity itself (see `Who::Owner`).
     pub owner: Option<String>,
     /// The access lines as the founder wrote them, resolved.
     pub access: Vec<AccessRule>,
@@ -318,7 +318,9 @@ pub enum Who {
     SignedIn,
     /// Signed-in users with this role (`Role::name`).
     Role(String),
-    /// The signed-in user the row's owner field points at.
+    /// The signed-in user the row's owner field points at. On the sign-in entity, which
+    /// has no owner field (`Entity::owner` is `None`), each row is owned by the user it
+    /// is: `Owner` there means "the caller's own account" (row `id` = the caller's id).
     Owner,
 }
 
