@@ -180,6 +180,8 @@ struct Cx<'a> {
     entities: Vec<Entity>,
     entity_keys: HashMap<String, usize>,
     plural_keys: HashMap<String, usize>,
+    /// Entity index by table name.
+    tables: HashMap<String, usize>,
     field_keys: Vec<HashMap<String, usize>>,
     /// Keys of field lines that were reported and dropped, per entity: later lookups of
     /// them stay silent instead of adding a misleading "no field" error.
@@ -205,6 +207,7 @@ pub(crate) fn lower(
         entities: Vec::new(),
         entity_keys: HashMap::new(),
         plural_keys: HashMap::new(),
+        tables: HashMap::new(),
         field_keys: Vec::new(),
         failed_fields: Vec::new(),
         auth_idx: None,
@@ -523,7 +526,7 @@ impl<'a> Cx<'a> {
         }
         let plural_words = pluralize(&words);
         let table = names::sql_table(&names::snake(&plural_words));
-        if let Some(other) = self.entities.iter().find(|e| e.table == table) {
+        if let Some(other) = self.tables.get(&table).map(|&i| &self.entities[i]) {
             let other_span = other.span;
             self.push(
                 Diagnostic::error("name_collision", sec.name.span, format!("the entity `{pascal}` would use the table `{table}`, which another entity already uses"))
@@ -576,6 +579,7 @@ impl<'a> Cx<'a> {
         let line = self.line(sec.heading);
         self.entity_keys.insert(k, idx);
         self.plural_keys.insert(key(&plural_words), idx);
+        self.tables.insert(table.clone(), idx);
         self.entities.push(Entity {
             name: pascal,
             words: words.clone(),
@@ -1021,7 +1025,7 @@ impl<'a> Cx<'a> {
                 }
             }
             let join_table = names::sql_table(&format!("{source_snake}_{snake}"));
-            if let Some(other) = self.entities.iter().find(|e| e.table == join_table) {
+            if let Some(other) = self.tables.get(&join_table).map(|&i| &self.entities[i]) {
                 let other_span = other.span;
                 self.push(
                     Diagnostic::error("name_collision", line.name.span, format!("the link `{name_words}` needs the table `{join_table}`, which the entity `{}` uses", other.name))

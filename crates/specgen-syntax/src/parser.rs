@@ -579,13 +579,10 @@ impl<'a> P<'a> {
                 Rule::field_name => {
                     name = Some(Spanned::new(normalize(p.as_str()), self.trimmed(start, &p)))
                 }
-                Rule::annotation => {
-                    if let Some(body) = p.into_inner().next() {
-                        let body_start = start + body.as_span().start();
-                        for (s, e) in split_items(body.as_str()) {
-                            if let Some(item) = self.field_item(body_start + s, body_start + e) {
-                                items.push(item);
-                            }
+                Rule::field_annotation => {
+                    for item in p.into_inner().filter(|i| i.as_rule() == Rule::field_item) {
+                        if let Some(item) = self.field_item(start, item) {
+                            items.push(item);
                         }
                     }
                 }
@@ -610,14 +607,10 @@ impl<'a> P<'a> {
         })
     }
 
-    fn field_item(&mut self, start: usize, end: usize) -> Option<FieldItem> {
-        let text = &self.text[start..end];
-        let span = self.span(start, end);
-        let item = SpecParser::parse(Rule::field_item, text)
-            .ok()?
-            .next()?
-            .into_inner()
-            .next()?;
+    /// One `field_item` pair of a field line that starts at `start`.
+    fn field_item(&mut self, start: usize, pair: Pair<'_, Rule>) -> Option<FieldItem> {
+        let span = self.trimmed(start, &pair);
+        let item = pair.into_inner().next()?;
         let kind = match item.as_rule() {
             Rule::reference => {
                 let mut many = false;
