@@ -524,6 +524,23 @@ impl<'a> Cx<'a> {
             );
             return;
         }
+        let singular = singularize(&words);
+        if singular != words && pluralize(&singular) == words {
+            self.push(
+                Diagnostic::warning(
+                    "plural_entity_name",
+                    sec.name.span,
+                    format!(
+                        "entity names are singular, but `{}` reads as a plural",
+                        sec.name.value
+                    ),
+                )
+                .with_hint(format!(
+                    "write `## {}`; plurals such as `{words}` are derived from it",
+                    heck::ToTitleCase::to_title_case(singular.as_str())
+                )),
+            );
+        }
         let plural_words = pluralize(&words);
         let table = names::sql_table(&names::snake(&plural_words));
         if let Some(other) = self.tables.get(&table).map(|&i| &self.entities[i]) {
