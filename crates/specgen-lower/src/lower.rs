@@ -270,10 +270,12 @@ pub(crate) fn lower(
         None => {
             let stem = spec_file.split('.').next().unwrap_or(spec_file);
             let k = names::kebab(stem);
-            if names::is_valid_snake(&names::snake(&k)) {
-                k
-            } else {
+            if !names::is_valid_snake(&names::snake(&k)) {
                 "app".to_string()
+            } else if settings::is_reserved_crate(&names::snake(&k)) {
+                format!("{k}-app")
+            } else {
+                k
             }
         }
     };
@@ -858,7 +860,17 @@ impl<'a> Cx<'a> {
                     let mut out: Vec<String> = Vec::new();
                     for v in values {
                         let s = names::snake(&v.value);
-                        if !names::is_valid_snake(&s) {
+                        if s == "self" {
+                            ok = false;
+                            self.push(
+                                Diagnostic::error(
+                                    "reserved_name",
+                                    v.span,
+                                    "`self` cannot be a value: the generated code uses that word",
+                                )
+                                .with_hint("choose another word, for example `own`"),
+                            );
+                        } else if !names::is_valid_snake(&s) {
                             ok = false;
                             self.push(
                                 Diagnostic::error("invalid_name", v.span, format!("`{}` is not a usable value", v.value))

@@ -161,9 +161,41 @@ pub(crate) fn settings(files: &[SpecFile], diags: &mut Vec<Diagnostic>) -> Setti
     out
 }
 
-fn is_reserved_crate(snake: &str) -> bool {
-    names::is_rust_keyword(snake)
-        || ["std", "core", "alloc", "test", "proc_macro", "build"].contains(&snake)
+/// Crate names the generated package cannot take: Rust's own crates and the crates the
+/// generated backend depends on (a package cannot depend on a crate of its own name).
+const RESERVED_CRATES: &[&str] = &[
+    "std",
+    "core",
+    "alloc",
+    "test",
+    "proc_macro",
+    "build",
+    "axum",
+    "sqlx",
+    "tokio",
+    "serde",
+    "serde_json",
+    "tower",
+    "tower_http",
+    "uuid",
+    "chrono",
+    "time",
+    "tracing",
+    "tracing_subscriber",
+    "argon2",
+    "rand",
+    "utoipa",
+    "anyhow",
+    "thiserror",
+    "lettre",
+    "metrics",
+    "dotenvy",
+    "hyper",
+    "http",
+];
+
+pub(crate) fn is_reserved_crate(snake: &str) -> bool {
+    names::is_rust_keyword(snake) || RESERVED_CRATES.contains(&snake)
 }
 
 fn auth(key_span: Span, value: &FmValue, diags: &mut Vec<Diagnostic>) -> AuthSettings {
