@@ -470,3 +470,14 @@ fn entity_names_are_decided_once() {
         Some("categories")
     );
 }
+
+#[test]
+fn a_missing_root_file_is_a_diagnostic() {
+    let compiled = specgen_lower::compile("nowhere.spec", &specgen_lower::MemoryLoader::default());
+    assert!(compiled.app.is_none());
+    assert!(
+        render(&compiled).contains("error[file_not_found]: cannot read `nowhere.spec`"),
+        "{}",
+        render(&compiled)
+    );
+}
