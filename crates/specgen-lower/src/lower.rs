@@ -942,14 +942,14 @@ impl<'a> Cx<'a> {
                 FieldItemKind::OnDelete(w) => on_delete = Some((*w, item.span)),
                 FieldItemKind::VisibleTo(who) => {
                     who_spans.push(item.span);
-                    match self.resolve_whos(ei, who, false) {
+                    match self.resolve_whos(ei, who) {
                         Some(w) => visible_to.extend(w),
                         None => ok = false,
                     }
                 }
                 FieldItemKind::SetBy(who) => {
                     who_spans.push(item.span);
-                    match self.resolve_whos(ei, who, false) {
+                    match self.resolve_whos(ei, who) {
                         Some(w) => settable_by.extend(w),
                         None => ok = false,
                     }
@@ -1766,13 +1766,8 @@ impl<'a> Cx<'a> {
 
     // ------------------------------------------------------------------ access
 
-    /// Resolve who-words. `for_access` allows `the owner` only where the entity has one.
-    fn resolve_whos(
-        &mut self,
-        ei: usize,
-        words: &[Spanned<String>],
-        _for_access: bool,
-    ) -> Option<Vec<Who>> {
+    /// Resolve who-words; `None` when one of them is not understood (reported).
+    fn resolve_whos(&mut self, ei: usize, words: &[Spanned<String>]) -> Option<Vec<Who>> {
         let mut out = Vec::new();
         let mut ok = true;
         for w in words {
@@ -1871,14 +1866,14 @@ impl<'a> Cx<'a> {
                     {
                         ok = false;
                     }
-                    match self.resolve_whos(ei, who, true) {
+                    match self.resolve_whos(ei, who) {
                         Some(w) => whos.extend(w.into_iter().map(|w| (w, acts.clone()))),
                         None => ok = false,
                     }
                 }
                 AccessGrant::Annotation(groups) => {
                     for g in groups {
-                        match self.resolve_whos(ei, &g.who, true) {
+                        match self.resolve_whos(ei, &g.who) {
                             Some(w) => whos.extend(w.into_iter().map(|w| (w, g.actions.clone()))),
                             None => ok = false,
                         }
@@ -1983,7 +1978,7 @@ impl<'a> Cx<'a> {
         let e_plural = e.plural_words.clone();
         let d = match other {
             Some(o) => Diagnostic::error("access_wrong_entity", object.span, format!("this access line is under `{}` but talks about `{}`", self.entities[ei].name, object.value))
-                .with_hint(format!("move it to the `## {}` section", self.entities[o].words_title())),
+                .with_hint(format!("move it to the `## {}` section", heck::ToTitleCase::to_title_case(self.entities[o].words.as_str()))),
             None => Diagnostic::error("access_not_understood", object.span, format!("`{}` is not understood here", object.value))
                 .with_hint(format!("after the actions, name this entity (`{e_plural}` or `a {e_words}`) and end the sentence; conditions belong in an annotation or under `Rules:`")),
         };
@@ -2373,7 +2368,7 @@ impl<'a> Cx<'a> {
                 for t in transitions {
                     let from = check(self, &t.from);
                     let to = check(self, &t.to);
-                    let by = self.resolve_whos(ei, &t.by, false);
+                    let by = self.resolve_whos(ei, &t.by);
                     match (from, to, by) {
                         (Some(from), Some(to), Some(by)) => {
                             if from == to {
@@ -2736,16 +2731,6 @@ type RangeItem = (Option<Spanned<NumberLit>>, Option<Spanned<NumberLit>>, Span);
 enum LoweredField {
     Field(Field, Vec<(Op, Spanned<String>, Span)>),
     Link(Link),
-}
-
-trait WordsTitle {
-    fn words_title(&self) -> String;
-}
-
-impl WordsTitle for Entity {
-    fn words_title(&self) -> String {
-        heck::ToTitleCase::to_title_case(self.words.as_str())
-    }
 }
 
 fn compare_op(op: Op) -> CompareOp {

@@ -154,7 +154,13 @@ pub const SQL_RESERVED: &[&str] = &[
 ];
 
 /// Tables the generated backend keeps for itself; an entity table never takes these names.
-pub const BACKEND_TABLES: &[&str] = &["sessions", "_sqlx_migrations", "schema_migrations"];
+pub const BACKEND_TABLES: &[&str] = &[
+    "sessions",
+    "auth_codes",
+    "rate_limits",
+    "_sqlx_migrations",
+    "schema_migrations",
+];
 
 /// Type names every generated backend uses; an entity may not be called one of these.
 pub const RESERVED_TYPE_NAMES: &[&str] = &[

@@ -239,7 +239,7 @@ impl<'a> P<'a> {
                             }
                         }
                         2 => {
-                            self.finish(&mut current, &mut spec, &mut preamble);
+                            self.finish(&mut current, &mut spec);
                             current = self.section_heading(start, htext, span);
                         }
                         _ => match &mut current {
@@ -382,7 +382,7 @@ impl<'a> P<'a> {
                 _ => {}
             }
         }
-        self.finish(&mut current, &mut spec, &mut preamble);
+        self.finish(&mut current, &mut spec);
         spec.description = preamble.out;
         spec
     }
@@ -402,7 +402,7 @@ impl<'a> P<'a> {
         }
     }
 
-    fn finish(&mut self, current: &mut Current, spec: &mut SpecFile, _preamble: &mut Desc) {
+    fn finish(&mut self, current: &mut Current, spec: &mut SpecFile) {
         match std::mem::replace(current, Current::Invalid) {
             Current::Roles(roles) => spec.sections.push(Section::Roles(roles)),
             Current::Entity(mut entity, _, desc) => {
