@@ -264,6 +264,9 @@ pub(crate) fn lower(
         cx.rules(i);
     }
     let auth = auth_settings.and_then(|a| cx.auth(a));
+    if let Some(a) = &auth {
+        cx.warn_public_email(a);
+    }
 
     let name = match &settings.name {
         Some((n, _)) => n.clone(),
@@ -1804,7 +1807,12 @@ impl<'a> Cx<'a> {
         }
         if OWNER.contains(&lower.as_str()) {
             let e = &self.entities[ei];
-            if e.owner.is_none() && !e.is_auth {
+            let declares_owner = self.sections[ei].fields.iter().any(|f| {
+                f.items
+                    .iter()
+                    .any(|i| matches!(i.kind, FieldItemKind::Owner))
+            });
+            if e.owner.is_none() && !e.is_auth && !declares_owner {
                 let auth = self
                     .auth_idx
                     .map(|a| self.entities[a].name.clone())
@@ -2674,6 +2682,26 @@ impl<'a> Cx<'a> {
     }
 
     // ------------------------------------------------------------------ auth
+
+    /// Anyone (not signed in) reading the sign-in entity would see every user's email.
+    fn warn_public_email(&mut self, auth: &Auth) {
+        let Some(idx) = self.auth_idx else { return };
+        let e = &self.entities[idx];
+        let public = [Action::List, Action::Read]
+            .iter()
+            .any(|a| e.permissions.get(*a).contains(&Who::Anyone));
+        let Some(email) = e.field(&auth.email_field) else {
+            return;
+        };
+        if public && email.visible_to.is_empty() {
+            let span = email.span;
+            let name = email.name.clone();
+            self.push(
+                Diagnostic::warning("public_email", span, format!("anyone, even without signing in, can read every `{name}`"))
+                    .with_hint(format!("add `visible to the owner` to `{name}`, or grant list and read to signed-in users only")),
+            );
+        }
+    }
 
     fn auth(&mut self, a: AuthSettings) -> Option<Auth> {
         let idx = self.auth_idx?;
