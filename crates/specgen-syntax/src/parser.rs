@@ -399,6 +399,15 @@ impl<'a> P<'a> {
                 )
                 .with_hint("put it in a bullet under an `Access:` line of this entity"),
             );
+        } else if looks_like_field(&self.text[start..end]) {
+            self.diags.push(
+                Diagnostic::warning(
+                    "field_without_bullet",
+                    self.span(start, end),
+                    "this looks like a field, but without `- ` in front it is read as description",
+                )
+                .with_hint("start the line with `- ` to make it a field"),
+            );
         }
     }
 
@@ -1224,6 +1233,11 @@ impl<'a> P<'a> {
             span: self.at(base, pair),
         })
     }
+}
+
+/// Whether a line has the shape `<name> {...}` of a field.
+fn looks_like_field(text: &str) -> bool {
+    SpecParser::parse(Rule::field_line, text).is_ok()
 }
 
 /// Whether a sentence has the shape `<who> can <action> ...`.
