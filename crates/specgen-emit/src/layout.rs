@@ -24,6 +24,68 @@ pub fn call(indent: usize, head: &str, args: &[String], tail: &str) -> String {
     vertical(indent, head, args, tail)
 }
 
+/// A method call on a simple receiver, e.g. `let x = ` `fields` `.required(` .. `);`: on one
+/// line when it fits; else, when the arguments fit in 60 columns, the call moves to its own
+/// line under the receiver; else one argument per line.
+pub fn method_call(
+    indent: usize,
+    prefix: &str,
+    receiver: &str,
+    method: &str,
+    args: &[String],
+    tail: &str,
+) -> String {
+    let joined = args.join(", ");
+    if width(&joined) <= FN_CALL_WIDTH {
+        if fits(
+            indent,
+            &[prefix, receiver, ".", method, "(", &joined, ")", tail],
+        ) {
+            return format!("{}{prefix}{receiver}.{method}({joined}){tail}", pad(indent));
+        }
+        if fits(indent + 4, &[".", method, "(", &joined, ")", tail]) {
+            return format!(
+                "{}{prefix}{receiver}\n{}.{method}({joined}){tail}",
+                pad(indent),
+                pad(indent + 4)
+            );
+        }
+    }
+    vertical(
+        indent,
+        &format!("{prefix}{receiver}.{method}("),
+        args,
+        &format!("){tail}"),
+    )
+}
+
+/// `let <name> = <receiver>.<method>(..);`: like [`method_call`], except that a call that
+/// does not fit after `=` but fits on the next line goes there, as rustfmt prefers for
+/// `let` statements.
+pub fn let_method_call(
+    indent: usize,
+    name: &str,
+    receiver: &str,
+    method: &str,
+    args: &[String],
+) -> String {
+    let joined = args.join(", ");
+    let prefix = format!("let {name} = ");
+    let one_line = fits(
+        indent,
+        &[&prefix, receiver, ".", method, "(", &joined, ");"],
+    );
+    let next_line = fits(indent + 4, &[receiver, ".", method, "(", &joined, ");"]);
+    if width(&joined) <= FN_CALL_WIDTH && !one_line && next_line {
+        return format!(
+            "{}let {name} =\n{}{receiver}.{method}({joined});",
+            pad(indent),
+            pad(indent + 4)
+        );
+    }
+    method_call(indent, &prefix, receiver, method, args, ";")
+}
+
 /// A call as the only argument of another call, e.g. `errors.push(FieldError::new(` ..
 /// `));`: on one line when the inner call fits in 60 columns as the outer argument, else
 /// the inner arguments one per line.

@@ -173,8 +173,8 @@ impl EntityView {
             if field.required {
                 create_unwraps.push(field.ident.clone());
             }
-            let head = format!("let {} = fields.{method}(", field.ident);
-            create_reads.push(layout::call(8, &head, &args, ");"));
+            let read = layout::let_method_call(8, &field.ident, "fields", method, &args);
+            create_reads.push(read);
         }
         for link in &entity.links {
             let args = vec![
@@ -182,8 +182,8 @@ impl EntityView {
                 "Vec::new()".to_owned(),
                 format!("check::ids({MAX_LINKS})"),
             ];
-            let head = format!("let {} = fields.required_or(", link.ident);
-            create_reads.push(layout::call(8, &head, &args, ");"));
+            let read = layout::let_method_call(8, &link.ident, "fields", "required_or", &args);
+            create_reads.push(read);
             create_unwraps.push(link.ident.clone());
         }
         let literal_fields: Vec<String> = create_fields
@@ -209,9 +209,11 @@ impl EntityView {
                 } else {
                     "change_optional"
                 };
-                let head = format!("{}: fields.{method}(", field.ident);
+                let prefix = format!("{}: ", field.ident);
                 let args = vec![rust_str(&field.json), check_expr(entity, field)];
-                update_inits.push(layout::call(12, &head, &args, "),"));
+                update_inits.push(layout::method_call(
+                    12, &prefix, "fields", method, &args, ",",
+                ));
             } else if field.read_only && !field.owner {
                 update_refusals.push(refuse(field, "read_only", "is set by the server"));
             } else {
@@ -223,9 +225,11 @@ impl EntityView {
             }
         }
         for link in &entity.links {
-            let head = format!("{}: fields.change(", link.ident);
+            let prefix = format!("{}: ", link.ident);
             let args = vec![rust_str(&link.json), format!("check::ids({MAX_LINKS})")];
-            update_inits.push(layout::call(12, &head, &args, "),"));
+            update_inits.push(layout::method_call(
+                12, &prefix, "fields", "change", &args, ",",
+            ));
         }
         let update_literal = if update_inits.is_empty() {
             format!("        let changes = {}Changes {{}};", entity.name)
@@ -573,7 +577,7 @@ fn enum_view(entity: &Entity, field: &Field, values: &[String]) -> EnumView {
 
 fn refuse(field: &Field, code: &str, message: &str) -> String {
     let args = vec![rust_str(&field.json), rust_str(code), rust_str(message)];
-    layout::call(8, "fields.refuse(", &args, ");")
+    layout::method_call(8, "", "fields", "refuse", &args, ";")
 }
 
 /// The check of a field's value: a function of `check`, or a constructor taking its bounds.

@@ -61,14 +61,13 @@ pub struct InvalidCase {
 pub struct NamedField {
     pub ident: String,
     pub json: String,
-    /// For filter tests: the assertion that every listed item has the filtered value.
-    pub assert_all: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct UniqueRuleTest {
     pub test_name: String,
-    pub fields: Vec<String>,
+    /// `let fields = [..];` naming the rule's fields.
+    pub fields_array: String,
     /// One `assert_field_error` line per field.
     pub asserts: Vec<String>,
 }
@@ -167,12 +166,6 @@ impl EntityTests {
         let named = |f: &Field| NamedField {
             ident: f.ident.clone(),
             json: f.json.clone(),
-            assert_all: layout::call(
-                4,
-                "response.assert_all_items_have(",
-                &[rust_str(&f.json), format!("&first[{}]", rust_str(&f.json))],
-                ");",
-            ),
         };
 
         let missing_references = entity
@@ -208,7 +201,12 @@ impl EntityTests {
                             .iter()
                             .map(|f| assert_field_error(f, &rule.code))
                             .collect(),
-                        fields,
+                        fields_array: layout::array(
+                            4,
+                            "let fields = [",
+                            &fields.iter().map(|f| rust_str(f)).collect::<Vec<_>>(),
+                            "];",
+                        ),
                     })
                 }
                 _ => None,
@@ -331,12 +329,8 @@ impl EntityTests {
 
 /// `response.assert_field_error(field, code);`, laid out.
 fn assert_field_error(field: &str, code: &str) -> String {
-    layout::call(
-        4,
-        "response.assert_field_error(",
-        &[rust_str(field), rust_str(code)],
-        ");",
-    )
+    let args = [rust_str(field), rust_str(code)];
+    layout::method_call(4, "", "response", "assert_field_error", &args, ";")
 }
 
 /// Which entities a valid body can be built for: those whose required references do not
@@ -496,6 +490,15 @@ fn new_value(field: &Field) -> Option<String> {
     })
 }
 
+/// `Some(json!(..))` of a text of `length` characters: a literal when short.
+fn text_of(length: usize) -> String {
+    if length <= 20 {
+        format!("Some(json!({}))", rust_str(&"x".repeat(length)))
+    } else {
+        format!("Some(json!(\"x\".repeat({length})))")
+    }
+}
+
 /// Values that must be refused, one per constraint of each field a client sends.
 fn invalid_cases(entity: &Entity) -> Vec<InvalidCase> {
     let mut cases = Vec::new();
@@ -527,20 +530,10 @@ fn invalid_cases(entity: &Entity) -> Vec<InvalidCase> {
                 max_length,
             } => {
                 add(json, "Some(json!(42))".to_owned(), "invalid_type");
-                if *min_length == 1 {
-                    add(json, "Some(json!(\"\"))".to_owned(), "too_short");
-                } else if *min_length > 1 {
-                    add(
-                        json,
-                        format!("Some(json!(\"x\".repeat({})))", min_length - 1),
-                        "too_short",
-                    );
+                if *min_length > 0 {
+                    add(json, text_of(*min_length as usize - 1), "too_short");
                 }
-                add(
-                    json,
-                    format!("Some(json!(\"x\".repeat({})))", max_length + 1),
-                    "too_long",
-                );
+                add(json, text_of(*max_length as usize + 1), "too_long");
             }
             FieldType::Email => {
                 add(

@@ -94,11 +94,12 @@ async fn create_refuses_a_body_that_is_not_an_object() {
 #[tokio::test]
 async fn create_refuses_a_missing_{{ r.ident }}_with_422() {
     let app = spawn_app().await;
+    let field = "{{ r.json }}";
     let mut body = app.{{ e.snake }}_body().await;
-    body["{{ r.json }}"] = json!(Uuid::now_v7());
+    body[field] = json!(Uuid::now_v7());
     let response = app.post(ROUTE, &body).await;
     assert_eq!(response.status, 422, "{response:?}");
-    response.assert_field_error("{{ r.json }}", "not_found");
+    response.assert_field_error(field, "not_found");
 }
 {%- endfor %}
 {%- for u in t.uniques %}
@@ -106,13 +107,14 @@ async fn create_refuses_a_missing_{{ r.ident }}_with_422() {
 #[tokio::test]
 async fn create_refuses_a_duplicate_{{ u.ident }}_with_409() {
     let app = spawn_app().await;
+    let field = "{{ u.json }}";
     let first = app.create_{{ e.snake }}().await;
     let mut body = app.{{ e.snake }}_body().await;
-    body["{{ u.json }}"] = first["{{ u.json }}"].clone();
+    body[field] = first[field].clone();
     let response = app.post(ROUTE, &body).await;
     assert_eq!(response.status, 409, "{response:?}");
     assert_eq!(response.error_code(), "conflict");
-    response.assert_field_error("{{ u.json }}", "unique");
+    response.assert_field_error(field, "unique");
 }
 {%- endfor %}
 {%- for u in t.unique_rules %}
@@ -122,9 +124,10 @@ async fn {{ u.test_name }}() {
     let app = spawn_app().await;
     let first = app.create_{{ e.snake }}().await;
     let mut body = app.{{ e.snake }}_body().await;
-{%- for field in u.fields %}
-    body["{{ field }}"] = first["{{ field }}"].clone();
-{%- endfor %}
+{{ u.fields_array }}
+    for field in fields {
+        body[field] = first[field].clone();
+    }
     let response = app.post(ROUTE, &body).await;
     assert_eq!(response.status, 409, "{response:?}");
     assert_eq!(response.error_code(), "rule_violated");
@@ -138,10 +141,12 @@ async fn {{ u.test_name }}() {
 #[tokio::test]
 async fn {{ c.test_name }}() {
     let app = spawn_app().await;
+    let left = "{{ c.left }}";
+    let right = "{{ c.right }}";
     let mut body = app.{{ e.snake }}_body().await;
-    let left = body["{{ c.left }}"].clone();
-    body["{{ c.left }}"] = body["{{ c.right }}"].clone();
-    body["{{ c.right }}"] = left;
+    let value = body[left].clone();
+    body[left] = body[right].clone();
+    body[right] = value;
     let response = app.post(ROUTE, &body).await;
     assert_eq!(response.status, 422, "{response:?}");
     assert_eq!(response.error_code(), "rule_violated");
@@ -200,16 +205,17 @@ async fn list_refuses_bad_parameters_with_400() {
 #[tokio::test]
 async fn list_filters_by_{{ f.ident }}() {
     let app = spawn_app().await;
+    let field = "{{ f.json }}";
     let first = app.create_{{ e.snake }}().await;
     app.create_{{ e.snake }}().await;
-    let value = match &first["{{ f.json }}"] {
+    let value = match &first[field] {
         Value::String(text) => text.clone(),
         other => other.to_string(),
     };
-    let response = app.get_with(ROUTE, &[("{{ f.json }}", &value)]).await;
+    let response = app.get_with(ROUTE, &[(field, &value)]).await;
     assert_eq!(response.status, 200, "{response:?}");
     response.assert_lists(&first);
-{{ f.assert_all }}
+    response.assert_all_items_have(field, &first[field]);
 }
 {%- endfor %}
 {%- for s in t.sorts %}
@@ -217,12 +223,13 @@ async fn list_filters_by_{{ f.ident }}() {
 #[tokio::test]
 async fn list_sorts_by_{{ s.ident }}_descending() {
     let app = spawn_app().await;
+    let field = "{{ s.json }}";
     for _ in 0..3 {
         app.create_{{ e.snake }}().await;
     }
-    let response = app.get(&format!("{ROUTE}?sort=-{{ s.json }}")).await;
+    let response = app.get(&format!("{ROUTE}?sort=-{field}")).await;
     assert_eq!(response.status, 200, "{response:?}");
-    let values = response.item_values("{{ s.json }}");
+    let values = response.item_values(field);
     assert_eq!(values.len(), 3, "{response:?}");
     assert!(is_descending(&values), "{values:?}");
 }
@@ -234,12 +241,13 @@ async fn update_changes_only_the_fields_given() {
     let app = spawn_app().await;
     let created = app.create_{{ e.snake }}().await;
     let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
-    let change = json!({ "{{ u.json }}": {{ u.value }} });
+    let field = "{{ u.json }}";
+    let change = json!({ field: {{ u.value }} });
     let response = app.patch(&path, &change).await;
     assert_eq!(response.status, 200, "{response:?}");
-    assert_eq!(response.body["{{ u.json }}"], change["{{ u.json }}"]);
+    assert_eq!(response.body[field], change[field]);
     for (name, value) in created.as_object().expect("an object") {
-        if name != "{{ u.json }}" && name != "updated_at" {
+        if name != field && name != "updated_at" {
             assert_eq!(&response.body[name], value, "{name}");
         }
     }
@@ -264,10 +272,11 @@ async fn update_refuses_to_change_{{ f.ident }}() {
     let app = spawn_app().await;
     let created = app.create_{{ e.snake }}().await;
     let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
-    let change = json!({ "{{ f.json }}": created["{{ f.json }}"] });
+    let field = "{{ f.json }}";
+    let change = json!({ field: created[field] });
     let response = app.patch(&path, &change).await;
     assert_eq!(response.status, 422, "{response:?}");
-    response.assert_field_error("{{ f.json }}", "immutable");
+    response.assert_field_error(field, "immutable");
 }
 {%- endfor %}
 
@@ -295,11 +304,13 @@ async fn delete_answers_204_then_the_{{ e.snake }}_is_gone() {
 async fn {{ c.test_name }}() {
     let app = spawn_app().await;
     let parent = app.create_{{ e.snake }}().await;
+    let child_route = "{{ c.child_route }}";
+    let field = "{{ c.field_json }}";
     let mut body = app.{{ c.child_snake }}_body().await;
-    body["{{ c.field_json }}"] = parent["id"].clone();
-    let child = app.create("{{ c.child_route }}", &body).await;
+    body[field] = parent["id"].clone();
+    let child = app.create(child_route, &body).await;
     let parent_path = format!("{ROUTE}/{}", parent["id"].as_str().expect("an id"));
-    let child_path = format!("{{ c.child_route }}/{}", child["id"].as_str().expect("an id"));
+    let child_path = format!("{child_route}/{}", child["id"].as_str().expect("an id"));
     let response = app.delete(&parent_path).await;
 {%- match c.outcome %}
 {%- when ChildOutcome::Refused %}
@@ -313,7 +324,7 @@ async fn {{ c.test_name }}() {
 {%- when ChildOutcome::Emptied %}
     assert_eq!(response.status, 204, "{response:?}");
     let child = app.get(&child_path).await;
-    assert_eq!(child.body["{{ c.field_json }}"], Value::Null, "{child:?}");
+    assert_eq!(child.body[field], Value::Null, "{child:?}");
 {%- endmatch %}
 }
 {%- endfor %}

@@ -58,8 +58,9 @@ async fn unsupported_methods_answer_405_in_the_error_format() {
 #[tokio::test]
 async fn bodies_over_the_limit_answer_413() {
     let app = spawn_app().await;
+    let route = "{{ route }}";
     let body = format!("[\"{}\"]", "x".repeat(2 * 1024 * 1024));
-    let response = app.post_raw("{{ route }}", "application/json", body).await;
+    let response = app.post_raw(route, "application/json", body).await;
     assert_eq!(response.status, 413, "{response:?}");
     assert_eq!(response.error_code(), "payload_too_large");
 }
