@@ -8,6 +8,7 @@
 //! struct that renders it. View models ([`model`], [`testgen`]) compute every name, type,
 //! SQL fragment and name-dependent line layout, so templates stay dumb.
 
+mod auth;
 mod layout;
 mod model;
 mod names;
@@ -66,6 +67,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
         .collect();
     let default_database_url = format!("sqlite://data/{}.db?mode=rwc", app.name);
     let spec_file = app.spec_file.as_str();
+    let has_auth = app.auth.is_some();
 
     let mut out = Files::default();
     out.add(
@@ -74,6 +76,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
             header,
             name: &app.name,
             description: &toml_str(&app.title),
+            has_auth,
         },
     );
     out.add(".gitignore", &GitIgnore { header });
@@ -95,7 +98,8 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
     );
     out.add("migrations/README.md", &MigrationsReadme { header });
     for (folder, dialect) in [("sqlite", Dialect::Sqlite), ("postgres", Dialect::Postgres)] {
-        let tables = sql::tables(app, dialect);
+        let mut tables = sql::tables(app, dialect);
+        tables.extend(auth::tables(app, dialect));
         let path = format!("migrations/{folder}/0001_initial.sql");
         match dialect {
             Dialect::Sqlite => out.add(
@@ -124,6 +128,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
             header,
             name: &app.name,
             crate_name,
+            has_auth,
         },
     );
     out.add(
@@ -135,6 +140,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
             spec_file,
             description_doc: doc_block(&app.description),
             hook_modules: modules(&entities, &[]),
+            has_auth,
         },
     );
     out.add(
@@ -143,10 +149,12 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
             header,
             crate_name,
             default_database_url: &default_database_url,
+            has_auth,
         },
     );
     out.add("src/telemetry.rs", &TelemetryRs { header });
-    out.add("src/startup.rs", &StartupRs { header });
+    out.add("src/startup.rs", &StartupRs { header, has_auth });
+    auth::add_files(&mut out, app, header);
     out.add("src/db.rs", &DbRs { header });
     out.add("src/error.rs", &ErrorRs { header });
     out.add("src/validation.rs", &ValidationRs { header });
@@ -288,6 +296,7 @@ struct CargoToml<'a> {
     header: &'a str,
     name: &'a str,
     description: &'a str,
+    has_auth: bool,
 }
 
 #[derive(Template)]
@@ -337,6 +346,7 @@ struct MainRs<'a> {
     header: &'a str,
     name: &'a str,
     crate_name: &'a str,
+    has_auth: bool,
 }
 
 #[derive(Template)]
@@ -348,6 +358,7 @@ struct LibRs<'a> {
     spec_file: &'a str,
     description_doc: Vec<String>,
     hook_modules: Vec<String>,
+    has_auth: bool,
 }
 
 #[derive(Template)]
@@ -356,6 +367,7 @@ struct ConfigRs<'a> {
     header: &'a str,
     crate_name: &'a str,
     default_database_url: &'a str,
+    has_auth: bool,
 }
 
 #[derive(Template)]
@@ -368,6 +380,7 @@ struct TelemetryRs<'a> {
 #[template(path = "backend/src/startup.rs")]
 struct StartupRs<'a> {
     header: &'a str,
+    has_auth: bool,
 }
 
 #[derive(Template)]

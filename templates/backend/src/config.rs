@@ -6,6 +6,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use tracing_subscriber::filter::Targets;
+{%- if has_auth %}
+
+use crate::email::EmailSettings;
+{%- endif %}
 
 /// `DATABASE_URL` when none is set: an SQLite file under `data/`, created on first start.
 #[cfg(feature = "sqlite")]
@@ -31,6 +35,16 @@ pub struct Config {
     pub request_timeout: Duration,
     /// `BODY_LIMIT_BYTES`: larger request bodies are refused with 413. Default 1 MiB.
     pub body_limit: usize,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins whose web pages may call the API from a
+    /// browser (`https://app.example.com`), or `*` for any. Default: none (same origin only).
+    pub cors_allowed_origins: Vec<String>,
+    /// `TRUST_PROXY_HEADERS`: `true` behind a reverse proxy that appends the client's address
+    /// to `X-Forwarded-For`; rate limits then use it. Default `false`: the socket's peer.
+    pub trust_proxy_headers: bool,
+{%- if has_auth %}
+    /// `SMTP_URL`, `EMAIL_FROM`, `OUTBOX_DIR`: how email goes out (see [`EmailSettings`]).
+    pub email: EmailSettings,
+{%- endif %}
 }
 
 /// Where the app runs.
@@ -97,6 +111,40 @@ impl Config {
                 "a whole number of seconds",
             )?),
             body_limit: parse(&var, "BODY_LIMIT_BYTES", 1024 * 1024, "a number of bytes")?,
+            cors_allowed_origins: origins(var("CORS_ALLOWED_ORIGINS"))?,
+            trust_proxy_headers: parse(&var, "TRUST_PROXY_HEADERS", false, "`true` or `false`")?,
+{%- if has_auth %}
+            email: EmailSettings::from_vars(&var, app_env)?,
+{%- endif %}
+        })
+    }
+}
+
+/// Reads `CORS_ALLOWED_ORIGINS`: `*`, or origins like `https://app.example.com` (a scheme and
+/// a host, an optional port, no path).
+fn origins(value: Option<String>) -> Result<Vec<String>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(Vec::new());
+    };
+    let origins: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let valid = |origin: &String| {
+        let host = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        origin == "*" || host.is_some_and(|host| !host.is_empty() && !host.contains('/'))
+    };
+    if origins.iter().all(valid) {
+        Ok(origins)
+    } else {
+        Err(ConfigError::Invalid {
+            name: "CORS_ALLOWED_ORIGINS",
+            value,
+            expected: "`*` or comma-separated origins like `https://app.example.com`",
         })
     }
 }

@@ -10,7 +10,8 @@
 
 use std::error::Error;
 
-use axum::http::StatusCode;
+use axum::http::header::{RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sqlx::error::ErrorKind;
@@ -47,6 +48,17 @@ pub enum ApiError {
         message: String,
         fields: Vec<FieldError>,
     },
+    /// 401 `unauthorized`: not signed in, or the session token is invalid or expired. Sent
+    /// with `WWW-Authenticate: Bearer`.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403 `forbidden`: signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 403 `email_not_verified`: the password is right, but the email address is not
+    /// verified yet; a new code has been sent.
+    #[error("verify your email address first: a code has been sent to it")]
+    EmailNotVerified,
     /// 404 `not_found`.
     #[error("not found")]
     NotFound,
@@ -73,6 +85,9 @@ pub enum ApiError {
         message: String,
         fields: Vec<FieldError>,
     },
+    /// 429 `rate_limited`: too many attempts; sent with `Retry-After` (seconds).
+    #[error("too many attempts; try again in {retry_after} seconds")]
+    RateLimited { retry_after: i64 },
     /// 503 `unavailable`: the database cannot be reached.
     #[error("service unavailable")]
     Unavailable,
@@ -118,6 +133,14 @@ impl ApiError {
             message: message.into(),
             fields: Vec::new(),
         }
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> ApiError {
+        ApiError::Unauthorized(message.into())
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::Forbidden(message.into())
     }
 
     pub fn internal(error: impl Into<BoxError>) -> ApiError {
@@ -195,12 +218,15 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) | ApiError::EmailNotVerified => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RuleViolated { status, .. } => *status,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -209,6 +235,7 @@ impl ApiError {
     fn report(self) -> ErrorReport {
         let code = match &self {
             ApiError::RuleViolated { .. } => "rule_violated",
+            ApiError::EmailNotVerified => "email_not_verified",
             _ => code_for(self.status()),
         };
         let (message, fields) = match self {
@@ -270,6 +297,16 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %chain(error.as_ref()), "internal error");
         }
         let mut response = self.status().into_response();
+        let headers = response.headers_mut();
+        match &self {
+            ApiError::Unauthorized(_) => {
+                headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::RateLimited { retry_after } => {
+                headers.insert(RETRY_AFTER, HeaderValue::from((*retry_after).max(1)));
+            }
+            _ => {}
+        }
         response.extensions_mut().insert(self.report());
         response
     }

@@ -12,12 +12,28 @@
 //! - [`validation`]: server-side checks of request bodies.
 //! - [`db`]: the database pool, migrations and how values are stored.
 //! - [`error`]: the one error type every handler returns.
+//! - [`security`]: security headers and the CORS policy.
+{%- if has_auth %}
+//! - [`auth`]: sign-up, sign-in, sessions, roles and who may do what.
+//! - [`email`]: outgoing email (SMTP, or a development outbox).
+//! - [`rate_limit`]: limits on sign-in attempts, kept in the database.
+{%- endif %}
 //! - [`hooks`]: your code, called by the generated handlers.
 
+{% if has_auth -%}
+pub mod auth;
+{% endif -%}
 pub mod config;
 pub mod db;
+{% if has_auth -%}
+pub mod email;
+{% endif -%}
 pub mod error;
 pub mod http;
+{% if has_auth -%}
+pub mod rate_limit;
+{% endif -%}
+pub mod security;
 pub mod startup;
 pub mod telemetry;
 pub mod validation;

@@ -3,6 +3,9 @@
 
 use std::process::ExitCode;
 
+{% if has_auth -%}
+use {{ crate_name }}::auth::admin::{self, CreateAdmin};
+{% endif -%}
 use {{ crate_name }}::config::Config;
 use {{ crate_name }}::error::chain;
 use {{ crate_name }}::{startup, telemetry};
@@ -11,9 +14,12 @@ const USAGE: &str = "\
 usage: {{ name }} [COMMAND]
 
 commands:
-  serve     run the HTTP server (the default); applies pending migrations first
-  migrate   apply pending database migrations, then exit
-  help      print this message
+  serve           run the HTTP server (the default); applies pending migrations first
+  migrate         apply pending database migrations, then exit
+{%- if has_auth %}
+  create-admin    create the first administrator, or make an account one (--help for more)
+{%- endif %}
+  help            print this message
 
 Settings come from the environment and an optional .env file; see .env.example.";
 
@@ -21,6 +27,9 @@ Settings come from the environment and an optional .env file; see .env.example."
 enum Command {
     Serve,
     Migrate,
+{%- if has_auth %}
+    CreateAdmin(CreateAdmin),
+{%- endif %}
 }
 
 #[tokio::main]
@@ -30,6 +39,19 @@ async fn main() -> ExitCode {
     let command = match words.as_slice() {
         [] | ["serve"] => Command::Serve,
         ["migrate"] => Command::Migrate,
+{%- if has_auth %}
+        ["create-admin", "help" | "-h" | "--help"] => {
+            println!("{}", admin::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        ["create-admin", ..] => match CreateAdmin::parse(&args[1..]) {
+            Ok(command) => Command::CreateAdmin(command),
+            Err(error) => {
+                eprintln!("error: {error}\n\n{}", admin::USAGE);
+                return ExitCode::from(2);
+            }
+        },
+{%- endif %}
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -57,6 +79,9 @@ async fn main() -> ExitCode {
     let result = match command {
         Command::Serve => startup::serve(config).await,
         Command::Migrate => startup::migrate(&config).await,
+{%- if has_auth %}
+        Command::CreateAdmin(command) => admin::run(&config, command).await,
+{%- endif %}
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

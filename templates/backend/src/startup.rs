@@ -2,6 +2,7 @@
 //! Builds the app and runs it. [`router`] is pure: give it a state and it returns the whole
 //! app, middleware included, so tests can drive it without a socket.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -17,21 +18,33 @@ use tracing::{Level, Span};
 use crate::BoxError;
 use crate::config::Config;
 use crate::db::{self, DbPool};
-use crate::http;
+{%- if has_auth %}
+use crate::email::Mailer;
+{%- endif %}
+use crate::{http, security};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DbPool,
     pub config: Arc<Config>,
+{%- if has_auth %}
+    /// Sends verification codes and reset tokens.
+    pub mailer: Mailer,
+{%- endif %}
 }
 
 /// The whole app: every route behind the middleware every request passes through
-/// (outermost first): request id, tracing span, error bodies, timeout, body size limit.
+/// (outermost first): request id, security headers, tracing span, error bodies, timeout,
+/// body size limit, and CORS when `CORS_ALLOWED_ORIGINS` allows any origin.
 pub fn router(state: AppState) -> Router {
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.app_env,
+            security::headers,
+        ))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -43,7 +56,15 @@ pub fn router(state: AppState) -> Router {
             state.config.request_timeout,
         ))
         .layer(DefaultBodyLimit::max(state.config.body_limit));
-    http::routes().layer(middleware).with_state(state)
+{%- if has_auth %}
+    let mut routes = http::routes().merge(crate::auth::routes::router());
+{%- else %}
+    let mut routes = http::routes();
+{%- endif %}
+    if let Some(cors) = security::cors(&state.config) {
+        routes = routes.layer(cors);
+    }
+    routes.layer(middleware).with_state(state)
 }
 
 /// The span every request runs in; the request id ties its logs together.
@@ -75,10 +96,20 @@ impl Application {
         db::migrate(&pool).await?;
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let port = listener.local_addr()?.port();
+{%- if has_auth %}
+        let mailer = Mailer::new(&config.email)?;
+        crate::auth::spawn_cleanup(pool.clone());
+        let state = AppState {
+            db: pool,
+            config: Arc::new(config),
+            mailer,
+        };
+{%- else %}
         let state = AppState {
             db: pool,
             config: Arc::new(config),
         };
+{%- endif %}
         Ok(Application {
             port,
             listener,
@@ -93,7 +124,12 @@ impl Application {
 
     /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        // The peer address is the client address rate limits see (unless a trusted proxy says
+        // otherwise).
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
     }
