@@ -9,6 +9,7 @@
 //! SQL fragment and name-dependent line layout, so templates stay dumb.
 
 mod auth;
+pub mod deploy;
 mod layout;
 mod model;
 mod names;
@@ -224,6 +225,13 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
     }
 
     let mut files = out.files;
+    files.extend(deploy::deploy_files(
+        app,
+        &deploy::Headers {
+            generated: header,
+            owned: &owned,
+        },
+    ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
