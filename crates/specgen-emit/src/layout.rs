@@ -7,6 +7,8 @@
 const MAX_WIDTH: usize = 100;
 /// `fn_call_width`: the widest argument list kept on one line.
 const FN_CALL_WIDTH: usize = 60;
+/// `chain_width`: the widest method chain kept on one line.
+const CHAIN_WIDTH: usize = 60;
 /// `array_width`: the widest array kept on one line.
 const ARRAY_WIDTH: usize = 60;
 /// `struct_lit_width`: the widest struct literal body kept on one line.
@@ -84,6 +86,134 @@ pub fn let_method_call(
         );
     }
     method_call(indent, &prefix, receiver, method, args, ";")
+}
+
+/// `<decl>: <ty>,` of a struct field: on one line when it fits, else the type on the next
+/// line.
+pub fn field_decl(indent: usize, decl: &str, ty: &str) -> String {
+    if fits(indent, &[decl, ": ", ty, ","]) {
+        format!("{}{decl}: {ty},", pad(indent))
+    } else {
+        format!("{}{decl}:\n{}{ty},", pad(indent), pad(indent + 4))
+    }
+}
+
+/// `<name>: <expr>,` in a struct literal, for an expression that cannot break: on one line
+/// when it fits, else the expression on the next line when it fits there.
+pub fn field_init(indent: usize, name: &str, expr: &str) -> String {
+    // The next line must leave the last column free, as for rustfmt's other fallbacks.
+    if !fits(indent, &[name, ": ", expr, ","]) && fits(indent + 5, &[expr, ","]) {
+        format!("{}{name}:\n{}{expr},", pad(indent), pad(indent + 4))
+    } else {
+        format!("{}{name}: {expr},", pad(indent))
+    }
+}
+
+/// `<name>: self.<field>,` in a struct literal: a field access is a chain to rustfmt, so a
+/// line too long breaks before `.<field>`.
+pub fn self_field_init(indent: usize, name: &str, field: &str) -> String {
+    if fits(indent, &[name, ": self.", field, ","]) {
+        format!("{}{name}: self.{field},", pad(indent))
+    } else {
+        format!("{}{name}: self\n{}.{field},", pad(indent), pad(indent + 4))
+    }
+}
+
+/// `.bind(row.<field>.to_repr())` in a chain of binds: the argument moves to its own line
+/// when longer than 60 columns, and breaks before `.to_repr()` when still too long.
+pub fn bind(indent: usize, field: &str) -> String {
+    let arg = format!("row.{field}.to_repr()");
+    if width(&arg) <= FN_CALL_WIDTH && fits(indent, &[".bind(", &arg, ")"]) {
+        return format!("{}.bind({arg})", pad(indent));
+    }
+    let inner = if width(&arg) <= CHAIN_WIDTH && fits(indent + 4, &[&arg, ","]) {
+        format!("{}{arg},", pad(indent + 4))
+    } else {
+        format!(
+            "{}row.{field}\n{}.to_repr(),",
+            pad(indent + 4),
+            pad(indent + 8)
+        )
+    };
+    format!("{}.bind(\n{inner}\n{})", pad(indent), pad(indent))
+}
+
+/// `<receiver>.<field>.<call><tail>` as a statement: a chain, on one line up to 60 columns,
+/// else broken before the call.
+pub fn field_method_call(
+    indent: usize,
+    receiver: &str,
+    field: &str,
+    call: &str,
+    tail: &str,
+) -> String {
+    let chain = format!("{receiver}.{field}.{call}");
+    if width(&chain) <= CHAIN_WIDTH && fits(indent, &[&chain, tail]) {
+        format!("{}{chain}{tail}", pad(indent))
+    } else {
+        format!(
+            "{}{receiver}.{field}\n{}.{call}{tail}",
+            pad(indent),
+            pad(indent + 4)
+        )
+    }
+}
+
+/// `<head> = <expr>;` for an expression that cannot break (a `const` or `let`): on one
+/// line when it fits, else the expression on the next line.
+pub fn assign(indent: usize, head: &str, expr: &str) -> String {
+    if fits(indent, &[head, " = ", expr, ";"]) {
+        format!("{}{head} = {expr};", pad(indent))
+    } else {
+        format!("{}{head} =\n{}{expr};", pad(indent), pad(indent + 4))
+    }
+}
+
+/// `let Some(<name>) = <name> else { return Err(fields.into_error()); };`, in the three
+/// shapes rustfmt gives a `let`-`else` as the names grow.
+pub fn let_some_else(indent: usize, name: &str) -> String {
+    let body = format!(
+        "{}return Err(fields.into_error());\n{}}};",
+        pad(indent + 4),
+        pad(indent)
+    );
+    let pattern = format!("let Some({name}) = {name}");
+    // rustfmt keeps a `let`-`else` on one line only when it ends before the last column.
+    if fits(indent + 1, &[&pattern, " else {"]) {
+        format!("{}{pattern} else {{\n{body}", pad(indent))
+    } else if fits(indent, &[&pattern]) {
+        format!("{}{pattern}\n{}else {{\n{body}", pad(indent), pad(indent))
+    } else {
+        format!(
+            "{}let Some({name}) =\n{}{name}\n{}else {{\n{body}",
+            pad(indent),
+            pad(indent + 4),
+            pad(indent)
+        )
+    }
+}
+
+/// `<prefix><receiver>.<call>.await<tail>`, a two-link chain: on one line when the chain
+/// takes at most 60 columns; else, as a block's tail after a receiver shorter than 4
+/// columns, `.await` alone moves down; otherwise every link gets its own line.
+pub fn awaited(indent: usize, prefix: &str, receiver: &str, call: &str, tail: &str) -> String {
+    let chain = format!("{receiver}.{call}.await");
+    if width(&chain) <= CHAIN_WIDTH && fits(indent, &[prefix, &chain, tail]) {
+        return format!("{}{prefix}{chain}{tail}", pad(indent));
+    }
+    if prefix.is_empty() && width(receiver) < 4 {
+        return format!(
+            "{}{receiver}.{call}\n{}.await{tail}",
+            pad(indent),
+            pad(indent + 4)
+        );
+    }
+    format!(
+        "{}{prefix}{receiver}\n{}.{call}\n{}.await{tail}",
+        pad(indent),
+        pad(indent + 4),
+        pad(indent + 4)
+    )
 }
 
 /// A call as the only argument of another call, e.g. `errors.push(FieldError::new(` ..

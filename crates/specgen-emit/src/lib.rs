@@ -149,7 +149,11 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
         &ConfigRs {
             header,
             crate_name,
-            default_database_url: &default_database_url,
+            default_database_url_const: layout::assign(
+                0,
+                "pub const DEFAULT_DATABASE_URL: Option<&str>",
+                &format!("Some({})", names::rust_str(&default_database_url)),
+            ),
             has_auth,
         },
     );
@@ -374,7 +378,8 @@ struct LibRs<'a> {
 struct ConfigRs<'a> {
     header: &'a str,
     crate_name: &'a str,
-    default_database_url: &'a str,
+    /// `pub const DEFAULT_DATABASE_URL: Option<&str> = Some(..);`, laid out.
+    default_database_url_const: String,
     has_auth: bool,
 }
 

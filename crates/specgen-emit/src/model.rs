@@ -13,6 +13,11 @@ pub const MAX_LINKS: usize = 1000;
 /// One entity's generated module (`src/http/<plural>.rs`).
 #[derive(Debug, Clone)]
 pub struct EntityView {
+    /// The handlers' name for one record: the entity's snake name, or `record` when that is
+    /// long enough to push the handlers' lines past the width limit.
+    pub var: String,
+    /// The `.route(..)` lines of `router()`.
+    pub route_lines: Vec<String>,
     pub name: String,
     pub title: String,
     pub snake: String,
@@ -64,17 +69,29 @@ pub struct EntityView {
 pub struct FieldView {
     pub ident: String,
     pub json: String,
-    pub column: String,
     pub doc: String,
-    pub rust_type: String,
-    /// The type in `<Entity>Changes`: `Option<T>`, or `Option<Option<T>>` when it can be emptied.
-    pub change_type: String,
-    /// The value in `into_<entity>`: from the request, or the default of a server-set field.
-    pub from_new: String,
+    /// `pub <ident>: <type>,` in the record struct, laid out.
+    pub decl: String,
+    /// `pub <ident>: <change type>,` in `<Entity>Changes`.
+    pub change_decl: String,
+    /// `<ident>: db::get(row, "<column>")?,` in `from_row`.
+    pub from_row: String,
+    /// `<ident>: <from_new>,` in `into_<entity>`.
+    pub init: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct LinkView {
+    /// `row.<ident>.push(target);` in `load_links`, laid out.
+    pub push: String,
+    /// `.replace(transaction, row.id, &row.<ident>)` in `save_links`, laid out.
+    pub replace: String,
+    /// `<ident>: self.<ident>,` in `into_<entity>`.
+    pub init: String,
+    /// `pub <ident>: Vec<Uuid>,` laid out.
+    pub decl: String,
+    /// `pub <ident>: Option<Vec<Uuid>>,` laid out.
+    pub change_decl: String,
     pub ident: String,
     pub json: String,
     pub doc: String,
@@ -112,7 +129,8 @@ pub struct RuleView {
 pub struct ListColumnView {
     pub name: String,
     pub column: String,
-    pub kind: String,
+    /// `kind: list::Kind::..,` laid out.
+    pub kind_line: String,
     pub nullable: bool,
     pub filter: bool,
     pub sort: bool,
@@ -171,7 +189,7 @@ impl EntityView {
                 (false, Some(default)) => ("optional_or", vec![json, default, check]),
             };
             if field.required {
-                create_unwraps.push(field.ident.clone());
+                create_unwraps.push(layout::let_some_else(8, &field.ident));
             }
             let read = layout::let_method_call(8, &field.ident, "fields", method, &args);
             create_reads.push(read);
@@ -184,7 +202,7 @@ impl EntityView {
             ];
             let read = layout::let_method_call(8, &link.ident, "fields", "required_or", &args);
             create_reads.push(read);
-            create_unwraps.push(link.ident.clone());
+            create_unwraps.push(layout::let_some_else(8, &link.ident));
         }
         let literal_fields: Vec<String> = create_fields
             .iter()
@@ -242,9 +260,9 @@ impl EntityView {
         };
         let has_clearable = entity.fields.iter().any(|f| updatable(f) && !f.required);
         let apply_param = if update_inits.is_empty() {
-            format!("_{snake}")
+            "_row".to_owned()
         } else {
-            snake.clone()
+            "row".to_owned()
         };
 
         let compares = compare_views(app, entity);
@@ -305,12 +323,14 @@ impl EntityView {
         let binds: Vec<String> = std::iter::once("id".to_owned())
             .chain(entity.fields.iter().map(|f| f.ident.clone()))
             .chain(["created_at".to_owned(), "updated_at".to_owned()])
+            .map(|field| layout::bind(8, &field))
             .collect();
         let update_binds: Vec<String> = entity
             .fields
             .iter()
             .map(|f| f.ident.clone())
             .chain(["updated_at".to_owned()])
+            .map(|field| layout::bind(8, &field))
             .collect();
 
         let name = &entity.name;
@@ -319,7 +339,25 @@ impl EntityView {
             layout::signature(0, head, &params, tail)
         };
         let row = format!("row: &{name}");
+        let var = if snake.len() <= 20 {
+            snake.clone()
+        } else {
+            "record".to_owned()
+        };
+        let item_route = format!("{}/{{id}}", entity.route);
+        let route_lines = [
+            (&entity.route, format!("get(list_{})", entity.plural_snake)),
+            (&entity.route, format!("post(create_{snake})")),
+            (&item_route, format!("get(read_{snake})")),
+            (&item_route, format!("patch(update_{snake})")),
+            (&item_route, format!("delete(delete_{snake})")),
+        ]
+        .into_iter()
+        .map(|(route, handler)| layout::call(8, ".route(", &[rust_str(route), handler], ")"))
+        .collect();
         EntityView {
+            var,
+            route_lines,
             name: name.clone(),
             title: capitalize(&entity.plural_words),
             snake: snake.clone(),
@@ -507,14 +545,19 @@ fn field_view(entity: &Entity, field: &Field) -> FieldView {
             None => "None".to_owned(),
         }
     };
+    let decl = format!("pub {}", field.ident);
+    let get_args = ["row".to_owned(), rust_str(&field.column)];
     FieldView {
         ident: field.ident.clone(),
         json: field.json.clone(),
-        column: field.column.clone(),
         doc: field_doc(field),
-        rust_type,
-        change_type,
-        from_new,
+        decl: layout::field_decl(4, &decl, &rust_type),
+        change_decl: layout::field_decl(4, &decl, &change_type),
+        from_row: layout::call(12, &format!("{}: db::get(", field.ident), &get_args, ")?,"),
+        init: match from_new.strip_prefix("self.") {
+            Some(own) => layout::self_field_init(12, &field.ident, own),
+            None => layout::field_init(12, &field.ident, &from_new),
+        },
     }
 }
 
@@ -542,7 +585,22 @@ fn link_view(app: &App, link: &Link) -> LinkView {
     let target = app
         .entity(&link.target)
         .map_or(link.target.clone(), |t| t.plural_words.clone());
+    let decl = format!("pub {}", link.ident);
     LinkView {
+        init: layout::self_field_init(12, &link.ident, &link.ident),
+        push: layout::field_method_call(12, "row", &link.ident, "push(target)", ";"),
+        replace: layout::call(
+            8,
+            ".replace(",
+            &[
+                "transaction".to_owned(),
+                "row.id".to_owned(),
+                format!("&row.{}", link.ident),
+            ],
+            ")",
+        ),
+        decl: layout::field_decl(4, &decl, "Vec<Uuid>"),
+        change_decl: layout::field_decl(4, &decl, "Option<Vec<Uuid>>"),
         ident: link.ident.clone(),
         json: link.json.clone(),
         doc: format!(
@@ -654,7 +712,7 @@ fn list_columns(entity: &Entity) -> Vec<ListColumnView> {
             Some(ListColumnView {
                 name: f.json.clone(),
                 column: f.column.clone(),
-                kind,
+                kind_line: kind_line(&kind),
                 nullable: !f.required,
                 filter: f.filterable,
                 sort: f.sortable,
@@ -665,13 +723,24 @@ fn list_columns(entity: &Entity) -> Vec<ListColumnView> {
         columns.push(ListColumnView {
             name: implicit.to_owned(),
             column: implicit.to_owned(),
-            kind: "list::Kind::DateTime".to_owned(),
+            kind_line: kind_line("list::Kind::DateTime"),
             nullable: false,
             filter: false,
             sort: true,
         });
     }
     columns
+}
+
+/// `kind: <kind>,`, breaking an enumeration's values path onto its own line when long.
+fn kind_line(kind: &str) -> String {
+    match kind
+        .strip_prefix("list::Kind::Enum(")
+        .and_then(|k| k.strip_suffix(')'))
+    {
+        Some(values) => layout::call(8, "kind: list::Kind::Enum(", &[values.to_owned()], "),"),
+        None => format!("        kind: {kind},"),
+    }
 }
 
 fn constraints_const(entity: &Entity) -> String {
@@ -723,7 +792,8 @@ fn constraints_const(entity: &Entity) -> String {
         out.push_str(&format!("        {violation}\n"));
         out.push_str(&layout::array(8, "fields: &[", &fields, "],"));
         out.push('\n');
-        out.push_str(&format!("        message: {},\n", rust_str(&c.message)));
+        out.push_str(&layout::field_init(8, "message", &rust_str(&c.message)));
+        out.push('\n');
         out.push_str("    },\n");
     }
     out.push_str("];");
@@ -748,17 +818,24 @@ fn compare_views(app: &App, entity: &Entity) -> Vec<CompareView> {
                 &[rust_str(&left.json), rust_str(&rule.code), rust_str(&rule.message)],
                 "));",
             );
-            let code = if left.required && right.required {
+            let condition = format!("if row.{} {failing} row.{} {{", left.ident, right.ident);
+            let code = if left.required && right.required && layout::fits(4, &[&condition]) {
+                format!("    {condition}\n{push}\n    }}")
+            } else if left.required && right.required {
                 format!(
-                    "    if row.{} {failing} row.{} {{\n{push}\n    }}",
+                    "    let left = &row.{};\n    let right = &row.{};\n    if left {failing} right {{\n{push}\n    }}",
                     left.ident, right.ident
                 )
             } else {
                 let side = |f: &Field| {
-                    if f.required { format!("Some(&row.{})", f.ident) } else { format!("&row.{}", f.ident) }
+                    if f.required {
+                        format!("Some(&row.{})", f.ident)
+                    } else {
+                        format!("row.{}.as_ref()", f.ident)
+                    }
                 };
                 format!(
-                    "    if let (Some(left), Some(right)) = ({}, {})\n        && left {failing} right\n    {{\n{push}\n    }}",
+                    "    let left = {};\n    let right = {};\n    if let (Some(left), Some(right)) = (left, right)\n        && left {failing} right\n    {{\n{push}\n    }}",
                     side(left),
                     side(right)
                 )
@@ -795,7 +872,7 @@ fn reference_checks(app: &App, entity: &Entity) -> Vec<String> {
         let push = layout::nested_call(8, "missing.push(", "FieldError::new(", &args, "));");
         if field.required {
             out.push(format!(
-                "    if !db::exists(pool, {table}, row.{}).await? {{\n{push}\n    }}",
+                "    let id = row.{};\n    if !db::exists(pool, {table}, id).await? {{\n{push}\n    }}",
                 field.ident
             ));
         } else {

@@ -22,14 +22,68 @@ pub fn constraint(parts: &[&str]) -> String {
     format!("{}_{hash:08x}", &name[..cut])
 }
 
-/// The Rust type of an enumeration field: the entity's name then the field's
-/// (`BookingStatus`), so it never clashes with another entity's type or a keyword.
+/// Names an entity module defines or imports, which an enumeration type must not take.
+const TAKEN: &[&str] = &[
+    "ApiError",
+    "AppJson",
+    "AppState",
+    "Box",
+    "Clone",
+    "Copy",
+    "DateTime",
+    "DbPool",
+    "DbRow",
+    "Debug",
+    "Default",
+    "EntityId",
+    "Eq",
+    "Err",
+    "FieldError",
+    "Fields",
+    "JsonObject",
+    "ListQuery",
+    "NaiveDate",
+    "None",
+    "Ok",
+    "Option",
+    "PartialEq",
+    "Result",
+    "Self",
+    "Serialize",
+    "Some",
+    "StatusCode",
+    "Stored",
+    "String",
+    "Utc",
+    "Uuid",
+    "Vec",
+];
+
+/// The Rust type of an enumeration field, defined in its entity's module: the field's name
+/// (`Status`), or the entity's name then the field's (`BookingStatus`) when the short name
+/// is taken in that module.
 pub fn enum_type(entity: &Entity, field: &Field) -> String {
-    format!(
-        "{}{}",
-        entity.name,
-        field.ident.trim_end_matches('_').to_upper_camel_case()
-    )
+    let short = pascal(field);
+    let own = [
+        entity.name.clone(),
+        format!("New{}", entity.name),
+        format!("{}Changes", entity.name),
+    ];
+    let clashes = TAKEN.contains(&short.as_str())
+        || own.contains(&short)
+        || entity
+            .fields
+            .iter()
+            .any(|other| other.ident != field.ident && is_enum(other) && pascal(other) == short);
+    if clashes {
+        format!("{}{short}", entity.name)
+    } else {
+        short
+    }
+}
+
+fn pascal(field: &Field) -> String {
+    field.ident.trim_end_matches('_').to_upper_camel_case()
 }
 
 /// The Rust variant of an enumeration value (`on_hold` -> `OnHold`).

@@ -17,6 +17,8 @@ pub struct HelpersView {
 
 #[derive(Debug, Clone)]
 pub struct BodyView {
+    /// `let body = self.<snake>_body().await;`, laid out.
+    pub body_line: String,
     pub snake: String,
     pub words: String,
     pub route: String,
@@ -31,6 +33,9 @@ pub struct BodyView {
 #[derive(Debug, Clone)]
 pub struct EntityTests {
     pub creatable: bool,
+    /// The tails of the file's `valid_body` and `create` helpers.
+    pub body_tail: String,
+    pub create_tail: String,
     pub helpers_import: String,
     /// `rejects(&app, ...).await;` lines, one per failing case.
     pub rejects: Vec<String>,
@@ -88,8 +93,9 @@ pub struct UpdateTest {
 
 #[derive(Debug, Clone)]
 pub struct ChildTest {
+    /// `let mut body = app.<child>_body().await;`, laid out.
+    pub body_line: String,
     pub test_name: String,
-    pub child_snake: String,
     pub child_route: String,
     pub field_json: String,
     pub outcome: ChildOutcome,
@@ -121,6 +127,13 @@ impl HelpersView {
                     format!("        json!({{\n{}\n        }})", lines.join("\n"))
                 };
                 BodyView {
+                    body_line: layout::awaited(
+                        8,
+                        "let body = ",
+                        "self",
+                        &format!("{}_body()", entity.snake),
+                        ";",
+                    ),
                     snake: entity.snake.clone(),
                     words: entity.words.clone(),
                     route: entity.route.clone(),
@@ -268,7 +281,8 @@ impl EntityTests {
         let children = entity
             .children
             .iter()
-            .filter_map(|child| {
+            .enumerate()
+            .filter_map(|(index, child)| {
                 let other = app.entity(&child.entity)?;
                 let field = other.field(&child.field)?;
                 let child_creatable = helpers
@@ -285,13 +299,14 @@ impl EntityTests {
                     OnDelete::SetNull => (ChildOutcome::Emptied, "empties_the_reference"),
                 };
                 Some(ChildTest {
-                    test_name: format!(
-                        "deleting_a_{}_referenced_by_{}_{}_{verb}",
-                        entity.snake,
-                        other.snake,
-                        field.ident.trim_end_matches('_')
+                    body_line: layout::awaited(
+                        4,
+                        "let mut body = ",
+                        "app",
+                        &format!("{}_body()", other.snake),
+                        ";",
                     ),
-                    child_snake: other.snake.clone(),
+                    test_name: child_test_name(entity, other, field, verb, index),
                     child_route: other.route.clone(),
                     field_json: field.json.clone(),
                     outcome,
@@ -311,6 +326,8 @@ impl EntityTests {
         let helpers_import = format!("{{{}}}", imports.join(", "));
         EntityTests {
             creatable,
+            body_tail: layout::awaited(4, "", "app", &format!("{}_body()", entity.snake), ""),
+            create_tail: layout::awaited(4, "", "app", &format!("create_{}()", entity.snake), ""),
             helpers_import,
             rejects,
             two_invalid,
@@ -331,6 +348,32 @@ impl EntityTests {
 fn assert_field_error(field: &str, code: &str) -> String {
     let args = [rust_str(field), rust_str(code)];
     layout::method_call(4, "", "response", "assert_field_error", &args, ";")
+}
+
+/// The name of a test of deleting a referenced record: it says which reference, unless
+/// that makes the name unwieldy.
+fn child_test_name(
+    entity: &Entity,
+    child: &Entity,
+    field: &Field,
+    verb: &str,
+    index: usize,
+) -> String {
+    let name = format!(
+        "deleting_a_{}_referenced_by_{}_{}_{verb}",
+        entity.snake,
+        child.snake,
+        field.ident.trim_end_matches('_')
+    );
+    if name.len() <= 72 {
+        name
+    } else {
+        format!(
+            "deleting_a_referenced_{}_{verb}_{}",
+            entity.snake,
+            index + 1
+        )
+    }
 }
 
 /// Which entities a valid body can be built for: those whose required references do not
@@ -394,7 +437,7 @@ fn sample(app: &App, field: &Field, rank: i64) -> Option<String> {
             } else {
                 let start = min.unwrap_or(1);
                 let value = start.saturating_add(rank);
-                max.map_or(value, |max| value.min(max)).to_string()
+                int_literal(max.map_or(value, |max| value.min(max)))
             }
         }
         FieldType::Decimal { min, max } => {
@@ -490,6 +533,15 @@ fn new_value(field: &Field) -> Option<String> {
     })
 }
 
+/// An integer literal, typed `i64` when it does not fit the default `i32`.
+fn int_literal(value: i64) -> String {
+    if i32::try_from(value).is_ok() {
+        value.to_string()
+    } else {
+        format!("{value}_i64")
+    }
+}
+
 /// `Some(json!(..))` of a text of `length` characters: a literal when short.
 fn text_of(length: usize) -> String {
     if length <= 20 {
@@ -554,10 +606,18 @@ fn invalid_cases(entity: &Entity) -> Vec<InvalidCase> {
                 add(json, "Some(json!(\"12\"))".to_owned(), "invalid_type");
                 add(json, "Some(json!(1.5))".to_owned(), "invalid_type");
                 if let Some(min) = min.and_then(|m| m.checked_sub(1)) {
-                    add(json, format!("Some(json!({min}))"), "out_of_range");
+                    add(
+                        json,
+                        format!("Some(json!({}))", int_literal(min)),
+                        "out_of_range",
+                    );
                 }
                 if let Some(max) = max.and_then(|m| m.checked_add(1)) {
-                    add(json, format!("Some(json!({max}))"), "out_of_range");
+                    add(
+                        json,
+                        format!("Some(json!({}))", int_literal(max)),
+                        "out_of_range",
+                    );
                 }
             }
             FieldType::Decimal { min, max } => {

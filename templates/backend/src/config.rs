@@ -13,7 +13,7 @@ use crate::email::EmailSettings;
 
 /// `DATABASE_URL` when none is set: an SQLite file under `data/`, created on first start.
 #[cfg(feature = "sqlite")]
-pub const DEFAULT_DATABASE_URL: Option<&str> = Some("{{ default_database_url }}");
+{{ default_database_url_const }}
 /// PostgreSQL builds have no default: `DATABASE_URL` must name the server.
 #[cfg(not(feature = "sqlite"))]
 pub const DEFAULT_DATABASE_URL: Option<&str> = None;

@@ -86,7 +86,7 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = %chain(error.as_ref()), "{{ name }} stopped");
+            tracing::error!(error = %chain(error.as_ref()), "stopped on an error");
             ExitCode::FAILURE
         }
     }

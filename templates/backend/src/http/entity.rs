@@ -37,11 +37,9 @@ use crate::validation::{{ e.validation_import }};
 /// The routes of {{ e.plural_words }}.
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("{{ e.route }}", get(list_{{ e.plural_snake }}))
-        .route("{{ e.route }}", post(create_{{ e.snake }}))
-        .route("{{ e.route }}/{id}", get(read_{{ e.snake }}))
-        .route("{{ e.route }}/{id}", patch(update_{{ e.snake }}))
-        .route("{{ e.route }}/{id}", delete(delete_{{ e.snake }}))
+{%- for line in e.route_lines %}
+{{ line }}
+{%- endfor %}
 }
 
 /// {{ e.article_words }}, as stored and as answered ({{ spec_file }} line {{ e.line }}).
@@ -54,14 +52,14 @@ pub struct {{ e.name }} {
 {%- if f.ident != f.json %}
     #[serde(rename = "{{ f.json }}")]
 {%- endif %}
-    pub {{ f.ident }}: {{ f.rust_type }},
+{{ f.decl }}
 {%- endfor %}
 {%- for l in e.links %}
     /// {{ l.doc }}
 {%- if l.ident != l.json %}
     #[serde(rename = "{{ l.json }}")]
 {%- endif %}
-    pub {{ l.ident }}: Vec<Uuid>,
+{{ l.decl }}
 {%- endfor %}
     /// When it was created (UTC); set by the server.
     pub created_at: DateTime<Utc>,
@@ -74,7 +72,7 @@ impl sqlx::FromRow<'_, DbRow> for {{ e.name }} {
         Ok({{ e.name }} {
             id: db::get(row, "id")?,
 {%- for f in e.fields %}
-            {{ f.ident }}: db::get(row, "{{ f.column }}")?,
+{{ f.from_row }}
 {%- endfor %}
 {%- for l in e.links %}
             {{ l.ident }}: Vec::new(),
@@ -143,10 +141,10 @@ pub struct New{{ e.name }} {}
 #[derive(Debug, Clone, PartialEq)]
 pub struct New{{ e.name }} {
 {%- for f in e.create_fields %}
-    pub {{ f.ident }}: {{ f.rust_type }},
+{{ f.decl }}
 {%- endfor %}
 {%- for l in e.links %}
-    pub {{ l.ident }}: Vec<Uuid>,
+{{ l.decl }}
 {%- endfor %}
 }
 {%- endif %}
@@ -159,10 +157,8 @@ impl New{{ e.name }} {
 {%- for line in e.create_reads %}
 {{ line }}
 {%- endfor %}
-{%- for ident in e.create_unwraps %}
-        let Some({{ ident }}) = {{ ident }} else {
-            return Err(fields.into_error());
-        };
+{%- for line in e.create_unwraps %}
+{{ line }}
 {%- endfor %}
         fields.finish()?;
 {{ e.create_literal }}
@@ -174,10 +170,10 @@ impl New{{ e.name }} {
         {{ e.name }} {
             id: Uuid::now_v7(),
 {%- for f in e.fields %}
-            {{ f.ident }}: {{ f.from_new }},
+{{ f.init }}
 {%- endfor %}
 {%- for l in e.links %}
-            {{ l.ident }}: self.{{ l.ident }},
+{{ l.init }}
 {%- endfor %}
             created_at: now,
             updated_at: now,
@@ -194,10 +190,10 @@ pub struct {{ e.name }}Changes {}
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct {{ e.name }}Changes {
 {%- for f in e.update_fields %}
-    pub {{ f.ident }}: {{ f.change_type }},
+{{ f.change_decl }}
 {%- endfor %}
 {%- for l in e.links %}
-    pub {{ l.ident }}: Option<Vec<Uuid>>,
+{{ l.change_decl }}
 {%- endfor %}
 }
 {%- endif %}
@@ -215,16 +211,16 @@ impl {{ e.name }}Changes {
         Ok(changes)
     }
 
-    /// Applies the changes to `{{ e.snake }}`.
+    /// Applies the changes to a stored {{ e.words }}.
     pub fn apply_to(self, {{ e.apply_param }}: &mut {{ e.name }}) {
 {%- for f in e.update_fields %}
-        if let Some({{ f.ident }}) = self.{{ f.ident }} {
-            {{ e.snake }}.{{ f.ident }} = {{ f.ident }};
+        if let Some(value) = self.{{ f.ident }} {
+            row.{{ f.ident }} = value;
         }
 {%- endfor %}
 {%- for l in e.links %}
-        if let Some({{ l.ident }}) = self.{{ l.ident }} {
-            {{ e.snake }}.{{ l.ident }} = {{ l.ident }};
+        if let Some(value) = self.{{ l.ident }} {
+            row.{{ l.ident }} = value;
         }
 {%- endfor %}
     }
@@ -243,7 +239,7 @@ const LIST_COLUMNS: &[list::ListColumn] = &[
     list::ListColumn {
         name: "{{ c.name }}",
         column: "{{ c.column }}",
-        kind: {{ c.kind }},
+{{ c.kind_line }}
         nullable: {{ c.nullable }},
         filter: {{ c.filter }},
         sort: {{ c.sort }},
@@ -308,16 +304,16 @@ async fn create_{{ e.snake }}(
     AppJson(body): AppJson<JsonObject>,
 ) -> Result<(StatusCode, AppJson<{{ e.name }}>), ApiError> {
     let new = New{{ e.name }}::from_json(body)?;
-    let mut {{ e.snake }} = new.into_{{ e.snake }}();
-    hooks::before_create(&state, &mut {{ e.snake }}).await?;
+    let mut {{ e.var }} = new.into_{{ e.snake }}();
+    hooks::before_create(&state, &mut {{ e.var }}).await?;
 {%- if !e.compares.is_empty() %}
-    check_rules(&{{ e.snake }})?;
+    check_rules(&{{ e.var }})?;
 {%- endif %}
 {%- if !e.references.is_empty() %}
-    check_references(&state.db, &{{ e.snake }}).await?;
+    check_references(&state.db, &{{ e.var }}).await?;
 {%- endif %}
-    insert(&state.db, &{{ e.snake }}).await?;
-    Ok((StatusCode::CREATED, AppJson({{ e.snake }})))
+    insert(&state.db, &{{ e.var }}).await?;
+    Ok((StatusCode::CREATED, AppJson({{ e.var }})))
 }
 
 /// `GET {{ e.route }}/{id}`: reads one {{ e.words }} ({{ spec_file }} line {{ e.line }}).
@@ -325,8 +321,8 @@ async fn read_{{ e.snake }}(
     extract::State(state): extract::State<AppState>,
     EntityId(id): EntityId,
 ) -> Result<AppJson<{{ e.name }}>, ApiError> {
-    let {{ e.snake }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    Ok(AppJson({{ e.snake }}))
+    let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
+    Ok(AppJson({{ e.var }}))
 }
 
 /// `PATCH {{ e.route }}/{id}`: changes the fields given ({{ spec_file }} line {{ e.line }}).
@@ -337,18 +333,18 @@ async fn update_{{ e.snake }}(
 ) -> Result<AppJson<{{ e.name }}>, ApiError> {
     let current = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
     let changes = {{ e.name }}Changes::from_json(body)?;
-    let mut {{ e.snake }} = current.clone();
-    changes.apply_to(&mut {{ e.snake }});
-    {{ e.snake }}.updated_at = db::now();
-    hooks::before_update(&state, &current, &mut {{ e.snake }}).await?;
+    let mut {{ e.var }} = current.clone();
+    changes.apply_to(&mut {{ e.var }});
+    {{ e.var }}.updated_at = db::now();
+    hooks::before_update(&state, &current, &mut {{ e.var }}).await?;
 {%- if !e.compares.is_empty() %}
-    check_rules(&{{ e.snake }})?;
+    check_rules(&{{ e.var }})?;
 {%- endif %}
 {%- if !e.references.is_empty() %}
-    check_references(&state.db, &{{ e.snake }}).await?;
+    check_references(&state.db, &{{ e.var }}).await?;
 {%- endif %}
-    update(&state.db, &{{ e.snake }}, current.updated_at).await?;
-    Ok(AppJson({{ e.snake }}))
+    update(&state.db, &{{ e.var }}, current.updated_at).await?;
+    Ok(AppJson({{ e.var }}))
 }
 
 /// `DELETE {{ e.route }}/{id}`: deletes one {{ e.words }} ({{ spec_file }} line {{ e.line }}).
@@ -356,8 +352,8 @@ async fn delete_{{ e.snake }}(
     extract::State(state): extract::State<AppState>,
     EntityId(id): EntityId,
 ) -> Result<StatusCode, ApiError> {
-    let {{ e.snake }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    hooks::before_delete(&state, &{{ e.snake }}).await?;
+    let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
+    hooks::before_delete(&state, &{{ e.var }}).await?;
     let result = sqlx::query(DELETE)
         .bind(id.to_repr())
         .execute(&state.db)
@@ -418,7 +414,7 @@ async fn delete_{{ e.snake }}(
 {%- if e.links.is_empty() %}
     sqlx::query(INSERT)
 {%- for b in e.binds %}
-        .bind(row.{{ b }}.to_repr())
+{{ b }}
 {%- endfor %}
         .execute(pool)
         .await
@@ -428,7 +424,7 @@ async fn delete_{{ e.snake }}(
     let mut transaction = pool.begin().await?;
     sqlx::query(INSERT)
 {%- for b in e.binds %}
-        .bind(row.{{ b }}.to_repr())
+{{ b }}
 {%- endfor %}
         .execute(&mut *transaction)
         .await
@@ -446,7 +442,7 @@ async fn delete_{{ e.snake }}(
     let result = sqlx::query(UPDATE)
         .bind(row.id.to_repr())
 {%- for b in e.update_binds %}
-        .bind(row.{{ b }}.to_repr())
+{{ b }}
 {%- endfor %}
         .bind(seen.to_repr())
 {%- if e.links.is_empty() %}
@@ -471,9 +467,10 @@ async fn delete_{{ e.snake }}(
 {{ e.sig_load_links }}
     let ids: Vec<Uuid> = rows.iter().map(|row| row.id).collect();
 {%- for l in e.links %}
-    for (id, target) in {{ l.const_name }}.load(pool, &ids).await? {
+    let join = {{ l.const_name }};
+    for (id, target) in join.load(pool, &ids).await? {
         if let Some(row) = rows.iter_mut().find(|row| row.id == id) {
-            row.{{ l.ident }}.push(target);
+{{ l.push }}
         }
     }
 {%- endfor %}
@@ -484,7 +481,7 @@ async fn delete_{{ e.snake }}(
 {{ e.sig_save_links }}
 {%- for l in e.links %}
     {{ l.const_name }}
-        .replace(transaction, row.id, &row.{{ l.ident }})
+{{ l.replace }}
         .await
         .map_err(|error| ApiError::from_db(error, CONSTRAINTS))?;
 {%- endfor %}

@@ -9,10 +9,20 @@ use crate::helpers::{{ t.helpers_import }};
 
 const ROUTE: &str = "{{ e.route }}";
 
+/// A valid body for a new {{ e.words }}; creates the records it references.
+async fn valid_body(app: &TestApp) -> Value {
+{{ t.body_tail }}
+}
+
+/// Creates {{ e.article_words }} and returns it.
+async fn create(app: &TestApp) -> Value {
+{{ t.create_tail }}
+}
+
 /// Posts a valid {{ e.words }} with `field` set to `value` (left out when `None`) and expects
 /// a 422 that names the field with `code`.
 async fn rejects(app: &TestApp, field: &str, value: Option<Value>, code: &str) {
-    let mut body = app.{{ e.snake }}_body().await;
+    let mut body = valid_body(app).await;
     match value {
         Some(value) => body[field] = value,
         None => {
@@ -27,7 +37,7 @@ async fn rejects(app: &TestApp, field: &str, value: Option<Value>, code: &str) {
 #[tokio::test]
 async fn create_answers_201_with_the_stored_{{ e.snake }}() {
     let app = spawn_app().await;
-    let body = app.{{ e.snake }}_body().await;
+    let body = valid_body(&app).await;
     let response = app.post(ROUTE, &body).await;
     assert_eq!(response.status, 201, "{response:?}");
     for (name, value) in body.as_object().expect("an object") {
@@ -52,7 +62,7 @@ async fn create_refuses_each_invalid_field() {
 #[tokio::test]
 async fn create_lists_every_invalid_field_at_once() {
     let app = spawn_app().await;
-    let mut body = app.{{ e.snake }}_body().await;
+    let mut body = valid_body(&app).await;
     body["{{ first.json }}"] = {{ first.bare }};
     body["{{ second.json }}"] = {{ second.bare }};
     let response = app.post(ROUTE, &body).await;
@@ -76,7 +86,7 @@ async fn create_refuses_malformed_json_with_400() {
 #[tokio::test]
 async fn create_refuses_a_wrong_content_type_with_400() {
     let app = spawn_app().await;
-    let body = app.{{ e.snake }}_body().await;
+    let body = valid_body(&app).await;
     let response = app.post_raw(ROUTE, "text/plain", body.to_string()).await;
     assert_eq!(response.status, 400, "{response:?}");
     assert_eq!(response.error_code(), "bad_request");
@@ -95,7 +105,7 @@ async fn create_refuses_a_body_that_is_not_an_object() {
 async fn create_refuses_a_missing_{{ r.ident }}_with_422() {
     let app = spawn_app().await;
     let field = "{{ r.json }}";
-    let mut body = app.{{ e.snake }}_body().await;
+    let mut body = valid_body(&app).await;
     body[field] = json!(Uuid::now_v7());
     let response = app.post(ROUTE, &body).await;
     assert_eq!(response.status, 422, "{response:?}");
@@ -108,8 +118,8 @@ async fn create_refuses_a_missing_{{ r.ident }}_with_422() {
 async fn create_refuses_a_duplicate_{{ u.ident }}_with_409() {
     let app = spawn_app().await;
     let field = "{{ u.json }}";
-    let first = app.create_{{ e.snake }}().await;
-    let mut body = app.{{ e.snake }}_body().await;
+    let first = create(&app).await;
+    let mut body = valid_body(&app).await;
     body[field] = first[field].clone();
     let response = app.post(ROUTE, &body).await;
     assert_eq!(response.status, 409, "{response:?}");
@@ -122,8 +132,8 @@ async fn create_refuses_a_duplicate_{{ u.ident }}_with_409() {
 #[tokio::test]
 async fn {{ u.test_name }}() {
     let app = spawn_app().await;
-    let first = app.create_{{ e.snake }}().await;
-    let mut body = app.{{ e.snake }}_body().await;
+    let first = create(&app).await;
+    let mut body = valid_body(&app).await;
 {{ u.fields_array }}
     for field in fields {
         body[field] = first[field].clone();
@@ -143,7 +153,7 @@ async fn {{ c.test_name }}() {
     let app = spawn_app().await;
     let left = "{{ c.left }}";
     let right = "{{ c.right }}";
-    let mut body = app.{{ e.snake }}_body().await;
+    let mut body = valid_body(&app).await;
     let value = body[left].clone();
     body[left] = body[right].clone();
     body[right] = value;
@@ -169,7 +179,7 @@ async fn list_pages_through_every_{{ e.snake }}_in_creation_order() {
     let app = spawn_app().await;
     let mut created = Vec::new();
     for _ in 0..3 {
-        created.push(app.create_{{ e.snake }}().await["id"].clone());
+        created.push(create(&app).await["id"].clone());
     }
     let first = app.get(&format!("{ROUTE}?limit=2")).await;
     assert_eq!(first.status, 200, "{first:?}");
@@ -206,8 +216,8 @@ async fn list_refuses_bad_parameters_with_400() {
 async fn list_filters_by_{{ f.ident }}() {
     let app = spawn_app().await;
     let field = "{{ f.json }}";
-    let first = app.create_{{ e.snake }}().await;
-    app.create_{{ e.snake }}().await;
+    let first = create(&app).await;
+    create(&app).await;
     let value = match &first[field] {
         Value::String(text) => text.clone(),
         other => other.to_string(),
@@ -225,7 +235,7 @@ async fn list_sorts_by_{{ s.ident }}_descending() {
     let app = spawn_app().await;
     let field = "{{ s.json }}";
     for _ in 0..3 {
-        app.create_{{ e.snake }}().await;
+        create(&app).await;
     }
     let response = app.get(&format!("{ROUTE}?sort=-{field}")).await;
     assert_eq!(response.status, 200, "{response:?}");
@@ -239,7 +249,7 @@ async fn list_sorts_by_{{ s.ident }}_descending() {
 #[tokio::test]
 async fn update_changes_only_the_fields_given() {
     let app = spawn_app().await;
-    let created = app.create_{{ e.snake }}().await;
+    let created = create(&app).await;
     let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
     let field = "{{ u.json }}";
     let change = json!({ field: {{ u.value }} });
@@ -258,7 +268,7 @@ async fn update_changes_only_the_fields_given() {
 #[tokio::test]
 async fn update_with_an_empty_body_keeps_the_{{ e.snake }}() {
     let app = spawn_app().await;
-    let created = app.create_{{ e.snake }}().await;
+    let created = create(&app).await;
     let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
     let response = app.patch(&path, &json!({})).await;
     assert_eq!(response.status, 200, "{response:?}");
@@ -270,7 +280,7 @@ async fn update_with_an_empty_body_keeps_the_{{ e.snake }}() {
 #[tokio::test]
 async fn update_refuses_to_change_{{ f.ident }}() {
     let app = spawn_app().await;
-    let created = app.create_{{ e.snake }}().await;
+    let created = create(&app).await;
     let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
     let field = "{{ f.json }}";
     let change = json!({ field: created[field] });
@@ -292,7 +302,7 @@ async fn update_of_an_unknown_id_is_404() {
 #[tokio::test]
 async fn delete_answers_204_then_the_{{ e.snake }}_is_gone() {
     let app = spawn_app().await;
-    let created = app.create_{{ e.snake }}().await;
+    let created = create(&app).await;
     let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
     assert_eq!(app.delete(&path).await.status, 204);
     assert_eq!(app.get(&path).await.status, 404);
@@ -303,10 +313,10 @@ async fn delete_answers_204_then_the_{{ e.snake }}_is_gone() {
 #[tokio::test]
 async fn {{ c.test_name }}() {
     let app = spawn_app().await;
-    let parent = app.create_{{ e.snake }}().await;
+    let parent = create(&app).await;
     let child_route = "{{ c.child_route }}";
     let field = "{{ c.field_json }}";
-    let mut body = app.{{ c.child_snake }}_body().await;
+{{ c.body_line }}
     body[field] = parent["id"].clone();
     let child = app.create(child_route, &body).await;
     let parent_path = format!("{ROUTE}/{}", parent["id"].as_str().expect("an id"));

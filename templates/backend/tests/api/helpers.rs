@@ -121,8 +121,9 @@ impl TestApp {
 
     /// Creates {{ b.words }} from [`TestApp::{{ b.snake }}_body`].
     pub async fn create_{{ b.snake }}(&self) -> Value {
-        let body = self.{{ b.snake }}_body().await;
-        self.create("{{ b.route }}", &body).await
+        let route = "{{ b.route }}";
+{{ b.body_line }}
+        self.create(route, &body).await
     }
 {%- endif %}
 {%- endfor %}
@@ -313,7 +314,7 @@ struct TestDatabase {
 #[cfg(feature = "sqlite")]
 impl TestDatabase {
     async fn create() -> TestDatabase {
-        let path = std::env::temp_dir().join(format!("{{ crate_name }}-test-{}.db", Uuid::now_v7()));
+        let path = std::env::temp_dir().join(format!("api-test-{}.db", Uuid::now_v7()));
         TestDatabase {
             url: format!("sqlite://{}?mode=rwc", path.display()),
             path,
