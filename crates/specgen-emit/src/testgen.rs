@@ -50,6 +50,7 @@ pub struct EntityTests {
     pub update: Option<UpdateTest>,
     pub immutables: Vec<NamedField>,
     pub children: Vec<ChildTest>,
+    pub links: Vec<LinkTest>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +90,16 @@ pub struct CompareTest {
 pub struct UpdateTest {
     pub json: String,
     pub value: String,
+}
+
+/// A many-to-many link, written and read back as a list of ids.
+#[derive(Debug, Clone)]
+pub struct LinkTest {
+    pub test_name: String,
+    pub json: String,
+    /// `let first = app.create_<target>().await;` and the same for `second`, laid out.
+    pub create_first: String,
+    pub create_second: String,
 }
 
 #[derive(Debug, Clone)]
@@ -324,8 +335,32 @@ impl EntityTests {
             imports.push("text");
         }
         let helpers_import = format!("{{{}}}", imports.join(", "));
+        let links = entity
+            .links
+            .iter()
+            .enumerate()
+            .filter_map(|(index, link)| {
+                let target = app.entity(&link.target)?;
+                let target_creatable = helpers
+                    .bodies
+                    .iter()
+                    .find(|b| b.snake == target.snake)
+                    .is_some_and(|b| b.creatable);
+                let create = |name: &str| {
+                    let call = format!("create_{}()", target.snake);
+                    layout::awaited(4, &format!("let {name} = "), "app", &call, ";")
+                };
+                target_creatable.then(|| LinkTest {
+                    test_name: link_test_name(&link.ident, index),
+                    json: link.json.clone(),
+                    create_first: create("first"),
+                    create_second: create("second"),
+                })
+            })
+            .collect();
         EntityTests {
             creatable,
+            links,
             body_tail: layout::awaited(4, "", "app", &format!("{}_body()", entity.snake), ""),
             create_tail: layout::awaited(4, "", "app", &format!("create_{}()", entity.snake), ""),
             helpers_import,
@@ -373,6 +408,19 @@ fn child_test_name(
             entity.snake,
             index + 1
         )
+    }
+}
+
+/// The name of the test of a many-to-many link.
+fn link_test_name(ident: &str, index: usize) -> String {
+    let name = format!(
+        "{}_are_written_and_read_as_id_lists",
+        ident.trim_end_matches('_')
+    );
+    if name.len() <= 80 {
+        name
+    } else {
+        format!("link_{}_is_written_and_read_as_a_list_of_ids", index + 1)
     }
 }
 

@@ -308,6 +308,31 @@ async fn delete_answers_204_then_the_{{ e.snake }}_is_gone() {
     assert_eq!(app.get(&path).await.status, 404);
     assert_eq!(app.delete(&path).await.status, 404);
 }
+{%- for l in t.links %}
+
+#[tokio::test]
+async fn {{ l.test_name }}() {
+    let app = spawn_app().await;
+    let field = "{{ l.json }}";
+{{ l.create_first }}
+{{ l.create_second }}
+    let (first, second) = (first["id"].clone(), second["id"].clone());
+    let mut body = valid_body(&app).await;
+    body[field] = json!([first]);
+    let created = app.create(ROUTE, &body).await;
+    assert_eq!(created[field], json!([first]));
+    let path = format!("{ROUTE}/{}", created["id"].as_str().expect("an id"));
+    let both = json!([first, second]);
+    let response = app.patch(&path, &json!({ field: both })).await;
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.body[field], both);
+    let listed = app.get(ROUTE).await;
+    assert!(listed.items().any(|item| item[field] == both), "{listed:?}");
+    let response = app.patch(&path, &json!({ field: [Uuid::now_v7()] })).await;
+    assert_eq!(response.status, 422, "{response:?}");
+    response.assert_field_error(field, "not_found");
+}
+{%- endfor %}
 {%- for c in t.children %}
 
 #[tokio::test]
