@@ -84,6 +84,8 @@ pub struct ReadmeMd<'a> {
     spec_file: &'a str,
     description: Vec<String>,
     default_database_url: &'a str,
+    /// The spec says `database: postgres`.
+    postgres_in_production: bool,
     settings: Vec<Setting>,
     entities: Vec<EntityDoc>,
     rules: Vec<RuleDoc>,
@@ -154,6 +156,7 @@ impl<'a> ReadmeMd<'a> {
             spec_file: &app.spec_file,
             description: model::prose_lines(&app.description),
             default_database_url,
+            postgres_in_production: app.database == specgen_ir::Database::Postgres,
             settings: settings(default_database_url),
             entities,
             rules,

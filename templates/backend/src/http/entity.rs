@@ -42,7 +42,7 @@ pub fn router() -> axum::Router<AppState> {
 {%- endfor %}
 }
 
-/// {{ e.article_words }}, as stored and as answered ({{ spec_file }} line {{ e.line }}).
+/// One {{ e.words }}, as stored and as answered ({{ spec_file }} line {{ e.line }}).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct {{ e.name }} {
     /// Unique and time-ordered (UUID v7); set by the server.
