@@ -47,6 +47,8 @@ pub struct EntityTests {
     pub compares: Vec<CompareTest>,
     pub filters: Vec<NamedField>,
     pub sorts: Vec<NamedField>,
+    /// An optional sortable field, for paging through empty values.
+    pub nullable_sort: Option<NamedField>,
     pub update: Option<UpdateTest>,
     pub immutables: Vec<NamedField>,
     pub children: Vec<ChildTest>,
@@ -266,6 +268,11 @@ impl EntityTests {
             .filter(|f| f.sortable && in_sample(f) && !matches!(f.ty, FieldType::Json))
             .map(named)
             .collect();
+        let nullable_sort = entity
+            .fields
+            .iter()
+            .find(|f| f.sortable && !f.required && in_sample(f) && !matches!(f.ty, FieldType::Json))
+            .map(named);
         let update = entity
             .fields
             .iter()
@@ -372,6 +379,7 @@ impl EntityTests {
             compares,
             filters,
             sorts,
+            nullable_sort,
             update,
             immutables,
             children,

@@ -244,6 +244,47 @@ async fn list_sorts_by_{{ s.ident }}_descending() {
     assert!(is_descending(&values), "{values:?}");
 }
 {%- endfor %}
+{%- if let Some(s) = t.nullable_sort %}
+
+#[tokio::test]
+async fn list_pages_through_empty_values_when_sorting_by_{{ s.ident }}() {
+    let app = spawn_app().await;
+    let field = "{{ s.json }}";
+    let mut created = Vec::new();
+    for empty in [false, true, false] {
+        let mut body = valid_body(&app).await;
+        if empty {
+            body[field] = Value::Null;
+        }
+        created.push(app.create(ROUTE, &body).await["id"].clone());
+    }
+    // Empty values sort as the largest: last ascending, first descending.
+    for (sort, empty_at) in [(field.to_owned(), 2), (format!("-{field}"), 0)] {
+        let mut listed = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("sort", sort.as_str()), ("limit", "1")];
+            if let Some(cursor) = &cursor {
+                query.push(("cursor", cursor.as_str()));
+            }
+            let response = app.get_with(ROUTE, &query).await;
+            assert_eq!(response.status, 200, "{response:?}");
+            listed.extend(response.items().cloned());
+            match response.body["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        let ids: Vec<Value> = listed.iter().map(|item| item["id"].clone()).collect();
+        assert_eq!(ids.len(), 3, "{sort}: {listed:?}");
+        assert!(
+            created.iter().all(|id| ids.contains(id)),
+            "{sort}: {listed:?}"
+        );
+        assert_eq!(listed[empty_at][field], Value::Null, "{sort}: {listed:?}");
+    }
+}
+{%- endif %}
 {%- if let Some(u) = t.update %}
 
 #[tokio::test]
