@@ -26,6 +26,13 @@ pub struct Table {
     pub after: Vec<String>,
 }
 
+impl Table {
+    /// The comment lines, one string.
+    pub fn comment_block(&self) -> String {
+        self.comment.join("\n")
+    }
+}
+
 /// The named constraints of one entity's table, as the error mapping needs them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Constraint {
@@ -308,10 +315,9 @@ fn entity_table(
         let default_role = app.default_role().map_or("member", |r| r.name.as_str());
         columns.push((
             vec![
-                "-- Sign-in columns, managed by the sign-in endpoints of a later specgen version."
+                "-- Sign-in (src/auth): the argon2id password hash (NULL until a password is set),"
                     .to_owned(),
-                "-- password_hash: an argon2id PHC string; NULL until a password is set."
-                    .to_owned(),
+                "-- the role, and when the email address was verified.".to_owned(),
             ],
             "password_hash TEXT".to_owned(),
         ));

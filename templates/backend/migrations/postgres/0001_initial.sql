@@ -6,9 +6,7 @@
 -- JSON is JSONB. Constraints are named; the app maps a violation to its answer by name.
 {%- for t in tables %}
 
-{%- for line in t.comment %}
-{{ line }}
-{%- endfor %}
+{{ t.comment_block() }}
 CREATE TABLE {{ t.name }} (
 {%- for item in t.items %}
 {{ item }}

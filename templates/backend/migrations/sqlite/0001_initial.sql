@@ -9,9 +9,7 @@
 -- violation to its answer by name.
 {%- for t in tables %}
 
-{%- for line in t.comment %}
-{{ line }}
-{%- endfor %}
+{{ t.comment_block() }}
 CREATE TABLE {{ t.name }} (
 {%- for item in t.items %}
 {{ item }}
