@@ -330,17 +330,31 @@ impl ErrorReport {
         }
     }
 
-    /// The JSON body.
-    pub fn body(&self, request_id: &str) -> serde_json::Value {
-        serde_json::json!({
-            "error": {
-                "code": self.code,
-                "message": self.message,
-                "fields": self.fields,
-                "request_id": request_id,
-            }
-        })
+    /// The JSON body, its keys in the documented order.
+    pub fn body(&self, request_id: &str) -> String {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: &self.message,
+                fields: &self.fields,
+                request_id,
+            },
+        };
+        serde_json::to_string(&body).expect("an error body always serializes")
     }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+    fields: &'a [FieldError],
+    request_id: &'a str,
 }
 
 /// Whether a foreign key refused the write. SQLite reports `ON DELETE RESTRICT` with a

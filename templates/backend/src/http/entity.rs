@@ -410,6 +410,7 @@ async fn delete_{{ e.snake }}(
 }
 {%- endif %}
 
+/// Inserts the row{% if !e.links.is_empty() %} and its links, in one transaction{% endif %}.
 {{ e.sig_insert }}
 {%- if e.links.is_empty() %}
     sqlx::query(INSERT)
@@ -435,6 +436,7 @@ async fn delete_{{ e.snake }}(
 {%- endif %}
 }
 
+/// Writes the row{% if !e.links.is_empty() %} and its links{% endif %} unless it changed since it was read at `seen` (409).
 {{ e.sig_update }}
 {%- if !e.links.is_empty() %}
     let mut transaction = pool.begin().await?;

@@ -89,7 +89,7 @@ pub async fn render_errors(request: Request, next: Next) -> Response {
         }
         None => return Response::from_parts(parts, body),
     };
-    let json = report.body(&request_id).to_string();
+    let json = report.body(&request_id);
     parts.headers.remove(CONTENT_LENGTH);
     parts
         .headers
