@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use specgen_emit::{EmitOptions, OutputFile, Ownership, emit};
+use specgen_emit::{EmitOptions, Ownership, emit};
 use specgen_ir::App;
 use specgen_lower::{MemoryLoader, compile};
 
