@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use std::{env, fs};
+
+use crate::support::process::run;
 
 /// Run only the example with this name (the spec's file stem), to debug one.
 pub const ONLY_VAR: &str = "SPECGEN_E2E_ONLY";
@@ -192,23 +194,6 @@ impl CargoCheck {
 /// The cargo that runs this test, so generated repos build with the same toolchain.
 fn cargo() -> OsString {
     env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
-}
-
-/// Runs a command to completion; the error carries the command line, its status and its
-/// full stderr and stdout.
-pub fn run(command: &mut Command) -> Result<Output, String> {
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
-    if output.status.success() {
-        return Ok(output);
-    }
-    Err(format!(
-        "{command:?} failed ({})\n----- stderr\n{}\n----- stdout\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr),
-        String::from_utf8_lossy(&output.stdout),
-    ))
 }
 
 /// A progress line on the real stderr, so it shows in CI logs even though the test

@@ -11,8 +11,8 @@
 //! CI) turns a missing PostgreSQL into a failure instead of a loud skip.
 
 mod harness;
-#[path = "../support/postgres.rs"]
-mod postgres;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::fs;
 use std::path::Path;
@@ -21,12 +21,13 @@ use std::time::{Duration, Instant};
 use harness::{
     CargoCheck, examples, progress, read_tree, specgen_build, temp_dir, tree_difference,
 };
-use postgres::TestPostgres;
+use support::postgres::{self, TestPostgres};
+use support::process::run;
 
 #[test]
 fn every_example_is_formatted_builds_lints_and_passes_its_tests_on_sqlite_and_postgres() {
     let started = Instant::now();
-    let postgres = postgres_or_skip();
+    let postgres = postgres_or_skip("the PostgreSQL test run of every generated repository");
     let target_dir = harness::workspace_root().join("target/e2e-generated");
     let mut failures = Vec::new();
     let mut timings = Vec::new();
@@ -115,9 +116,9 @@ fn checks(postgres: Option<&TestPostgres>) -> Vec<CargoCheck> {
     checks
 }
 
-/// A PostgreSQL server for the generated tests, or `None` after a loud warning when there
-/// is none and `SPECGEN_REQUIRE_POSTGRES` is not `1`.
-fn postgres_or_skip() -> Option<TestPostgres> {
+/// A PostgreSQL server, or `None` after a loud warning that `skipped` will not run when
+/// there is none and `SPECGEN_REQUIRE_POSTGRES` is not `1`.
+fn postgres_or_skip(skipped: &str) -> Option<TestPostgres> {
     match TestPostgres::start() {
         Ok(postgres) => {
             progress(&format!("using {}", postgres.describe()));
@@ -129,10 +130,9 @@ fn postgres_or_skip() -> Option<TestPostgres> {
         Err(reason) => {
             let rule = "!".repeat(78);
             progress(&format!(
-                "{rule}\nSKIPPING the PostgreSQL test run of every generated repository: \
-                 no PostgreSQL is available.\n{reason}\nInstall PostgreSQL server binaries, \
-                 or set {} to a superuser URL; SPECGEN_REQUIRE_POSTGRES=1 makes this an \
-                 error.\n{rule}",
+                "{rule}\nSKIPPING {skipped}: no PostgreSQL is available.\n{reason}\n\
+                 Install PostgreSQL server binaries, or set {} to a superuser URL; \
+                 SPECGEN_REQUIRE_POSTGRES=1 makes this an error.\n{rule}",
                 postgres::URL_VAR
             ));
             None
@@ -233,15 +233,8 @@ fn assert_user_file(example: &str, path: &Path, contents: &[u8]) {
 /// the generated tests do with `TEST_DATABASE_URL`), and it is gone after drop.
 #[test]
 fn the_test_postgres_accepts_connections_and_cleans_up_after_itself() {
-    let postgres = match TestPostgres::start() {
-        Ok(postgres) => postgres,
-        Err(reason) if std::env::var("SPECGEN_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
-            panic!("SPECGEN_REQUIRE_POSTGRES=1 but no PostgreSQL is available: {reason}")
-        }
-        Err(reason) => {
-            progress(&format!("SKIPPING the PostgreSQL helper test: {reason}"));
-            return;
-        }
+    let Some(postgres) = postgres_or_skip("the test of the PostgreSQL helper") else {
+        return;
     };
     let psql = postgres
         .bindir()
@@ -255,7 +248,7 @@ fn the_test_postgres_accepts_connections_and_cleans_up_after_itself() {
         command
             .args(["-v", "ON_ERROR_STOP=1", "-c", &sql])
             .arg(postgres.admin_url());
-        harness::run(&mut command).unwrap_or_else(|e| panic!("{e}"));
+        run(&mut command).unwrap_or_else(|e| panic!("{e}"));
     }
 
     let Some(dir) = postgres.cluster_dir().map(Path::to_path_buf) else {
@@ -268,7 +261,7 @@ fn the_test_postgres_accepts_connections_and_cleans_up_after_itself() {
     loop {
         let mut command = std::process::Command::new(&psql);
         command.args(["-c", "SELECT 1"]).arg(&admin_url);
-        if harness::run(&mut command).is_err() {
+        if run(&mut command).is_err() {
             break;
         }
         assert!(

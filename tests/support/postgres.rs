@@ -19,6 +19,8 @@ use std::{env, fs};
 
 use tempfile::TempDir;
 
+use super::process::run;
+
 /// The variable that points the tests at an existing server instead of a throwaway one.
 pub const URL_VAR: &str = "SPECGEN_TEST_DATABASE_URL";
 
@@ -289,21 +291,4 @@ fn free_loopback_port() -> Result<u16, String> {
         .local_addr()
         .map(|address| address.port())
         .map_err(|e| format!("cannot read the bound port: {e}"))
-}
-
-/// Runs a command to completion; an error carries the command line and its full output.
-fn run(command: &mut Command) -> Result<Output, String> {
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run `{command:?}`: {e}"))?;
-    if output.status.success() {
-        Ok(output)
-    } else {
-        Err(format!(
-            "`{command:?}` failed ({})\n--- stderr\n{}\n--- stdout\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr),
-            String::from_utf8_lossy(&output.stdout),
-        ))
-    }
 }
