@@ -158,6 +158,9 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
         },
     );
     out.add("src/telemetry.rs", &TelemetryRs { header });
+    out.add("src/ops/mod.rs", &OpsMod { header });
+    out.add("src/ops/backup.rs", &OpsBackup { header });
+    out.add("src/ops/metrics.rs", &OpsMetrics { header });
     out.add("src/startup.rs", &StartupRs { header, has_auth });
     auth::add_files(&mut out, app, header);
     out.add("src/db.rs", &DbRs { header });
@@ -197,7 +200,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
         "tests/api/main.rs",
         &TestsMain {
             header,
-            modules: modules(&entities, &["health", "helpers"]),
+            modules: modules(&entities, &["health", "helpers", "ops"]),
         },
     );
     out.add(
@@ -205,6 +208,43 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
         &TestsHealth {
             header,
             first_route: app.entities.first().map(|e| e.route.clone()),
+        },
+    );
+    out.add(
+        "tests/api/ops.rs",
+        &TestsOps {
+            header,
+            crate_name,
+            name: &app.name,
+            has_auth,
+            route_line: app.entities.first().map(|e| route_line(&e.route)),
+            slow_route_line: if has_auth {
+                Some(route_line("/api/auth/sign-in"))
+            } else {
+                app.entities.first().map(|e| route_line(&e.route))
+            },
+            record: helpers
+                .bodies
+                .iter()
+                .zip(&entities)
+                .find(|(body, _)| body.creatable)
+                .map(|(body, entity)| OpsRecord {
+                    create_line: layout::awaited(
+                        4,
+                        "let record = ",
+                        "app",
+                        &format!("create_{}()", body.snake),
+                        ";",
+                    ),
+                    sql_line: layout::assign(
+                        4,
+                        "let sql",
+                        &names::rust_str(&format!(
+                            "SELECT COUNT(*) FROM {} WHERE CAST(id AS TEXT) = $1",
+                            entity.table
+                        )),
+                    ),
+                }),
         },
     );
     out.add(
@@ -390,6 +430,24 @@ struct TelemetryRs<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "backend/src/ops/mod.rs")]
+struct OpsMod<'a> {
+    header: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "backend/src/ops/backup.rs")]
+struct OpsBackup<'a> {
+    header: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "backend/src/ops/metrics.rs")]
+struct OpsMetrics<'a> {
+    header: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "backend/src/startup.rs")]
 struct StartupRs<'a> {
     header: &'a str,
@@ -479,4 +537,31 @@ struct TestsEntity<'a> {
     spec_file: &'a str,
     e: &'a EntityView,
     t: &'a EntityTests,
+}
+
+#[derive(Template)]
+#[template(path = "backend/tests/api/ops.rs")]
+struct TestsOps<'a> {
+    header: &'a str,
+    crate_name: &'a str,
+    name: &'a str,
+    has_auth: bool,
+    /// `let route = "..";` with the first resource's route, for the metrics test.
+    route_line: Option<String>,
+    /// `let route = "..";` with a POST route that reads its whole body before it answers,
+    /// for the shutdown test.
+    slow_route_line: Option<String>,
+    /// A record the backup test creates and finds again.
+    record: Option<OpsRecord>,
+}
+
+/// The record of the backup test: the line that creates it and the query that finds it.
+struct OpsRecord {
+    create_line: String,
+    sql_line: String,
+}
+
+/// `let route = "<route>";` in a test function's body.
+fn route_line(route: &str) -> String {
+    layout::assign(4, "let route", &names::rust_str(route))
 }

@@ -72,6 +72,20 @@ pub fn settings(default_database_url: &str) -> Vec<Setting> {
             comment: "",
             default: "`1048576` (1 MiB)".to_owned(),
         },
+        Setting {
+            name: "SHUTDOWN_GRACE_SECS",
+            doc: "On SIGTERM or Ctrl-C, how long requests in flight may take to finish.",
+            example: "25".to_owned(),
+            comment: "",
+            default: "`25`".to_owned(),
+        },
+        Setting {
+            name: "PG_BINDIR",
+            doc: "Folder of pg_dump and pg_restore, which backup and restore run on PostgreSQL.",
+            example: "/usr/lib/postgresql/15/bin".to_owned(),
+            comment: "# ",
+            default: "found on `PATH`".to_owned(),
+        },
     ]
 }
 

@@ -2,6 +2,7 @@
 //! Settings, read from the environment only (and, in `main`, an optional `.env` file).
 //! Every variable is listed with its default in `.env.example`.
 
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -41,6 +42,13 @@ pub struct Config {
     /// `TRUST_PROXY_HEADERS`: `true` behind a reverse proxy that appends the client's address
     /// to `X-Forwarded-For`; rate limits then use it. Default `false`: the socket's peer.
     pub trust_proxy_headers: bool,
+    /// `SHUTDOWN_GRACE_SECS`: on SIGTERM or Ctrl-C, how long requests in flight may take to
+    /// finish before the process exits anyway. Default 25: less than the time Kubernetes
+    /// and Fly.io wait before they kill the process.
+    pub shutdown_grace: Duration,
+    /// `PG_BINDIR`: the folder holding `pg_dump` and `pg_restore`, which `backup` and
+    /// `restore` run on PostgreSQL. Default: found on `PATH`.
+    pub pg_bindir: Option<PathBuf>,
 {%- if has_auth %}
     /// `SMTP_URL`, `EMAIL_FROM`, `OUTBOX_DIR`: how email goes out (see [`EmailSettings`]).
     pub email: EmailSettings,
@@ -65,7 +73,19 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
+    #[error(
+        "`{0}` still holds a `REPLACE_ME` placeholder: production refuses to start until it \
+         is set to the real value"
+    )]
+    Placeholder(&'static str),
 }
+
+/// Settings whose example values are placeholders (`REPLACE_ME` in the Kubernetes Secret).
+{%- if has_auth %}
+const SECRETS: &[&str] = &["DATABASE_URL", "SMTP_URL", "EMAIL_FROM"];
+{%- else %}
+const SECRETS: &[&str] = &["DATABASE_URL"];
+{%- endif %}
 
 impl Config {
     /// Reads the settings from the process environment.
@@ -93,6 +113,13 @@ impl Config {
                 });
             }
         };
+        if app_env == AppEnv::Production
+            && let Some(name) = SECRETS
+                .iter()
+                .find(|name| var(name).is_some_and(|value| value.contains("REPLACE_ME")))
+        {
+            return Err(ConfigError::Placeholder(name));
+        }
         Ok(Config {
             host: var("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
             port: parse(&var, "PORT", 3000, "a port number")?,
@@ -113,6 +140,15 @@ impl Config {
             body_limit: parse(&var, "BODY_LIMIT_BYTES", 1024 * 1024, "a number of bytes")?,
             cors_allowed_origins: origins(var("CORS_ALLOWED_ORIGINS"))?,
             trust_proxy_headers: parse(&var, "TRUST_PROXY_HEADERS", false, "`true` or `false`")?,
+            shutdown_grace: Duration::from_secs(parse(
+                &var,
+                "SHUTDOWN_GRACE_SECS",
+                25,
+                "a whole number of seconds",
+            )?),
+            pg_bindir: var("PG_BINDIR")
+                .filter(|folder| !folder.is_empty())
+                .map(PathBuf::from),
 {%- if has_auth %}
             email: EmailSettings::from_vars(&var, app_env)?,
 {%- endif %}

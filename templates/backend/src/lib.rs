@@ -13,6 +13,7 @@
 //! - [`db`]: the database pool, migrations and how values are stored.
 //! - [`error`]: the one error type every handler returns.
 //! - [`security`]: security headers and the CORS policy.
+//! - [`ops`]: Prometheus metrics, and the `backup` and `restore` commands.
 {%- if has_auth %}
 //! - [`auth`]: sign-up, sign-in, sessions, roles and who may do what.
 //! - [`email`]: outgoing email (SMTP, or a development outbox).
@@ -30,6 +31,7 @@ pub mod email;
 {% endif -%}
 pub mod error;
 pub mod http;
+pub mod ops;
 {% if has_auth -%}
 pub mod rate_limit;
 {% endif -%}

@@ -8,6 +8,7 @@ use {{ crate_name }}::auth::admin::{self, CreateAdmin};
 {% endif -%}
 use {{ crate_name }}::config::Config;
 use {{ crate_name }}::error::chain;
+use {{ crate_name }}::ops::backup::{self, Backup, Restore};
 use {{ crate_name }}::{startup, telemetry};
 
 const USAGE: &str = "\
@@ -16,6 +17,10 @@ usage: {{ name }} [COMMAND]
 commands:
   serve           run the HTTP server (the default); applies pending migrations first
   migrate         apply pending database migrations, then exit
+  backup FILE     write a consistent copy of the database to FILE, while the server runs
+                  (--force replaces an existing FILE)
+  restore FILE    replace the database with the backup in FILE (on SQLite, stop the
+                  server first)
 {%- if has_auth %}
   create-admin    create the first administrator, or make an account one (--help for more)
 {%- endif %}
@@ -27,6 +32,8 @@ Settings come from the environment and an optional .env file; see .env.example."
 enum Command {
     Serve,
     Migrate,
+    Backup(Backup),
+    Restore(Restore),
 {%- if has_auth %}
     CreateAdmin(CreateAdmin),
 {%- endif %}
@@ -39,6 +46,14 @@ async fn main() -> ExitCode {
     let command = match words.as_slice() {
         [] | ["serve"] => Command::Serve,
         ["migrate"] => Command::Migrate,
+        ["backup", ..] => match Backup::parse(&args[1..]) {
+            Ok(command) => Command::Backup(command),
+            Err(error) => return usage_error(&error),
+        },
+        ["restore", ..] => match Restore::parse(&args[1..]) {
+            Ok(command) => Command::Restore(command),
+            Err(error) => return usage_error(&error),
+        },
 {%- if has_auth %}
         ["create-admin", "help" | "-h" | "--help"] => {
             println!("{}", admin::USAGE);
@@ -79,6 +94,8 @@ async fn main() -> ExitCode {
     let result = match command {
         Command::Serve => startup::serve(config).await,
         Command::Migrate => startup::migrate(&config).await,
+        Command::Backup(command) => backup::backup(&config, &command).await,
+        Command::Restore(command) => backup::restore(&config, &command).await,
 {%- if has_auth %}
         Command::CreateAdmin(command) => admin::run(&config, command).await,
 {%- endif %}
@@ -90,4 +107,10 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints `error` and the usage; exit status 2.
+fn usage_error(error: &str) -> ExitCode {
+    eprintln!("error: {error}\n\n{USAGE}");
+    ExitCode::from(2)
 }

@@ -2,13 +2,16 @@
 //! Builds the app and runs it. [`router`] is pure: give it a state and it returns the whole
 //! app, middleware included, so tests can drive it without a socket.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -21,7 +24,7 @@ use crate::db::{self, DbPool};
 {%- if has_auth %}
 use crate::email::Mailer;
 {%- endif %}
-use crate::{http, security};
+use crate::{http, ops, security};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -35,10 +38,12 @@ pub struct AppState {
 }
 
 /// The whole app: every route behind the middleware every request passes through
-/// (outermost first): request id, security headers, tracing span, error bodies, timeout,
-/// body size limit, and CORS when `CORS_ALLOWED_ORIGINS` allows any origin.
+/// (outermost first): metrics, request id, security headers, tracing span, error bodies,
+/// timeout, body size limit, and CORS when `CORS_ALLOWED_ORIGINS` allows any origin.
 pub fn router(state: AppState) -> Router {
+    ops::metrics::install();
     let middleware = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(ops::metrics::track))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(axum::middleware::from_fn_with_state(
@@ -61,6 +66,7 @@ pub fn router(state: AppState) -> Router {
 {%- else %}
     let mut routes = http::routes();
 {%- endif %}
+    routes = routes.merge(ops::metrics::router());
     if let Some(cors) = security::cors(&state.config) {
         routes = routes.layer(cors);
     }
@@ -87,6 +93,7 @@ pub struct Application {
     port: u16,
     listener: TcpListener,
     router: Router,
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -96,6 +103,7 @@ impl Application {
         db::migrate(&pool).await?;
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let port = listener.local_addr()?.port();
+        let shutdown_grace = config.shutdown_grace;
 {%- if has_auth %}
         let mailer = Mailer::new(&config.email)?;
         crate::auth::spawn_cleanup(pool.clone());
@@ -114,6 +122,7 @@ impl Application {
             port,
             listener,
             router: router(state),
+            shutdown_grace,
         })
     }
 
@@ -122,16 +131,40 @@ impl Application {
         self.port
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+    /// Serves until Ctrl-C or SIGTERM, then stops accepting connections and lets requests in
+    /// flight finish, for at most `SHUTDOWN_GRACE_SECS`.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         // The peer address is the client address rate limits see (unless a trusted proxy says
         // otherwise).
         let app = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        let stopping = Arc::new(Notify::new());
+        let signal = {
+            let stopping = Arc::clone(&stopping);
+            async move {
+                shutdown_signal().await;
+                stopping.notify_one();
+            }
+        };
+        let server = axum::serve(self.listener, app)
+            .with_graceful_shutdown(signal)
+            .into_future();
+        let grace = self.shutdown_grace;
+        let deadline = async move {
+            stopping.notified().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result,
+            () = deadline => {
+                tracing::warn!(
+                    grace_secs = grace.as_secs(),
+                    "requests still in flight after the grace period; exiting anyway"
+                );
+                Ok(())
+            }
+        }
     }
 }
 

@@ -63,6 +63,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// The `DATABASE_URL` of this app's database.
+    pub fn database_url(&self) -> &str {
+        &self._database.url
+    }
+
     pub async fn get(&self, path: &str) -> TestResponse {
         self.send(Method::GET, path, None, Vec::new()).await
     }
@@ -306,14 +311,14 @@ fn init_logs() {
 
 /// A fresh SQLite database in a temporary file, removed afterwards.
 #[cfg(feature = "sqlite")]
-struct TestDatabase {
-    url: String,
+pub struct TestDatabase {
+    pub url: String,
     path: std::path::PathBuf,
 }
 
 #[cfg(feature = "sqlite")]
 impl TestDatabase {
-    async fn create() -> TestDatabase {
+    pub async fn create() -> TestDatabase {
         let path = std::env::temp_dir().join(format!("api-test-{}.db", Uuid::now_v7()));
         TestDatabase {
             url: format!("sqlite://{}?mode=rwc", path.display()),
@@ -335,15 +340,15 @@ impl Drop for TestDatabase {
 
 /// A fresh PostgreSQL database, created through `TEST_DATABASE_URL` and dropped afterwards.
 #[cfg(all(feature = "postgres", not(feature = "sqlite")))]
-struct TestDatabase {
-    url: String,
+pub struct TestDatabase {
+    pub url: String,
     admin_url: String,
     name: String,
 }
 
 #[cfg(all(feature = "postgres", not(feature = "sqlite")))]
 impl TestDatabase {
-    async fn create() -> TestDatabase {
+    pub async fn create() -> TestDatabase {
         use sqlx::{AssertSqlSafe, Connection, Executor};
 
         let admin_url = std::env::var("TEST_DATABASE_URL").expect(
