@@ -8,6 +8,7 @@
 //! struct that renders it. View models ([`model`], [`testgen`]) compute every name, type,
 //! SQL fragment and name-dependent line layout, so templates stay dumb.
 
+mod access_tests;
 mod auth;
 pub mod deploy;
 mod layout;
@@ -85,7 +86,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
         ".env.example",
         &EnvExample {
             header,
-            settings: readme::settings(&default_database_url),
+            settings: readme::settings(app, &default_database_url),
         },
     );
     out.add("build.rs", &BuildRs { header });
@@ -196,11 +197,15 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
     }
 
     let helpers = HelpersView::new(app);
+    let test_modules: &[&str] = &["health", "helpers", "ops"];
     out.add(
         "tests/api/main.rs",
         &TestsMain {
             header,
-            modules: modules(&entities, &["health", "helpers", "ops"]),
+            modules: modules(
+                &entities,
+                &[test_modules, &auth::test_modules(app)].concat(),
+            ),
         },
     );
     out.add(
@@ -253,8 +258,11 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
             header,
             crate_name,
             h: &helpers,
+            has_auth,
+            admin_role: app.admin_role().map_or("admin", |role| role.name.as_str()),
         },
     );
+    auth::add_test_files(&mut out, app, header, &helpers);
     for (ir, entity) in app.entities.iter().zip(&entities) {
         let tests = EntityTests::new(app, ir, &helpers);
         out.add(
@@ -528,6 +536,8 @@ struct TestsHelpers<'a> {
     header: &'a str,
     crate_name: &'a str,
     h: &'a HelpersView,
+    has_auth: bool,
+    admin_role: &'a str,
 }
 
 #[derive(Template)]

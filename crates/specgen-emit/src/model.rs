@@ -13,6 +13,18 @@ pub const MAX_LINKS: usize = 1000;
 /// One entity's generated module (`src/http/<plural>.rs`).
 #[derive(Debug, Clone)]
 pub struct EntityView {
+    /// Access rules, field rules and the owner (see [`crate::auth::EntityAccess`]).
+    pub access: crate::auth::EntityAccess,
+    /// The signature of `New<Entity>::from_json`.
+    pub sig_new: String,
+    /// The signature of `<Entity>Changes::from_json`.
+    pub sig_changes: String,
+    /// The signature of `shown`.
+    pub sig_shown: String,
+    /// `let new = New<Entity>::from_json(body, caller)?;` in the create handler, laid out.
+    pub new_line: String,
+    /// `let changes = <Entity>Changes::from_json(body, caller, owner)?;`, laid out.
+    pub changes_line: String,
     /// The handlers' name for one record: the entity's snake name, or `record` when that is
     /// long enough to push the handlers' lines past the width limit.
     pub var: String,
@@ -176,6 +188,16 @@ impl EntityView {
                 create_reads.push(refuse(field, "read_only", "is set by the server"));
                 continue;
             }
+            if field.owner {
+                let args = vec![
+                    "&mut fields".to_owned(),
+                    rust_str(&field.json),
+                    "caller".to_owned(),
+                ];
+                let head = format!("let {} = access::new_owner(", field.ident);
+                create_reads.push(layout::call(8, &head, &args, ")?;"));
+                continue;
+            }
             let check = check_expr(entity, field);
             let json = rust_str(&field.json);
             let default = field
@@ -221,7 +243,15 @@ impl EntityView {
         let mut update_refusals = Vec::new();
         let mut update_inits = Vec::new();
         for field in &entity.fields {
-            if updatable(field) {
+            if updatable(field) && field.owner {
+                let prefix = format!("{}: access::owner_change(", field.ident);
+                let args = vec![
+                    "&mut fields".to_owned(),
+                    rust_str(&field.json),
+                    "caller".to_owned(),
+                ];
+                update_inits.push(layout::call(12, &prefix, &args, "),"));
+            } else if updatable(field) {
                 let method = if field.required {
                     "change"
                 } else {
@@ -271,7 +301,7 @@ impl EntityView {
         let uses_check = entity
             .fields
             .iter()
-            .any(|f| settable_on_create(f) || updatable(f))
+            .any(|f| !f.owner && (settable_on_create(f) || updatable(f)))
             || !entity.links.is_empty()
             || entity.fields.iter().any(names::is_enum);
         let has_date = entity
@@ -355,7 +385,71 @@ impl EntityView {
         .into_iter()
         .map(|(route, handler)| layout::call(8, ".route(", &[rust_str(route), handler], ")"))
         .collect();
+        let access = crate::auth::EntityAccess::new(app, entity);
+        let has_owner_field = entity.fields.iter().any(|f| f.owner);
+        let caller_used = access.has_settable || has_owner_field;
+        let unused = |used: bool, name: &str| {
+            if used {
+                name.to_owned()
+            } else {
+                format!("_{name}")
+            }
+        };
+        let sig_new = layout::signature(
+            4,
+            "pub fn from_json(",
+            &[
+                "body: JsonObject".to_owned(),
+                format!(
+                    "{}: Option<&access::AuthUser>",
+                    unused(caller_used, "caller")
+                ),
+            ],
+            ") -> Result<Self, ApiError> {",
+        );
+        let sig_changes = layout::signature(
+            4,
+            "pub fn from_json(",
+            &[
+                "body: JsonObject".to_owned(),
+                format!(
+                    "{}: Option<&access::AuthUser>",
+                    unused(caller_used, "caller")
+                ),
+                format!("{}: Option<Uuid>", unused(access.has_settable, "owner")),
+            ],
+            ") -> Result<Self, ApiError> {",
+        );
+        let sig_shown = layout::signature(
+            0,
+            "fn shown(",
+            &[
+                format!("row: &{name}"),
+                "caller: Option<&access::AuthUser>".to_owned(),
+            ],
+            ") -> serde_json::Value {",
+        );
+        // A `let` whose call does not fit goes to the next line, as rustfmt puts it.
+        let let_line = |name: &str, call: String| {
+            let head = format!("let {name} = ");
+            if layout::fits(4, &[&head, &call]) {
+                format!("    {head}{call}")
+            } else {
+                format!("    {}\n        {call}", head.trim_end())
+            }
+        };
+        let new_line = let_line("new", format!("New{name}::from_json(body, caller)?;"));
+        let changes_line = let_line(
+            "changes",
+            format!("{name}Changes::from_json(body, caller, owner)?;"),
+        );
         EntityView {
+            new_line,
+            changes_line,
+            access,
+            sig_new,
+            sig_changes,
+            sig_shown,
             var,
             route_lines,
             name: name.clone(),
@@ -453,10 +547,10 @@ pub fn settable_on_create(field: &Field) -> bool {
     !(server_set && has_value_without_client)
 }
 
-/// Whether clients may change the field after creation. Owner fields are fixed: a later
-/// version sets them from the session.
+/// Whether clients may change the field after creation. The owner field only changes when
+/// an admin hands the record to another account (`access::owner_change`).
 pub fn updatable(field: &Field) -> bool {
-    !field.immutable && !field.read_only && !field.owner
+    !field.immutable && !field.read_only
 }
 
 /// The Rust type of a field's value (without `Option`).

@@ -42,7 +42,8 @@ pub fn document(app: &App, version: &str) -> String {
     );
     let mut schemas = Map::new();
     for entity in &app.entities {
-        let (collection, item) = entity_paths(entity);
+        let (mut collection, mut item) = entity_paths(entity);
+        crate::auth::annotate_operations(app, entity, &mut collection, &mut item);
         paths.insert(entity.route.clone(), collection);
         paths.insert(format!("{}/{{id}}", entity.route), item);
         schemas.insert(entity.name.clone(), record_schema(app, entity));
@@ -68,6 +69,13 @@ pub fn document(app: &App, version: &str) -> String {
         );
     }
     schemas.insert("Error".into(), error_schema());
+    let auth_api = app
+        .auth_entity()
+        .and_then(|entity| crate::auth::AuthApi::new(app, &create_schema(app, entity)));
+    if let Some(auth_api) = &auth_api {
+        paths.extend(auth_api.paths.iter().cloned());
+        schemas.extend(auth_api.schemas.iter().cloned());
+    }
 
     let mut info = Map::new();
     info.insert("title".into(), json!(app.title));
@@ -84,13 +92,21 @@ pub fn document(app: &App, version: &str) -> String {
     tags.push(
         json!({ "name": "operations", "description": "Health, readiness and this document." }),
     );
+    if auth_api.is_some() {
+        tags.push(json!({ "name": "auth", "description": "Accounts, sessions, email verification, password reset and roles." }));
+    }
+    let mut components = Map::new();
+    components.insert("schemas".into(), Json::Object(schemas));
+    if auth_api.is_some() {
+        components.insert("securitySchemes".into(), crate::auth::security_schemes());
+    }
     let document = json!({
         "openapi": "3.1.0",
         "info": info,
         "x-generated-by": format!("specgen {version} from {}", app.spec_file),
         "tags": tags,
         "paths": paths,
-        "components": { "schemas": schemas },
+        "components": components,
     });
     let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
     text.push('\n');

@@ -2,7 +2,7 @@
 //! endpoint, every field's constraints and where each rule is enforced.
 
 use askama::Template;
-use specgen_ir::{App, Entity, Field, FieldType, OnDelete, Value};
+use specgen_ir::{Action, App, Entity, Field, FieldType, OnDelete, Value};
 
 use crate::model::{self, EntityView};
 
@@ -20,8 +20,8 @@ pub struct Setting {
 }
 
 /// The settings, in the order `.env.example` lists them.
-pub fn settings(default_database_url: &str) -> Vec<Setting> {
-    vec![
+pub fn settings(app: &App, default_database_url: &str) -> Vec<Setting> {
+    let mut settings = vec![
         Setting {
             name: "HOST",
             doc: "Address to listen on; 0.0.0.0 in a container.",
@@ -86,7 +86,9 @@ pub fn settings(default_database_url: &str) -> Vec<Setting> {
             comment: "# ",
             default: "found on `PATH`".to_owned(),
         },
-    ]
+    ];
+    settings.extend(crate::auth::settings(app));
+    settings
 }
 
 #[derive(Template)]
@@ -101,6 +103,8 @@ pub struct ReadmeMd<'a> {
     /// The spec says `database: postgres`.
     postgres_in_production: bool,
     settings: Vec<Setting>,
+    /// The sign-in subsystem, when the spec has a sign-in entity.
+    auth: Option<crate::auth::AuthView>,
     entities: Vec<EntityDoc>,
     rules: Vec<RuleDoc>,
 }
@@ -118,6 +122,12 @@ struct EntityDoc {
     filters: String,
     sorts: String,
     on_delete: Vec<String>,
+    /// Who may list, create, read, update and delete (see `auth::who_may`).
+    who_list: String,
+    who_create: String,
+    who_read: String,
+    who_update: String,
+    who_delete: String,
 }
 
 #[derive(Debug, Clone)]
@@ -171,7 +181,8 @@ impl<'a> ReadmeMd<'a> {
             description: model::prose_lines(&app.description),
             default_database_url,
             postgres_in_production: app.database == specgen_ir::Database::Postgres,
-            settings: settings(default_database_url),
+            settings: settings(app, default_database_url),
+            auth: crate::auth::AuthView::new(app),
             entities,
             rules,
         }
@@ -244,6 +255,11 @@ fn entity_doc(app: &App, entity: &Entity, view: &EntityView) -> EntityDoc {
         },
         sorts: sorts.join(", "),
         on_delete,
+        who_list: crate::auth::who_may(app, entity, Action::List),
+        who_create: crate::auth::who_may(app, entity, Action::Create),
+        who_read: crate::auth::who_may(app, entity, Action::Read),
+        who_update: crate::auth::who_may(app, entity, Action::Update),
+        who_delete: crate::auth::who_may(app, entity, Action::Delete),
     }
 }
 
@@ -283,6 +299,7 @@ fn field_doc(app: &App, field: &Field) -> FieldDoc {
     };
     let required = match (&field.default, field.required) {
         (Some(default), _) => format!("no (default {})", default_md(default)),
+        (None, true) if field.owner => "no: the signed-in user".to_owned(),
         (None, true) if model::settable_on_create(field) => "yes".to_owned(),
         (None, true) => "set by the server".to_owned(),
         (None, false) => "no".to_owned(),
@@ -292,12 +309,20 @@ fn field_doc(app: &App, field: &Field) -> FieldDoc {
         notes.push("unique".to_owned());
     }
     if field.owner {
-        notes.push("owner (set once)".to_owned());
+        notes.push(
+            "owner: the signed-in user who creates it; only admins set or change it".to_owned(),
+        );
     } else if field.immutable {
         notes.push("cannot change after creation".to_owned());
     }
     if field.read_only && !field.owner {
         notes.push("read-only".to_owned());
+    }
+    if let Some(who) = crate::auth::field_rule_words(app, &field.visible_to) {
+        notes.push(format!("visible to {who} only"));
+    }
+    if let Some(who) = crate::auth::field_rule_words(app, &field.settable_by) {
+        notes.push(format!("set by {who} only"));
     }
     let description = model::prose_lines(&field.description).join(" ");
     if !description.is_empty() {

@@ -33,6 +33,8 @@ pub struct BodyView {
 #[derive(Debug, Clone)]
 pub struct EntityTests {
     pub creatable: bool,
+    /// Rows exist before each test: the sign-in entity holds the test admin.
+    pub existing: bool,
     /// The tails of the file's `valid_body` and `create` helpers.
     pub body_tail: String,
     pub create_tail: String,
@@ -293,7 +295,7 @@ impl EntityTests {
         let immutables = entity
             .fields
             .iter()
-            .filter(|f| (f.immutable || f.owner) && in_sample(f))
+            .filter(|f| f.immutable && in_sample(f))
             .map(named)
             .collect();
         let children = entity
@@ -366,6 +368,7 @@ impl EntityTests {
             })
             .collect();
         EntityTests {
+            existing: app.auth.is_some() && entity.is_auth,
             creatable,
             links,
             body_tail: layout::awaited(4, "", "app", &format!("{}_body()", entity.snake), ""),
@@ -629,7 +632,8 @@ fn invalid_cases(entity: &Entity) -> Vec<InvalidCase> {
             add(json, "Some(json!(null))".to_owned(), "read_only");
             continue;
         }
-        if field.required && field.default.is_none() {
+        // The owner field is set from the session when it is left out.
+        if field.required && field.default.is_none() && !field.owner {
             add(json, "None".to_owned(), "required");
         }
         match &field.ty {

@@ -56,8 +56,8 @@ pub enum ApiError {
     #[error("{0}")]
     Forbidden(String),
     /// 403 `email_not_verified`: the password is right, but the email address is not
-    /// verified yet; a new code has been sent.
-    #[error("verify your email address first: a code has been sent to it")]
+    /// verified yet (a new code is sent when the last one no longer works).
+    #[error("verify your email address first, with the code emailed to it")]
     EmailNotVerified,
     /// 404 `not_found`.
     #[error("not found")]

@@ -10,6 +10,7 @@
 //!   can call it in-process.
 //! - [`http`]: one module per resource with its routes, request and response types.
 //! - [`validation`]: server-side checks of request bodies.
+//! - [`access`]: who may do what, from the spec's access rules.
 //! - [`db`]: the database pool, migrations and how values are stored.
 //! - [`error`]: the one error type every handler returns.
 //! - [`security`]: security headers and the CORS policy.
@@ -21,6 +22,7 @@
 {%- endif %}
 //! - [`hooks`]: your code, called by the generated handlers.
 
+pub mod access;
 {% if has_auth -%}
 pub mod auth;
 {% endif -%}

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::db::{self, Db, DbPool, DbRow, Stored};
 use crate::error::ApiError;
-use crate::http::{{ a.module }}::{{ a.entity }};
+use crate::http::{{ a.module }}::{self, {{ a.entity }}};
 
 /// What signing in needs to know about an account.
 #[derive(Debug, Clone)]
@@ -73,7 +73,7 @@ pub async fn find(pool: &DbPool, id: Uuid) -> Result<Option<Account>, sqlx::Erro
 {%- endfor %}
         .execute(pool)
         .await
-        .map_err(|error| ApiError::from_db(error, &[]))?;
+        .map_err(|error| ApiError::from_db(error, {{ a.module }}::CONSTRAINTS))?;
     Ok(())
 }
 

@@ -14,9 +14,10 @@
 use std::io::{BufRead, IsTerminal};
 
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::BoxError;
-use crate::auth::{Role, accounts, password};
+use crate::auth::{AuthUser, Role, accounts, password};
 use crate::config::Config;
 use crate::db;
 use crate::error::ApiError;
@@ -29,6 +30,9 @@ usage: {{ name }} create-admin --email <address> [--set <field>=<value>]...
 
 Creates an administrator account, or gives an existing account the admin role. The password
 is read from ADMIN_PASSWORD, else from standard input (never echoed).";
+
+/// The JSON name of the email field of {{ a.plural_words }}.
+const EMAIL_FIELD: &str = "{{ a.email_json }}";
 
 /// A parsed `create-admin` command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,12 +83,18 @@ pub async fn run(config: &Config, command: CreateAdmin) -> Result<(), BoxError> 
     }
 
     let mut body = JsonObject::new();
-    body.insert("{{ a.email_json }}".to_owned(), Value::String(email.clone()));
+    body.insert(EMAIL_FIELD.to_owned(), Value::String(email.clone()));
     for (field, value) in command.fields {
         let value = serde_json::from_str(&value).unwrap_or(Value::String(value));
         body.insert(field, value);
     }
-    let new = New{{ a.entity }}::from_json(body);
+    // The operator at the terminal acts with an admin's rights.
+    let operator = AuthUser {
+        id: Uuid::nil(),
+        role: Role::ADMIN,
+        session_id: Uuid::nil(),
+    };
+    let new = New{{ a.entity }}::from_json(body, Some(&operator));
     let new = new.map_err(describe)?;
     let password = read_password(&email)?;
     let mut fields = Fields::new(JsonObject::from_iter([(

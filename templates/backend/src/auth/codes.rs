@@ -52,6 +52,22 @@ pub async fn issue_reset(pool: &DbPool, user_id: Uuid) -> Result<String, sqlx::E
     Ok(token)
 }
 
+/// Whether the account `user_id` has a verification code that still works (not expired, and
+/// fewer than [`MAX_ATTEMPTS`] wrong guesses).
+pub async fn has_live_verification(pool: &DbPool, user_id: Uuid) -> Result<bool, sqlx::Error> {
+    let live = sqlx::query(
+        "SELECT 1 FROM auth_codes \
+         WHERE user_id = $1 AND purpose = $2 AND attempts < $3 AND expires_at > $4",
+    )
+    .bind(user_id.to_repr())
+    .bind(VERIFY_EMAIL)
+    .bind(MAX_ATTEMPTS)
+    .bind(db::now().to_repr())
+    .fetch_optional(pool)
+    .await?;
+    Ok(live.is_some())
+}
+
 /// Checks a verification code and uses it up when it is right. The guess is counted before
 /// the code is compared, in one statement, so concurrent guesses cannot exceed the limit.
 pub async fn redeem_verification(

@@ -21,8 +21,10 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use serde_json::Value;
 use uuid::Uuid;
 
+use crate::access;
 use crate::auth::password::{self, Verification};
 use crate::auth::{AuthUser, Role, accounts, codes, session};
 use crate::email::Email;
@@ -60,12 +62,12 @@ pub fn router() -> Router<AppState> {
         .layer(axum::middleware::map_response(no_store))
 }
 
-/// The signed-in account: the {{ a.words }}'s fields, its role, and whether its email
-/// address is verified.
+/// The signed-in account: the {{ a.words }}'s fields (those it may see), its role, and
+/// whether its email address is verified.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Me {
     #[serde(flatten)]
-    pub user: {{ a.entity }},
+    pub user: Value,
     pub role: Role,
     pub email_verified: bool,
 }
@@ -129,8 +131,9 @@ async fn sign_up(
     Ok(accepted)
 }
 
-/// Emails the owner of a taken address: a new code if it still needs verifying, else a
-/// note that someone tried to sign up with it. At most a few per quarter hour.
+/// Emails the owner of a taken address: a new code if it still needs verifying and its last
+/// code no longer works, else a note that someone tried to sign up with it. At most a few
+/// per quarter hour.
 async fn notify_taken(
     state: &AppState,
     account: &accounts::Account,
@@ -143,7 +146,11 @@ async fn notify_taken(
         return Ok(());
     }
     if account.email_verified_at.is_none() {
-        return send_verification_code(state, account.id, email).await;
+        // Its owner may still be looking for the first code: only send one when it expired.
+        if !codes::has_live_verification(&state.db, account.id).await? {
+            send_verification_code(state, account.id, email).await?;
+        }
+        return Ok(());
     }
     state.mailer.send_later(Email {
         to: email.to_owned(),
@@ -197,7 +204,7 @@ async fn sign_up(
 fn read_sign_up(mut body: JsonObject) -> Result<({{ a.entity }}, String), ApiError> {
     let mut password_field = Fields::new(JsonObject::from_iter(body.remove_entry("password")));
     let password = password_field.required("password", password::check_new);
-    let new = New{{ a.entity }}::from_json(body);
+    let new = New{{ a.entity }}::from_json(body, None);
     match (new, password, password_field.finish()) {
         (Ok(new), Some(password), Ok(())) => Ok((new.into_{{ a.snake }}(), password)),
         (new, _, password_problems) => {
@@ -218,7 +225,8 @@ fn read_sign_up(mut body: JsonObject) -> Result<({{ a.entity }}, String), ApiErr
 /// is 401, the same for both. After 10 failures for one address in 15 minutes, sign-in for
 /// it is refused (429) until the window ends.
 {%- if a.verify_email %} An account whose email address is not verified yet is
-/// refused with 403 `email_not_verified` (only when the password is right) and gets a new code.
+/// refused with 403 `email_not_verified` (only when the password is right); a new code goes
+/// out if the last one no longer works.
 {%- endif %}
 async fn sign_in(
     State(state): State<AppState>,
@@ -250,10 +258,12 @@ async fn sign_in(
     }
 {%- if a.verify_email %}
     if account.email_verified_at.is_none() {
-        // The password is right, so saying why reveals nothing to a stranger.
-        if rate_limit::hit(&state.db, &rate_limit::EMAILS_PER_ACCOUNT, &email)
-            .await
-            .is_ok()
+        // The password is right, so saying why reveals nothing to a stranger. The emailed
+        // code keeps working; a new one goes out only when it no longer does.
+        if !codes::has_live_verification(&state.db, account.id).await?
+            && rate_limit::hit(&state.db, &rate_limit::EMAILS_PER_ACCOUNT, &email)
+                .await
+                .is_ok()
         {
             send_verification_code(&state, account.id, &email).await?;
         }
@@ -280,7 +290,7 @@ async fn sign_out_everywhere(
 
 /// `GET /api/auth/me`: the signed-in account.
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<AppJson<Me>, ApiError> {
-    Ok(AppJson(load_me(&state, user.id).await?))
+    Ok(AppJson(load_me(&state, &user).await?))
 }
 
 /// `POST /api/auth/password`: `current_password` and `new_password`. Ends every other session
@@ -515,23 +525,32 @@ fn read_email(body: JsonObject) -> Result<String, ApiError> {
 
 /// Starts a session and describes it with the account.
 async fn start_session(state: &AppState, user_id: Uuid) -> Result<SessionBody, ApiError> {
-    let user = load_me(state, user_id).await?;
-    let session::NewSession { token, expires_at } = session::create(&state.db, user_id).await?;
+    let gone = || ApiError::unauthorized("the account no longer exists");
+    let account = accounts::find(&state.db, user_id).await?.ok_or_else(gone)?;
+    let session = session::create(&state.db, user_id).await?;
+    let user = AuthUser {
+        id: user_id,
+        role: account.role,
+        session_id: session.id,
+    };
     Ok(SessionBody {
-        token,
-        expires_at,
-        user,
+        user: load_me(state, &user).await?,
+        token: session.token,
+        expires_at: session.expires_at,
     })
 }
 
-/// The account `user_id` as `GET /api/auth/me` shows it.
-async fn load_me(state: &AppState, user_id: Uuid) -> Result<Me, ApiError> {
+/// The signed-in account as `GET /api/auth/me` shows it: its fields as the account itself
+/// may see them.
+async fn load_me(state: &AppState, user: &AuthUser) -> Result<Me, ApiError> {
     let gone = || ApiError::unauthorized("the account no longer exists");
-    let record = {{ a.module }}::fetch(&state.db, user_id).await?;
-    let account = accounts::find(&state.db, user_id).await?.ok_or_else(gone)?;
+    let record = {{ a.module }}::fetch(&state.db, user.id).await?;
+    let account = accounts::find(&state.db, user.id).await?.ok_or_else(gone)?;
+    let json = serde_json::to_value(record.ok_or_else(gone)?).map_err(ApiError::internal)?;
+    let visible = {{ a.module }}::VISIBLE;
     Ok(Me {
-        user: record.ok_or_else(gone)?,
-        role: account.role,
+        user: access::redact(json, visible, Some(user), Some(user.id)),
+        role: user.role,
         email_verified: account.email_verified_at.is_some(),
     })
 }

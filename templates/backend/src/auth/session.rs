@@ -45,6 +45,8 @@ pub struct MaybeAuthUser(pub Option<AuthUser>);
 /// A new session, as the client gets it.
 #[derive(Debug, Clone)]
 pub struct NewSession {
+    /// The session (`sessions.id`).
+    pub id: Uuid,
     /// The bearer token. Given out once; the server keeps only its hash.
     pub token: String,
     pub expires_at: DateTime<Utc>,
@@ -52,6 +54,7 @@ pub struct NewSession {
 
 /// Starts a session for the account `user_id`.
 pub async fn create(pool: &DbPool, user_id: Uuid) -> Result<NewSession, sqlx::Error> {
+    let id = Uuid::now_v7();
     let token = new_token();
     let now = db::now();
     let expires_at = now + SESSION_LIFETIME;
@@ -59,14 +62,18 @@ pub async fn create(pool: &DbPool, user_id: Uuid) -> Result<NewSession, sqlx::Er
         "INSERT INTO sessions (id, user_id, token_hash, expires_at, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $5)",
     )
-    .bind(Uuid::now_v7().to_repr())
+    .bind(id.to_repr())
     .bind(user_id.to_repr())
     .bind(digest(&token))
     .bind(expires_at.to_repr())
     .bind(now.to_repr())
     .execute(pool)
     .await?;
-    Ok(NewSession { token, expires_at })
+    Ok(NewSession {
+        id,
+        token,
+        expires_at,
+    })
 }
 
 /// Ends one session.

@@ -26,6 +26,7 @@ use chrono::{{ e.chrono_import }};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::access;
 use crate::db::{self, DbPool, DbRow, Stored};
 use crate::error::{{ e.error_import }};
 use crate::hooks::{{ e.plural_snake }} as hooks;
@@ -150,10 +151,14 @@ pub struct New{{ e.name }} {
 {%- endif %}
 
 impl New{{ e.name }} {
-    /// Reads a request body, reporting every problem at once (422).
-    pub fn from_json(body: JsonObject) -> Result<Self, ApiError> {
+    /// Reads a request body from `caller`, reporting every problem at once (422).
+{{ e.sig_new }}
         let mut fields = Fields::new(body);
         refuse_server_fields(&mut fields);
+{%- if e.access.has_settable %}
+        let owner = caller.map(|caller| caller.id);
+        access::refuse_unsettable(&mut fields, SETTABLE, caller, owner);
+{%- endif %}
 {%- for line in e.create_reads %}
 {{ line }}
 {%- endfor %}
@@ -199,10 +204,14 @@ pub struct {{ e.name }}Changes {
 {%- endif %}
 
 impl {{ e.name }}Changes {
-    /// Reads a request body, reporting every problem at once (422).
-    pub fn from_json(body: JsonObject) -> Result<Self, ApiError> {
+    /// Reads a request body from `caller` for a record owned by `owner`, reporting every
+    /// problem at once (422).
+{{ e.sig_changes }}
         let mut fields = Fields::new(body);
         refuse_server_fields(&mut fields);
+{%- if e.access.has_settable %}
+        access::refuse_unsettable(&mut fields, SETTABLE, caller, owner);
+{%- endif %}
 {%- for line in e.update_refusals %}
 {{ line }}
 {%- endfor %}
@@ -248,7 +257,23 @@ const LIST_COLUMNS: &[list::ListColumn] = &[
 ];
 
 /// How violations of the table's named constraints are answered.
-{{ e.constraints_const }}
+pub(crate) {{ e.constraints_const }}
+
+{{ e.access.doc }}
+{{ e.access.access_const }}
+
+/// Fields only some callers may see (`visible to`): others get records without them.
+{{ e.access.visible_const }}
+
+{%- if e.access.has_settable %}
+
+/// Fields only some callers may set (`set by`): others are refused (422, `forbidden`).
+{{ e.access.settable_const }}
+{%- endif %}
+
+/// The column that names a record's owner, for lists of callers allowed only their own.
+const OWNER_COLUMN: Option<&str> = {{ e.access.owner_column }};
+
 {%- for l in e.links %}
 
 /// The join table of `{{ l.json }}`.
@@ -283,27 +308,38 @@ const UPDATE: &str = "\
 
 const DELETE: &str = "DELETE FROM {{ e.table }} WHERE id = $1";
 
-/// `GET {{ e.route }}`: lists {{ e.plural_words }} ({{ spec_file }} line {{ e.line }}).
+/// `GET {{ e.route }}`: lists the {{ e.plural_words }} the caller may see ({{ spec_file }} line {{ e.line }}).
 async fn list_{{ e.plural_snake }}(
     extract::State(state): extract::State<AppState>,
+    access::MaybeAuthUser(caller): access::MaybeAuthUser,
     ListQuery(query): ListQuery,
-) -> Result<AppJson<list::Page<{{ e.name }}>>, ApiError> {
-    let request = list::ListRequest::parse(&query, LIST_COLUMNS)?;
+) -> Result<AppJson<list::Page<serde_json::Value>>, ApiError> {
+    let caller = caller.as_ref();
+    let scope = ACCESS.list.check(caller)?;
+    let mut request = list::ListRequest::parse(&query, LIST_COLUMNS)?;
+    request.refuse_columns(&access::unsearchable(VISIBLE, caller))?;
+    if let access::Scope::Own(id) = scope {
+        request.only_owned_by(OWNER_COLUMN, id);
+    }
 {%- if e.links.is_empty() %}
     let rows = request.fetch(&state.db, SELECT).await?;
 {%- else %}
     let mut rows = request.fetch(&state.db, SELECT).await?;
     load_links(&state.db, &mut rows).await?;
 {%- endif %}
-    Ok(AppJson(request.page(rows)?))
+    let page = request.page(rows)?;
+    Ok(AppJson(page.map(|row| shown(&row, caller))))
 }
 
 /// `POST {{ e.route }}`: creates {{ e.article_words }} ({{ spec_file }} line {{ e.line }}).
 async fn create_{{ e.snake }}(
     extract::State(state): extract::State<AppState>,
+    access::MaybeAuthUser(caller): access::MaybeAuthUser,
     AppJson(body): AppJson<JsonObject>,
-) -> Result<(StatusCode, AppJson<{{ e.name }}>), ApiError> {
-    let new = New{{ e.name }}::from_json(body)?;
+) -> Result<(StatusCode, AppJson<serde_json::Value>), ApiError> {
+    let caller = caller.as_ref();
+    ACCESS.create.check(caller)?;
+{{ e.new_line }}
     let mut {{ e.var }} = new.into_{{ e.snake }}();
     hooks::before_create(&state, &mut {{ e.var }}).await?;
 {%- if !e.compares.is_empty() %}
@@ -313,26 +349,39 @@ async fn create_{{ e.snake }}(
     check_references(&state.db, &{{ e.var }}).await?;
 {%- endif %}
     insert(&state.db, &{{ e.var }}).await?;
-    Ok((StatusCode::CREATED, AppJson({{ e.var }})))
+    let created = shown(&{{ e.var }}, caller);
+    Ok((StatusCode::CREATED, AppJson(created)))
 }
 
-/// `GET {{ e.route }}/{id}`: reads one {{ e.words }} ({{ spec_file }} line {{ e.line }}).
+/// `GET {{ e.route }}/{id}`: reads one {{ e.words }} ({{ spec_file }} line {{ e.line }}). A caller
+/// allowed only their own gets 404 for others', as if they did not exist.
 async fn read_{{ e.snake }}(
     extract::State(state): extract::State<AppState>,
+    access::MaybeAuthUser(caller): access::MaybeAuthUser,
     EntityId(id): EntityId,
-) -> Result<AppJson<{{ e.name }}>, ApiError> {
+) -> Result<AppJson<serde_json::Value>, ApiError> {
+    let caller = caller.as_ref();
+    let scope = ACCESS.read.check(caller)?;
     let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    Ok(AppJson({{ e.var }}))
+    if !scope.covers(owner_of(&{{ e.var }})) {
+        return Err(ApiError::NotFound);
+    }
+    Ok(AppJson(shown(&{{ e.var }}, caller)))
 }
 
 /// `PATCH {{ e.route }}/{id}`: changes the fields given ({{ spec_file }} line {{ e.line }}).
 async fn update_{{ e.snake }}(
     extract::State(state): extract::State<AppState>,
+    access::MaybeAuthUser(caller): access::MaybeAuthUser,
     EntityId(id): EntityId,
     AppJson(body): AppJson<JsonObject>,
-) -> Result<AppJson<{{ e.name }}>, ApiError> {
+) -> Result<AppJson<serde_json::Value>, ApiError> {
+    let caller = caller.as_ref();
+    let scope = ACCESS.update.check(caller)?;
     let current = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    let changes = {{ e.name }}Changes::from_json(body)?;
+    let owner = owner_of(&current);
+    ACCESS.within(scope, caller, owner)?;
+{{ e.changes_line }}
     let mut {{ e.var }} = current.clone();
     changes.apply_to(&mut {{ e.var }});
     {{ e.var }}.updated_at = db::now();
@@ -344,15 +393,19 @@ async fn update_{{ e.snake }}(
     check_references(&state.db, &{{ e.var }}).await?;
 {%- endif %}
     update(&state.db, &{{ e.var }}, current.updated_at).await?;
-    Ok(AppJson({{ e.var }}))
+    Ok(AppJson(shown(&{{ e.var }}, caller)))
 }
 
 /// `DELETE {{ e.route }}/{id}`: deletes one {{ e.words }} ({{ spec_file }} line {{ e.line }}).
 async fn delete_{{ e.snake }}(
     extract::State(state): extract::State<AppState>,
+    access::MaybeAuthUser(caller): access::MaybeAuthUser,
     EntityId(id): EntityId,
 ) -> Result<StatusCode, ApiError> {
+    let caller = caller.as_ref();
+    let scope = ACCESS.delete.check(caller)?;
     let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
+    ACCESS.within(scope, caller, owner_of(&{{ e.var }}))?;
     hooks::before_delete(&state, &{{ e.var }}).await?;
     let result = sqlx::query(DELETE)
         .bind(id.to_repr())
@@ -363,6 +416,15 @@ async fn delete_{{ e.snake }}(
         return Err(ApiError::NotFound);
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account that owns a {{ e.words }}: {{ e.access.owner_doc }}.
+{{ e.access.owner_of }}
+
+/// A {{ e.words }} as `caller` may see it: without the fields only others may see.
+{{ e.sig_shown }}
+    let json = serde_json::to_value(row).expect("a record serializes to a JSON object");
+    access::redact(json, VISIBLE, caller, owner_of(row))
 }
 
 /// The {{ e.words }} `id`, if it exists.

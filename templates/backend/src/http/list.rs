@@ -62,6 +62,16 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The same page with every item passed through `f`.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Direction {
     Ascending,
@@ -88,6 +98,9 @@ pub struct ListRequest {
     sort: String,
     /// The sort key of the last row of the previous page (the order's columns, then `id`).
     after: Option<Vec<Option<SqlValue>>>,
+    /// For a caller allowed only their own rows: the owner column (`None` when the resource
+    /// has none, so no row qualifies) and the caller's id.
+    owned_by: Option<(Option<&'static str>, Uuid)>,
 }
 
 impl ListRequest {
@@ -171,7 +184,49 @@ impl ListRequest {
             order,
             sort,
             after,
+            owned_by: None,
         })
+    }
+
+    /// Keeps only the rows whose `column` holds `owner`: what a caller allowed only their own
+    /// rows may list. Filters, sorting and cursors then only ever see those rows.
+    pub fn only_owned_by(&mut self, column: Option<&'static str>, owner: Uuid) {
+        self.owned_by = Some((column, owner));
+    }
+
+    /// Refuses (400, code `forbidden`) filtering or sorting by `names`: fields the caller may
+    /// not see, which a search could otherwise reveal.
+    pub fn refuse_columns(&self, names: &[&str]) -> Result<(), ApiError> {
+        let mut errors = Vec::new();
+        for (column, _) in &self.filters {
+            if names.contains(&column.name) {
+                errors.push(FieldError::new(
+                    column.name,
+                    "forbidden",
+                    "you may not filter by a field you cannot see",
+                ));
+            }
+        }
+        for (column, _) in &self.order {
+            if names.contains(&column.name) {
+                errors.push(FieldError::new(
+                    "sort",
+                    "forbidden",
+                    format!(
+                        "you may not sort by `{}`, a field you cannot see",
+                        column.name
+                    ),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::BadRequest {
+                message: "invalid list parameters".to_owned(),
+                fields: errors,
+            })
+        }
     }
 
     /// Runs the query for one page: `select` is `SELECT <columns> FROM <table>`.
@@ -211,11 +266,16 @@ impl ListRequest {
     /// The SQL (after `select`) and the values to bind, in placeholder order.
     fn sql(&self, select: &str) -> (String, Vec<SqlValue>) {
         let mut values = Vec::new();
-        let mut conditions: Vec<String> = self
-            .filters
-            .iter()
-            .map(|(column, value)| format!("{} = {}", column.column, bind(&mut values, value)))
-            .collect();
+        let mut conditions: Vec<String> = Vec::new();
+        if let Some((column, owner)) = self.owned_by {
+            conditions.push(match column {
+                Some(column) => format!("{column} = {}", bind(&mut values, &SqlValue::Uuid(owner))),
+                None => "1 = 0".to_owned(),
+            });
+        }
+        for (column, value) in &self.filters {
+            conditions.push(format!("{} = {}", column.column, bind(&mut values, value)));
+        }
         if let Some(after) = &self.after {
             conditions.push(self.keyset(after, &mut values));
         }

@@ -6,9 +6,21 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::accounts::TEST_PASSWORD;
+use crate::auth_support::TEST_PASSWORD;
 use crate::helpers::{TestApp, TestResponse, spawn_app, spawn_app_with};
 use crate::smtp::SmtpServer;
+
+/// The role of new sign-ups.
+const MEMBER: &str = "{{ a.default_role_name }}";
+
+/// The administrator role.
+const ADMIN: &str = "{{ a.admin_role_name }}";
+
+/// The JSON name of the accounts' email field.
+const EMAIL: &str = "{{ a.email_json }}";
+
+/// The route of the accounts.
+const ACCOUNTS: &str = "{{ a.route }}";
 
 /// A fresh address.
 fn new_email(app: &TestApp) -> String {
@@ -18,7 +30,14 @@ fn new_email(app: &TestApp) -> String {
 /// A valid sign-up body for `email` with `password`.
 async fn sign_up_body(app: &TestApp, email: &str, password: &str) -> Value {
     let mut body = app.{{ a.snake }}_body().await;
-    body["{{ a.email_json }}"] = json!(email);
+{%- if !a.sign_up_unsettable.is_empty() %}
+    // Fields only some roles may set (`set by`) are not the new account's to choose.
+    let object = body.as_object_mut().expect("an object");
+{%- for field in a.sign_up_unsettable %}
+    object.remove("{{ field }}");
+{%- endfor %}
+{%- endif %}
+    body[EMAIL] = json!(email);
     body["password"] = json!(password);
     body
 }
@@ -74,7 +93,7 @@ async fn sign_up_answers_202_and_emails_a_verification_code() {
 #[tokio::test]
 async fn sign_up_with_a_taken_address_answers_exactly_like_a_new_one() {
     let app = spawn_app().await;
-    let taken = app.caller("{{ a.default_role_name }}").await;
+    let taken = app.caller(MEMBER).await;
     let body = sign_up_body(&app, &taken.email, "another password 123").await;
     let again = app.anonymous().post("/api/auth/sign-up", &body).await;
     let body = sign_up_body(&app, &new_email(&app), "another password 123").await;
@@ -126,7 +145,10 @@ async fn verification_codes_stop_working_after_five_wrong_guesses() {
     }
     let body = json!({ "email": email, "code": code });
     let response = app.anonymous().post("/api/auth/verify-email", &body).await;
-    assert_eq!(response.status, 422, "the right code after five wrong ones: {response:?}");
+    assert_eq!(
+        response.status, 422,
+        "the right code after five wrong ones: {response:?}"
+    );
 }
 
 #[tokio::test]
@@ -138,7 +160,10 @@ async fn verification_answers_the_same_for_unknown_addresses() {
     let known = json!({ "email": email, "code": "000000" });
     let unknown = json!({ "email": new_email(&app), "code": "000000" });
     let known = app.anonymous().post("/api/auth/verify-email", &known).await;
-    let unknown = app.anonymous().post("/api/auth/verify-email", &unknown).await;
+    let unknown = app
+        .anonymous()
+        .post("/api/auth/verify-email", &unknown)
+        .await;
     assert_eq!(known.status, 422, "{known:?}");
     assert_eq!(
         (known.status, without_request_id(known.body)),
@@ -154,7 +179,10 @@ async fn resending_a_code_answers_the_same_whether_or_not_the_account_exists() {
     app.anonymous().post("/api/auth/sign-up", &body).await;
     let first = verification_code(&app.email_to(&email).await);
     let route = "/api/auth/verify-email/resend";
-    let known = app.anonymous().post(route, &json!({ "email": email })).await;
+    let known = app
+        .anonymous()
+        .post(route, &json!({ "email": email }))
+        .await;
     let unknown = app
         .anonymous()
         .post(route, &json!({ "email": new_email(&app) }))
@@ -189,8 +217,8 @@ async fn sign_up_answers_201_with_a_session() {
     let body = sign_up_body(&app, &email, TEST_PASSWORD).await;
     let response = app.anonymous().post("/api/auth/sign-up", &body).await;
     assert_eq!(response.status, 201, "{response:?}");
-    assert_eq!(response.body["user"]["{{ a.email_json }}"], email.as_str());
-    assert_eq!(response.body["user"]["role"], "{{ a.default_role_name }}");
+    assert_eq!(response.body["user"][EMAIL], email.as_str());
+    assert_eq!(response.body["user"]["role"], MEMBER);
     let token = response.body["token"].as_str().expect("a token").to_owned();
     let me = app.with_token(&token).get("/api/auth/me").await;
     assert_eq!(me.status, 200, "{me:?}");
@@ -200,11 +228,11 @@ async fn sign_up_answers_201_with_a_session() {
 #[tokio::test]
 async fn sign_up_with_a_taken_address_is_409() {
     let app = spawn_app().await;
-    let taken = app.caller("{{ a.default_role_name }}").await;
+    let taken = app.caller(MEMBER).await;
     let body = sign_up_body(&app, &taken.email, "another password 123").await;
     let response = app.anonymous().post("/api/auth/sign-up", &body).await;
     assert_eq!(response.status, 409, "{response:?}");
-    response.assert_field_error("{{ a.email_json }}", "unique");
+    response.assert_field_error(EMAIL, "unique");
     assert_eq!(sign_in(&app, &taken.email, TEST_PASSWORD).await.status, 200);
 }
 {%- endif %}
@@ -213,11 +241,11 @@ async fn sign_up_with_a_taken_address_is_409() {
 async fn sign_up_checks_the_password_and_every_field_at_once() {
     let app = spawn_app().await;
     let mut body = sign_up_body(&app, "not-an-email", "short").await;
-    body["role"] = json!("{{ a.admin_role_name }}");
+    body["role"] = json!(ADMIN);
     let response = app.anonymous().post("/api/auth/sign-up", &body).await;
     assert_eq!(response.status, 422, "{response:?}");
     response.assert_field_error("password", "too_short");
-    response.assert_field_error("{{ a.email_json }}", "invalid_format");
+    response.assert_field_error(EMAIL, "invalid_format");
     // Nobody picks their own role.
     response.assert_field_error("role", "unknown_field");
     let long = "x".repeat({{ a.password_max }} + 1);
@@ -233,13 +261,13 @@ async fn new_accounts_get_the_default_role() {
     sign_up_verified(&app, &email, TEST_PASSWORD).await;
     let response = sign_in(&app, &email, TEST_PASSWORD).await;
     assert_eq!(response.status, 200, "{response:?}");
-    assert_eq!(response.body["user"]["role"], "{{ a.default_role_name }}");
+    assert_eq!(response.body["user"]["role"], MEMBER);
 }
 
 #[tokio::test]
 async fn sign_in_returns_a_session_that_me_accepts() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let response = sign_in(&app, &caller.email, TEST_PASSWORD).await;
     assert_eq!(response.status, 200, "{response:?}");
     assert!(response.body["expires_at"].is_string(), "{response:?}");
@@ -248,16 +276,19 @@ async fn sign_in_returns_a_session_that_me_accepts() {
     let me = app.with_token(&token).get("/api/auth/me").await;
     assert_eq!(me.status, 200, "{me:?}");
     assert_eq!(me.body["id"], caller.id.as_str());
-    assert_eq!(me.body["role"], "{{ a.default_role_name }}");
+    assert_eq!(me.body["role"], MEMBER);
     // No password, hash or token in what the account sees of itself.
     let text = me.body.to_string();
-    assert!(!text.contains("password") && !text.contains("argon2"), "{text}");
+    assert!(
+        !text.contains("password") && !text.contains("argon2"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn sign_in_answers_the_same_for_a_wrong_password_and_an_unknown_account() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let wrong = sign_in(&app, &caller.email, "not the password").await;
     let unknown = sign_in(&app, &new_email(&app), "not the password").await;
     assert_eq!(wrong.status, 401, "{wrong:?}");
@@ -271,7 +302,7 @@ async fn sign_in_answers_the_same_for_a_wrong_password_and_an_unknown_account() 
 #[tokio::test]
 async fn sign_in_takes_as_long_for_unknown_accounts_as_for_known_ones() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for _ in 0..5 {
@@ -309,9 +340,12 @@ async fn passwords_are_stored_as_argon2id_hashes() {
 #[tokio::test]
 async fn sessions_are_stored_as_hashes_only() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let stored = app.session_token_hashes().await;
-    assert!(!stored.contains(&caller.token), "the token itself is stored");
+    assert!(
+        !stored.contains(&caller.token),
+        "the token itself is stored"
+    );
     assert!(stored.iter().all(|hash| hash.len() == 64), "{stored:?}");
 }
 
@@ -334,7 +368,7 @@ async fn a_missing_malformed_or_unknown_token_is_401() {
 #[tokio::test]
 async fn expired_sessions_are_refused() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     assert_eq!(app.as_caller(&caller).get("/api/auth/me").await.status, 200);
     app.expire_sessions_of(&caller).await;
     let response = app.as_caller(&caller).get("/api/auth/me").await;
@@ -342,12 +376,43 @@ async fn expired_sessions_are_refused() {
 }
 
 #[tokio::test]
+async fn sessions_and_limits_hold_on_every_replica() {
+    let app = spawn_app().await;
+    let replica = app.spawn_replica().await;
+    let caller = app.caller(MEMBER).await;
+    let signed_in = sign_in(&app, &caller.email, TEST_PASSWORD).await;
+    let token = signed_in.body["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    assert_eq!(
+        replica.with_token(&token).get("/api/auth/me").await.status,
+        200
+    );
+    let route = "/api/auth/sign-out";
+    let response = replica.with_token(&token).post(route, &json!({})).await;
+    assert_eq!(response.status, 204, "{response:?}");
+    assert_eq!(app.with_token(&token).get("/api/auth/me").await.status, 401);
+    // Failures counted on one replica lock the account on the other too.
+    for instance in [&app, &replica].into_iter().cycle().take(10) {
+        sign_in(instance, &caller.email, "not the password").await;
+    }
+    assert_eq!(
+        sign_in(&replica, &caller.email, TEST_PASSWORD).await.status,
+        429
+    );
+}
+
+#[tokio::test]
 async fn sign_out_ends_only_this_session() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let other = sign_in(&app, &caller.email, TEST_PASSWORD).await;
     let other = other.body["token"].as_str().expect("a token").to_owned();
-    let response = app.as_caller(&caller).post("/api/auth/sign-out", &json!({})).await;
+    let response = app
+        .as_caller(&caller)
+        .post("/api/auth/sign-out", &json!({}))
+        .await;
     assert_eq!(response.status, 204, "{response:?}");
     assert_eq!(app.as_caller(&caller).get("/api/auth/me").await.status, 401);
     assert_eq!(app.with_token(&other).get("/api/auth/me").await.status, 200);
@@ -356,7 +421,7 @@ async fn sign_out_ends_only_this_session() {
 #[tokio::test]
 async fn sign_out_everywhere_ends_every_session() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let other = sign_in(&app, &caller.email, TEST_PASSWORD).await;
     let other = other.body["token"].as_str().expect("a token").to_owned();
     let route = "/api/auth/sign-out-everywhere";
@@ -369,29 +434,38 @@ async fn sign_out_everywhere_ends_every_session() {
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let other = sign_in(&app, &caller.email, TEST_PASSWORD).await;
     let other = other.body["token"].as_str().expect("a token").to_owned();
     let new_password = "a brand new password";
 
     let body = json!({ "current_password": "not the password", "new_password": new_password });
-    let wrong = app.as_caller(&caller).post("/api/auth/password", &body).await;
+    let wrong = app
+        .as_caller(&caller)
+        .post("/api/auth/password", &body)
+        .await;
     assert_eq!(wrong.status, 422, "{wrong:?}");
     wrong.assert_field_error("current_password", "incorrect");
 
     let body = json!({ "current_password": TEST_PASSWORD, "new_password": new_password });
-    let changed = app.as_caller(&caller).post("/api/auth/password", &body).await;
+    let changed = app
+        .as_caller(&caller)
+        .post("/api/auth/password", &body)
+        .await;
     assert_eq!(changed.status, 204, "{changed:?}");
     assert_eq!(app.as_caller(&caller).get("/api/auth/me").await.status, 200);
     assert_eq!(app.with_token(&other).get("/api/auth/me").await.status, 401);
-    assert_eq!(sign_in(&app, &caller.email, TEST_PASSWORD).await.status, 401);
+    assert_eq!(
+        sign_in(&app, &caller.email, TEST_PASSWORD).await.status,
+        401
+    );
     assert_eq!(sign_in(&app, &caller.email, new_password).await.status, 200);
 }
 
 #[tokio::test]
 async fn password_reset_answers_the_same_for_unknown_addresses() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let route = "/api/auth/password-reset";
     let known = app
         .anonymous()
@@ -409,9 +483,11 @@ async fn password_reset_answers_the_same_for_unknown_addresses() {
 #[tokio::test]
 async fn a_reset_token_sets_the_password_once_and_ends_every_session() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let body = json!({ "email": caller.email });
-    app.anonymous().post("/api/auth/password-reset", &body).await;
+    app.anonymous()
+        .post("/api/auth/password-reset", &body)
+        .await;
     let token = reset_token(&app.email_to(&caller.email).await);
     let new_password = "a brand new password";
 
@@ -420,7 +496,10 @@ async fn a_reset_token_sets_the_password_once_and_ends_every_session() {
     let response = app.anonymous().post(route, &body).await;
     assert_eq!(response.status, 204, "{response:?}");
     assert_eq!(app.as_caller(&caller).get("/api/auth/me").await.status, 401);
-    assert_eq!(sign_in(&app, &caller.email, TEST_PASSWORD).await.status, 401);
+    assert_eq!(
+        sign_in(&app, &caller.email, TEST_PASSWORD).await.status,
+        401
+    );
     assert_eq!(sign_in(&app, &caller.email, new_password).await.status, 200);
 
     let again = json!({ "token": token, "password": "yet another password" });
@@ -447,7 +526,7 @@ fn reset_token(email: &str) -> String {
 #[tokio::test]
 async fn sign_in_locks_an_account_after_ten_failures() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     for _ in 0..10 {
         let response = sign_in(&app, &caller.email, "not the password").await;
         assert_eq!(response.status, 401, "{response:?}");
@@ -465,9 +544,12 @@ async fn sign_in_locks_an_account_after_ten_failures() {
     for _ in 0..10 {
         sign_in(&app, &unknown, "not the password").await;
     }
-    assert_eq!(sign_in(&app, &unknown, "not the password").await.status, 429);
+    assert_eq!(
+        sign_in(&app, &unknown, "not the password").await.status,
+        429
+    );
     // Other accounts are not affected.
-    let other = app.caller("{{ a.default_role_name }}").await;
+    let other = app.caller(MEMBER).await;
     assert_eq!(sign_in(&app, &other.email, TEST_PASSWORD).await.status, 200);
 }
 
@@ -510,22 +592,28 @@ async fn forwarded_addresses_are_ignored_unless_the_proxy_is_trusted() {
 #[tokio::test]
 async fn emails_to_one_address_are_limited() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let body = json!({ "email": caller.email });
     for _ in 0..3 {
-        let response = app.anonymous().post("/api/auth/password-reset", &body).await;
+        let response = app
+            .anonymous()
+            .post("/api/auth/password-reset", &body)
+            .await;
         assert_eq!(response.status, 202, "{response:?}");
     }
-    let limited = app.anonymous().post("/api/auth/password-reset", &body).await;
+    let limited = app
+        .anonymous()
+        .post("/api/auth/password-reset", &body)
+        .await;
     assert_eq!(limited.status, 429, "{limited:?}");
 }
 
 #[tokio::test]
 async fn only_admins_change_roles_and_one_admin_always_remains() {
     let app = spawn_app().await;
-    let member = app.caller("{{ a.default_role_name }}").await;
-    let route = format!("{{ a.route }}/{}/role", member.id);
-    let promote = json!({ "role": "{{ a.admin_role_name }}" });
+    let member = app.caller(MEMBER).await;
+    let route = format!("{ACCOUNTS}/{}/role", member.id);
+    let promote = json!({ "role": ADMIN });
 
     let refused = app.as_caller(&member).put(&route, &promote).await;
     assert_eq!(refused.status, 403, "{refused:?}");
@@ -539,16 +627,16 @@ async fn only_admins_change_roles_and_one_admin_always_remains() {
     assert_eq!(promoted.status, 200, "{promoted:?}");
     // The new role applies to the sessions the account already has.
     let me = app.as_caller(&member).get("/api/auth/me").await;
-    assert_eq!(me.body["role"], "{{ a.admin_role_name }}");
+    assert_eq!(me.body["role"], ADMIN);
 
-    let admin = app.caller("{{ a.admin_role_name }}").await;
-    let demote = json!({ "role": "{{ a.default_role_name }}" });
+    let admin = app.caller(ADMIN).await;
+    let demote = json!({ "role": MEMBER });
     for account in [&member, &admin] {
-        let route = format!("{{ a.route }}/{}/role", account.id);
+        let route = format!("{ACCOUNTS}/{}/role", account.id);
         let response = app.as_caller(&admin).put(&route, &demote).await;
         assert_eq!(response.status, 200, "{response:?}");
     }
-    let last = format!("{{ a.route }}/{}/role", app.admin().id);
+    let last = format!("{ACCOUNTS}/{}/role", app.admin().id);
     let response = app.put(&last, &demote).await;
     assert_eq!(response.status, 409, "the last admin: {response:?}");
 }
@@ -557,10 +645,14 @@ async fn only_admins_change_roles_and_one_admin_always_remains() {
 async fn create_admin_creates_an_admin_who_can_sign_in() {
     let app = spawn_app().await;
     let email = new_email(&app);
-    let mut args = vec!["create-admin".to_owned(), "--email".to_owned(), email.clone()];
+    let mut args = vec![
+        "create-admin".to_owned(),
+        "--email".to_owned(),
+        email.clone(),
+    ];
     let body = app.{{ a.snake }}_body().await;
     for (field, value) in body.as_object().expect("an object") {
-        if field != "{{ a.email_json }}" {
+        if field != EMAIL {
             args.push("--set".to_owned());
             args.push(format!("{field}={value}"));
         }
@@ -572,18 +664,18 @@ async fn create_admin_creates_an_admin_who_can_sign_in() {
     assert!(!String::from_utf8_lossy(&output.stdout).contains(TEST_PASSWORD));
     let response = sign_in(&app, &email, TEST_PASSWORD).await;
     assert_eq!(response.status, 200, "{response:?}");
-    assert_eq!(response.body["user"]["role"], "{{ a.admin_role_name }}");
+    assert_eq!(response.body["user"]["role"], ADMIN);
 }
 
 #[tokio::test]
 async fn create_admin_promotes_an_existing_account() {
     let app = spawn_app().await;
-    let member = app.caller("{{ a.default_role_name }}").await;
+    let member = app.caller(MEMBER).await;
     let args = ["create-admin", "--email", &member.email].map(str::to_owned);
     let output = app.run_binary(&args, &[]).await;
     assert!(output.status.success(), "{output:?}");
     let me = app.as_caller(&member).get("/api/auth/me").await;
-    assert_eq!(me.body["role"], "{{ a.admin_role_name }}");
+    assert_eq!(me.body["role"], ADMIN);
 }
 
 #[tokio::test]
@@ -594,9 +686,12 @@ async fn email_goes_out_over_smtp_when_configured() {
         ("EMAIL_FROM", "Tests <tests@example.com>"),
     ])
     .await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let body = json!({ "email": caller.email });
-    let response = app.anonymous().post("/api/auth/password-reset", &body).await;
+    let response = app
+        .anonymous()
+        .post("/api/auth/password-reset", &body)
+        .await;
     assert_eq!(response.status, 202, "{response:?}");
     let message = server.message_to(&caller.email).await;
     assert_eq!(message.from, "tests@example.com");
@@ -607,7 +702,7 @@ async fn email_goes_out_over_smtp_when_configured() {
 #[tokio::test]
 async fn auth_answers_are_never_cached() {
     let app = spawn_app().await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let response = sign_in(&app, &caller.email, TEST_PASSWORD).await;
     assert_eq!(response.header("cache-control"), Some("no-store"));
 }
@@ -620,10 +715,13 @@ async fn requests_never_wait_for_the_mail_server() {
         ("EMAIL_FROM", "tests@example.com"),
     ])
     .await;
-    let caller = app.caller("{{ a.default_role_name }}").await;
+    let caller = app.caller(MEMBER).await;
     let start = Instant::now();
     let body = json!({ "email": caller.email });
-    let response = app.anonymous().post("/api/auth/password-reset", &body).await;
+    let response = app
+        .anonymous()
+        .post("/api/auth/password-reset", &body)
+        .await;
     assert_eq!(response.status, 202, "{response:?}");
     assert!(start.elapsed() < Duration::from_secs(5));
 }

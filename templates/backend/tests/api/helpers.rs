@@ -7,11 +7,11 @@
 // Not every app's tests use every helper.
 #![allow(dead_code)]
 
-use std::sync::Once;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Once};
 
 use axum::body::Bytes;
-use axum::http::{Method, Request, header};
+use axum::http::{HeaderMap, Method, Request, header};
 use chrono::{DateTime, Days, NaiveDate, TimeDelta};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -21,14 +21,37 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use {{ crate_name }}::config::Config;
+use {{ crate_name }}::db::{self, DbPool};
 use {{ crate_name }}::startup::Application;
+{%- if has_auth %}
+
+use crate::auth_support::{Caller, Outbox};
+{%- endif %}
 
 /// A running app with its own database.
 pub struct TestApp {
     pub address: String,
+    /// A pool on the app's database, to look inside it.
+    pub db: DbPool,
+{%- if has_auth %}
+    /// The app's development outbox, where its email goes.
+    pub outbox: Arc<Outbox>,
+    /// An admin with a session: [`TestApp::get`], [`TestApp::post`] and the other shortcuts
+    /// send as them.
+    admin: Option<Caller>,
+{%- endif %}
     client: Client<HttpConnector, Full<Bytes>>,
     counter: AtomicU64,
-    _database: TestDatabase,
+    database: Arc<TestDatabase>,
+    /// The settings given to [`spawn_app_with`], for replicas.
+    vars: Vec<(String, String)>,
+}
+
+/// Requests sent as one caller: anonymous, or with a session's bearer token.
+pub struct Requests<'a> {
+    app: &'a TestApp,
+    token: Option<String>,
+    headers: Vec<(String, String)>,
 }
 
 /// An answer, read whole.
@@ -36,70 +59,173 @@ pub struct TestApp {
 pub struct TestResponse {
     pub status: u16,
     pub request_id: Option<String>,
+    pub headers: HeaderMap,
     /// The JSON body; `Null` when empty.
     pub body: Value,
 }
 
 /// Starts the app on a free port with a fresh database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the app on a free port with a fresh database and the settings `vars` (such as
+/// `("CORS_ALLOWED_ORIGINS", "https://app.example")`) on top of the test defaults.
+pub async fn spawn_app_with(vars: &[(&str, &str)]) -> TestApp {
     init_logs();
-    let database = TestDatabase::create().await;
-    let config = Config::from_vars(|name| match name {
-        "HOST" => Some("127.0.0.1".to_owned()),
-        "PORT" => Some("0".to_owned()),
-        "DATABASE_URL" => Some(database.url.clone()),
-        _ => None,
+    let database = Arc::new(TestDatabase::create().await);
+    let vars = vars
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+{%- if has_auth %}
+    let mut app = start(database, Arc::new(Outbox::create()), vars).await;
+    app.admin = Some(app.caller("{{ admin_role }}").await);
+    app
+{%- else %}
+    start(database, vars).await
+{%- endif %}
+}
+
+/// Starts an instance of the app on `database`.
+{%- if has_auth %}
+async fn start(
+    database: Arc<TestDatabase>,
+    outbox: Arc<Outbox>,
+    vars: Vec<(String, String)>,
+) -> TestApp {
+{%- else %}
+async fn start(database: Arc<TestDatabase>, vars: Vec<(String, String)>) -> TestApp {
+{%- endif %}
+    let config = Config::from_vars(|name| {
+        if let Some((_, value)) = vars.iter().find(|(var, _)| var == name) {
+            return Some(value.clone());
+        }
+        match name {
+            "HOST" => Some("127.0.0.1".to_owned()),
+            "PORT" => Some("0".to_owned()),
+            "DATABASE_URL" => Some(database.url.clone()),
+{%- if has_auth %}
+            "OUTBOX_DIR" => Some(outbox.path.display().to_string()),
+{%- endif %}
+            _ => None,
+        }
     })
     .expect("the test configuration is valid");
     let app = Application::build(config).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
+    let db = db::connect(&database.url)
+        .await
+        .expect("a pool on the test database");
     TestApp {
         address,
+        db,
+{%- if has_auth %}
+        outbox,
+        admin: None,
+{%- endif %}
         client: Client::builder(TokioExecutor::new()).build_http(),
         counter: AtomicU64::new(0),
-        _database: database,
+        database,
+        vars,
     }
 }
 
 impl TestApp {
-    /// The `DATABASE_URL` of this app's database.
-    pub fn database_url(&self) -> &str {
-        &self._database.url
+    /// A second instance of the app on this app's database, with its own pool and port: what
+    /// a second replica behind a load balancer is.
+    pub async fn spawn_replica(&self) -> TestApp {
+{%- if has_auth %}
+        let database = Arc::clone(&self.database);
+        let outbox = Arc::clone(&self.outbox);
+        let mut replica = start(database, outbox, self.vars.clone()).await;
+        replica.admin.clone_from(&self.admin);
+        replica
+{%- else %}
+        start(Arc::clone(&self.database), self.vars.clone()).await
+{%- endif %}
     }
 
+    /// The `DATABASE_URL` of this app's database.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
+    /// Requests without a session.
+    pub fn anonymous(&self) -> Requests<'_> {
+        Requests {
+            app: self,
+            token: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Requests with `token` as the bearer token.
+    pub fn with_token(&self, token: &str) -> Requests<'_> {
+        Requests {
+            token: Some(token.to_owned()),
+            ..self.anonymous()
+        }
+    }
+{%- if has_auth %}
+
+    /// Requests as `caller`.
+    pub fn as_caller(&self, caller: &Caller) -> Requests<'_> {
+        self.with_token(&caller.token)
+    }
+
+    /// The admin the shortcuts ([`TestApp::get`], ...) send as.
+    pub fn admin(&self) -> &Caller {
+        self.admin
+            .as_ref()
+            .expect("the test admin is made when the app starts")
+    }
+{%- endif %}
+
+    /// Who the shortcuts send as:
+{%- if has_auth %} the test admin, who may do anything (anonymous while the
+    /// admin is being made).
+    fn requests(&self) -> Requests<'_> {
+        match &self.admin {
+            Some(admin) => self.as_caller(admin),
+            None => self.anonymous(),
+        }
+    }
+{%- else %} anonymous (nobody signs in to this app).
+    fn requests(&self) -> Requests<'_> {
+        self.anonymous()
+    }
+{%- endif %}
+
     pub async fn get(&self, path: &str) -> TestResponse {
-        self.send(Method::GET, path, None, Vec::new()).await
+        self.requests().get(path).await
     }
 
     /// `GET path?name=value&...`, the values percent-encoded.
     pub async fn get_with(&self, path: &str, query: &[(&str, &str)]) -> TestResponse {
-        let query: Vec<String> = query
-            .iter()
-            .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
-            .collect();
-        self.get(&format!("{path}?{}", query.join("&"))).await
+        self.requests().get_with(path, query).await
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
-        self.post_raw(path, "application/json", body.to_string())
-            .await
+        self.requests().post(path, body).await
     }
 
     /// Sends `body` as it is, with `content_type`: for malformed requests.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: String) -> TestResponse {
-        self.send(Method::POST, path, Some(content_type), body.into_bytes())
-            .await
+        self.requests().post_raw(path, content_type, body).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> TestResponse {
+        self.requests().put(path, body).await
     }
 
     pub async fn patch(&self, path: &str, body: &Value) -> TestResponse {
-        let body = body.to_string().into_bytes();
-        self.send(Method::PATCH, path, Some("application/json"), body)
-            .await
+        self.requests().patch(path, body).await
     }
 
     pub async fn delete(&self, path: &str) -> TestResponse {
-        self.send(Method::DELETE, path, None, Vec::new()).await
+        self.requests().delete(path).await
     }
 
     /// Creates a record, failing the test unless the answer is 201, and returns it.
@@ -132,8 +258,63 @@ impl TestApp {
     }
 {%- endif %}
 {%- endfor %}
+}
 
-    async fn send(
+impl Requests<'_> {
+    /// Adds a header to every request.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// `GET path?name=value&...`, the values percent-encoded.
+    pub async fn get_with(&self, path: &str, query: &[(&str, &str)]) -> TestResponse {
+        let query: Vec<String> = query
+            .iter()
+            .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+            .collect();
+        self.get(&format!("{path}?{}", query.join("&"))).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> TestResponse {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// Sends `body` as it is, with `content_type`: for malformed requests.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: String) -> TestResponse {
+        self.send_bytes(Method::POST, path, Some(content_type), body.into_bytes())
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> TestResponse {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> TestResponse {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> TestResponse {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Sends `body` as JSON (or no body) with any method.
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> TestResponse {
+        match body {
+            Some(body) => {
+                let bytes = body.to_string().into_bytes();
+                self.send_bytes(method, path, Some("application/json"), bytes)
+                    .await
+            }
+            None => self.send_bytes(method, path, None, Vec::new()).await,
+        }
+    }
+
+    async fn send_bytes(
         &self,
         method: Method,
         path: &str,
@@ -142,17 +323,28 @@ impl TestApp {
     ) -> TestResponse {
         let mut request = Request::builder()
             .method(method)
-            .uri(format!("{}{path}", self.address));
+            .uri(format!("{}{path}", self.app.address));
         if let Some(content_type) = content_type {
             request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        if let Some(token) = &self.token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
         }
         let request = request
             .body(Full::new(Bytes::from(body)))
             .expect("a valid request");
-        let response = self.client.request(request).await.expect("the app answers");
+        let response = self
+            .app
+            .client
+            .request(request)
+            .await
+            .expect("the app answers");
         let status = response.status().as_u16();
-        let request_id = response
-            .headers()
+        let headers = response.headers().clone();
+        let request_id = headers
             .get("x-request-id")
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
@@ -170,12 +362,18 @@ impl TestApp {
         TestResponse {
             status,
             request_id,
+            headers,
             body,
         }
     }
 }
 
 impl TestResponse {
+    /// The value of the header `name`, if it is there and readable.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
     /// `error.code` of an error body.
     pub fn error_code(&self) -> &str {
         self.body["error"]["code"].as_str().unwrap_or_default()

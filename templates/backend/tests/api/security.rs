@@ -14,7 +14,9 @@ async fn responses_carry_security_headers() {
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(response.header("x-frame-options"), Some("DENY"));
         assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
-        let policy = response.header("content-security-policy").unwrap_or_default();
+        let policy = response
+            .header("content-security-policy")
+            .unwrap_or_default();
         assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
         // HSTS only in production, where TLS is in front.
         assert_eq!(response.header("strict-transport-security"), None);
@@ -39,7 +41,10 @@ async fn allowed_origins_get_cors_answers() {
         .anonymous()
         .header("origin", "https://app.example")
         .header("access-control-request-method", "GET")
-        .header("access-control-request-headers", "authorization, content-type")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
         .send(Method::OPTIONS, "/health", None)
         .await;
     assert_eq!(preflight.status, 200, "{preflight:?}");
@@ -64,6 +69,7 @@ async fn allowed_origins_get_cors_answers() {
 fn malformed_cors_origins_are_refused() {
     let config = Config::from_vars(|name| match name {
         "CORS_ALLOWED_ORIGINS" => Some("app.example/path".to_owned()),
+        "DATABASE_URL" => Some("postgres://localhost/app".to_owned()),
         _ => None,
     });
     assert!(matches!(

@@ -30,9 +30,7 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Listens on a free loopback port.
     pub async fn start() -> SmtpServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a free port");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let port = listener.local_addr().expect("a bound port").port();
         let messages = Arc::new(Mutex::new(Vec::new()));
         let store = Arc::clone(&messages);

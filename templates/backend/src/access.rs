@@ -3,19 +3,56 @@
 //! [`Access`] (and [`FieldRule`]s for fields only some callers may see or set) and checks it
 //! in one place per action.
 //!
-//! specgen computes every [`Grant`] with the same definition `specgen explain` prints
+//! specgen computes every [`Grant`] with the definition `specgen explain` prints
 //! (`Permissions::decide`): deny by default; callers who are not signed in get an action
 //! only when anyone may; a signed-in caller whose role is granted (admins always are) acts
 //! on every record; other signed-in callers act on the records they own when the spec grants
 //! the owner. Refusals are 401 for callers who are not signed in and 403 for signed-in ones.
-//! A caller allowed only their own records gets 404 for any other record, exactly as if it
-//! did not exist, and lists show them only their own.
+//! A caller allowed only their own records gets 404 for other records, exactly as if those
+//! did not exist (403 if they may read it but not do this), and lists show them only their
+//! own.
+{%- if !has_auth %}
+//!
+//! Nobody signs in to this app (its spec has no `{auth}` entity), so every request is
+//! anonymous: an action is open to anyone or to nobody.
+{%- endif %}
 
+{% if has_auth -%}
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::auth::{AuthUser, Role};
+pub use crate::auth::{AuthUser, MaybeAuthUser, Role};
 use crate::error::ApiError;
+use crate::validation::{Fields, check};
+{%- else -%}
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::validation::Fields;
+
+/// A signed-in caller. There never is one: this app has no sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthUser {}
+
+/// A role. This app has none: nobody signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {}
+
+/// The caller of a request: always anonymous in this app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeAuthUser(None))
+    }
+}
+{%- endif %}
 
 /// What an allowed caller may act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +64,11 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// Whether a record owned by `owner` is in scope.
-    pub fn covers(self, owner: Uuid) -> bool {
+    /// Whether a record owned by `owner` is in scope (`None`: a record nobody owns).
+    pub fn covers(self, owner: Option<Uuid>) -> bool {
         match self {
             Scope::All => true,
-            Scope::Own(id) => id == owner,
+            Scope::Own(id) => owner == Some(id),
         }
     }
 }
@@ -52,8 +89,12 @@ impl Grant {
     pub fn scope(&self, caller: Option<&AuthUser>) -> Option<Scope> {
         match caller {
             None => self.anyone.then_some(Scope::All),
+{%- if has_auth %}
             Some(user) if self.anyone || self.roles.contains(&user.role) => Some(Scope::All),
             Some(user) => self.owner.then_some(Scope::Own(user.id)),
+{%- else %}
+            Some(user) => match *user {},
+{%- endif %}
         }
     }
 
@@ -61,20 +102,22 @@ impl Grant {
     pub fn check(&self, caller: Option<&AuthUser>) -> Result<Scope, ApiError> {
         match (self.scope(caller), caller) {
             (Some(scope), _) => Ok(scope),
+{%- if has_auth %}
             (None, None) => Err(ApiError::unauthorized(
                 "sign in first and send `Authorization: Bearer <token>`",
             )),
+{%- else %}
+            (None, None) => Err(ApiError::unauthorized(
+                "this app has no sign-in, and this is not open to anyone",
+            )),
+{%- endif %}
             (None, Some(_)) => Err(ApiError::forbidden("your role may not do this")),
         }
     }
 
-    /// Whether the caller may, on a record owned by `owner` (`None`: a record nobody owns).
+    /// Whether the caller may, on a record owned by `owner`.
     pub fn allows(&self, caller: Option<&AuthUser>, owner: Option<Uuid>) -> bool {
-        match (self.scope(caller), owner) {
-            (Some(Scope::All), _) => true,
-            (Some(Scope::Own(id)), Some(owner)) => id == owner,
-            _ => false,
-        }
+        self.scope(caller).is_some_and(|scope| scope.covers(owner))
     }
 }
 
@@ -86,6 +129,25 @@ pub struct Access {
     pub create: Grant,
     pub update: Grant,
     pub delete: Grant,
+}
+
+impl Access {
+    /// `Ok` when `scope` covers a record owned by `owner`. Otherwise the refusal: 403 when the
+    /// caller may read the record anyway, else 404, as if it did not exist.
+    pub fn within(
+        &self,
+        scope: Scope,
+        caller: Option<&AuthUser>,
+        owner: Option<Uuid>,
+    ) -> Result<(), ApiError> {
+        if scope.covers(owner) {
+            Ok(())
+        } else if self.read.allows(caller, owner) {
+            Err(ApiError::forbidden("only its owner may do this"))
+        } else {
+            Err(ApiError::NotFound)
+        }
+    }
 }
 
 /// A field only some callers may see (`visible to`) or set (`set by`).
@@ -124,10 +186,58 @@ pub fn redact(
     record
 }
 
-/// The fields of `rules` a caller may not use to filter or sort a list: seeing a field on
-/// their own records is not enough to search everyone's by it.
-pub fn unsearchable(rules: &[FieldRule], caller: Option<&AuthUser>) -> Vec<&'static str> {
-    denied(rules, caller, None)
+/// The fields of `visible` a caller may not filter or sort a list by: seeing a field on
+/// their own records does not let them search everyone's by it.
+pub fn unsearchable(visible: &[FieldRule], caller: Option<&AuthUser>) -> Vec<&'static str> {
+    denied(visible, caller, None)
+}
+
+/// Refuses (`forbidden`) the fields of `settable` the caller may not set on a record owned
+/// by `owner`.
+pub fn refuse_unsettable(
+    fields: &mut Fields,
+    settable: &[FieldRule],
+    caller: Option<&AuthUser>,
+    owner: Option<Uuid>,
+) {
+    for field in denied(settable, caller, owner) {
+        fields.refuse(field, "forbidden", "your role may not set this field");
+    }
+}
+{%- if has_auth %}
+
+/// Reads the owner of a new record: the signed-in caller. Admins may give the record to
+/// another account by naming it in `field`; anyone else sending the field is refused
+/// (`read_only`). 401 when nobody is signed in: a new record must belong to someone.
+pub fn new_owner(
+    fields: &mut Fields,
+    field: &str,
+    caller: Option<&AuthUser>,
+) -> Result<Uuid, ApiError> {
+    let Some(caller) = caller else {
+        return Err(ApiError::unauthorized(
+            "sign in first: a new record belongs to whoever creates it",
+        ));
+    };
+    if caller.role == Role::ADMIN {
+        return Ok(fields.optional(field, check::uuid).unwrap_or(caller.id));
+    }
+    fields.refuse(field, "read_only", "is set to the signed-in user");
+    Ok(caller.id)
+}
+
+/// Reads a change of the owner field: admins may hand a record to another account; anyone
+/// else sending it is refused (`read_only`).
+pub fn owner_change(fields: &mut Fields, field: &str, caller: Option<&AuthUser>) -> Option<Uuid> {
+    if caller.is_some_and(|caller| caller.role == Role::ADMIN) {
+        return fields.change(field, check::uuid);
+    }
+    fields.refuse(
+        field,
+        "read_only",
+        "is the user who created it; only admins change it",
+    );
+    None
 }
 
 #[cfg(test)]
@@ -157,7 +267,10 @@ mod tests {
         };
         assert_eq!(anyone.scope(None), Some(Scope::All));
         assert_eq!(ADMIN_ONLY.scope(None), None);
-        assert!(matches!(ADMIN_ONLY.check(None), Err(ApiError::Unauthorized(_))));
+        assert!(matches!(
+            ADMIN_ONLY.check(None),
+            Err(ApiError::Unauthorized(_))
+        ));
     }
 
     #[test]
@@ -173,6 +286,7 @@ mod tests {
             assert_eq!(owners.scope(Some(&caller)), Some(Scope::Own(caller.id)));
             assert!(owners.allows(Some(&caller), Some(caller.id)));
             assert!(!owners.allows(Some(&caller), Some(Uuid::now_v7())));
+            assert!(!owners.allows(Some(&caller), None));
             assert!(matches!(
                 ADMIN_ONLY.check(Some(&caller)),
                 Err(ApiError::Forbidden(_))
@@ -193,3 +307,4 @@ mod tests {
         assert_eq!(redact(record.clone(), &rules, Some(&admin), None), record);
     }
 }
+{%- endif %}

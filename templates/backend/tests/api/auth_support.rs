@@ -2,7 +2,7 @@
 //! Test accounts and a look inside: signed-in callers of any role made directly in the
 //! database, the development outbox, and the rows sign-in keeps.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use chrono::TimeDelta;
 use serde_json::json;
 use uuid::Uuid;
 
-use {{ crate_name }}::auth::{Role, accounts, session};
+use {{ crate_name }}::auth::{AuthUser, Role, accounts, session};
 use {{ crate_name }}::db::{self, Stored};
 use {{ crate_name }}::http::{{ a.module }}::New{{ a.entity }};
 
@@ -21,8 +21,29 @@ pub const TEST_PASSWORD: &str = "correct horse battery staple";
 
 /// The argon2id hash of [`TEST_PASSWORD`] (with the app's parameters), so making an account
 /// costs no hashing; signing in still checks it for real.
-const TEST_PASSWORD_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$jwwbGR6Tv/7o9TW6R9o2bQ$E1zbC7li1CQ8agt2pIq8RLgUIzXPi5ABCto5A00l+ok";
+const TEST_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$jwwbGR6Tv/7o9TW6R9o2bQ$E1zbC7li1CQ8agt2pIq8RLgUIzXPi5ABCto5A00l+ok";
+
+/// The app's binary, as cargo built it for the tests.
+const BINARY: &str = env!("CARGO_BIN_EXE_{{ name }}");
+
+/// A development outbox in a temporary folder, removed afterwards.
+#[derive(Debug)]
+pub struct Outbox {
+    pub path: PathBuf,
+}
+
+impl Outbox {
+    pub fn create() -> Outbox {
+        let path = std::env::temp_dir().join(format!("api-test-outbox-{}", Uuid::now_v7()));
+        Outbox { path }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.path).ok();
+    }
+}
 
 /// A verified account with a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +63,13 @@ impl TestApp {
         let mut body = self.{{ a.snake }}_body().await;
         body["{{ a.email_json }}"] = json!(email);
         let body = body.as_object().cloned().expect("an object");
-        let user = New{{ a.entity }}::from_json(body)
+        // Made as an admin would: any field the sample sets is allowed.
+        let admin = AuthUser {
+            id: Uuid::nil(),
+            role: Role::ADMIN,
+            session_id: Uuid::nil(),
+        };
+        let user = New{{ a.entity }}::from_json(body, Some(&admin))
             .expect("a valid {{ a.words }}")
             .into_{{ a.snake }}();
         let role = Role::parse(role).expect("a role of the spec");
@@ -50,9 +77,7 @@ impl TestApp {
         accounts::insert(&self.db, &user, TEST_PASSWORD_HASH, role, verified_at)
             .await
             .expect("the account is stored");
-        let session = session::create(&self.db, user.id)
-            .await
-            .expect("a session");
+        let session = session::create(&self.db, user.id).await.expect("a session");
         Caller {
             id: user.id.to_string(),
             email,
@@ -71,7 +96,7 @@ impl TestApp {
     pub async fn emails_to(&self, to: &str, count: usize) -> Vec<String> {
         let header = format!("To: {to}");
         for _ in 0..200 {
-            let found: Vec<String> = read_outbox(&self.outbox)
+            let found: Vec<String> = read_outbox(&self.outbox.path)
                 .into_iter()
                 .filter(|message| message.lines().any(|line| line == header))
                 .collect();
@@ -80,7 +105,8 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("fewer than {count} emails to {to} in {}", self.outbox.display());
+        let outbox = self.outbox.path.display();
+        panic!("fewer than {count} emails to {to} in {outbox}");
     }
 
     /// The stored password hash of the account `email`.
@@ -117,11 +143,11 @@ impl TestApp {
 
     /// Runs the app's binary on this app's database and outbox, with `vars` set.
     pub async fn run_binary(&self, args: &[String], vars: &[(&str, &str)]) -> Output {
-        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_{{ name }}"));
+        let mut command = std::process::Command::new(BINARY);
         command
             .args(args)
-            .env("DATABASE_URL", &self.database_url)
-            .env("OUTBOX_DIR", &self.outbox)
+            .env("DATABASE_URL", self.database_url())
+            .env("OUTBOX_DIR", &self.outbox.path)
             .env_remove("ADMIN_PASSWORD")
             .env_remove("APP_ENV")
             .envs(vars.iter().copied())

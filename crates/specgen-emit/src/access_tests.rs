@@ -1,0 +1,446 @@
+//! View model of the generated access-matrix tests (`tests/api/access.rs`): for every
+//! entity, action and kind of caller, what the API must answer, computed from
+//! [`Permissions::decide`] (the matrix `specgen explain` prints), and the same for the field
+//! rules (`visible to`, `set by`) and the owner field.
+
+use specgen_ir::{Action, App, Caller, Decision, Entity, Field, Permissions, Who};
+
+use crate::auth::GrantView;
+use crate::layout;
+use crate::model;
+use crate::names::rust_str;
+use crate::testgen::HelpersView;
+
+/// Everything `tests/api/access.rs` prints.
+#[derive(Debug, Clone)]
+pub struct AccessTests {
+    pub resources: Vec<ResourceTests>,
+    /// The arms of `body()`'s `match`, one per resource.
+    pub body_arms: Vec<String>,
+    /// The role of accounts that only own records for others' tests.
+    pub default_role: String,
+}
+
+/// The tests of one entity.
+#[derive(Debug, Clone)]
+pub struct ResourceTests {
+    pub plural_words: String,
+    /// `const BOOKINGS: Resource = ...;`, laid out.
+    pub resource_const: String,
+    pub const_name: String,
+    pub actions: Vec<ActionTest>,
+    /// `let cases = [...];` of the `visible to` test, if the entity has such fields.
+    pub visible: Option<FieldTest>,
+    /// `let cases = [...];` of the `set by` tests on create and on update.
+    pub settable_on_create: Option<FieldTest>,
+    pub settable_on_update: Option<FieldTest>,
+    /// A role other than admin that may create records, for the owner test (owned entities).
+    pub owner_test: Option<OwnerTest>,
+    /// `let cases = [...];` of callers who may list but not see a field, with the field and
+    /// whether it is a filter (else a sort).
+    pub unsearchable: Option<FieldTest>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActionTest {
+    pub test_name: String,
+    /// `Action::List`.
+    pub action: String,
+    /// `let cases = [...];`, laid out.
+    pub cases: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldTest {
+    pub test_name: String,
+    pub cases: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct OwnerTest {
+    pub test_name: String,
+    pub role: String,
+    /// Whether the owner may update their record (then changing its owner is refused).
+    pub may_update: bool,
+}
+
+/// A kind of caller of the matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    Anonymous,
+    /// Signed in with this role, owning nothing under test.
+    Role(String),
+    /// Signed in with this role, owning the record under test.
+    Owner(String),
+}
+
+impl Kind {
+    fn literal(&self) -> String {
+        match self {
+            Kind::Anonymous => "Who::Anonymous".to_owned(),
+            Kind::Role(role) => format!("Who::Role({})", rust_str(role)),
+            Kind::Owner(role) => format!("Who::Owner({})", rust_str(role)),
+        }
+    }
+
+    fn role(&self) -> Option<&str> {
+        match self {
+            Kind::Anonymous => None,
+            Kind::Role(role) | Kind::Owner(role) => Some(role),
+        }
+    }
+}
+
+/// What the API must answer one caller for one action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Allowed,
+    Hidden,
+    Unauthorized,
+    Forbidden,
+    /// 422: a required field the caller may not set.
+    Invalid,
+}
+
+impl Expect {
+    fn literal(self) -> &'static str {
+        match self {
+            Expect::Allowed => "Expect::Allowed",
+            Expect::Hidden => "Expect::Hidden",
+            Expect::Unauthorized => "Expect::Unauthorized",
+            Expect::Forbidden => "Expect::Forbidden",
+            Expect::Invalid => "Expect::Invalid",
+        }
+    }
+}
+
+impl AccessTests {
+    pub fn new(app: &App, helpers: &HelpersView) -> AccessTests {
+        let creatable = |entity: &Entity| {
+            helpers
+                .bodies
+                .iter()
+                .any(|body| body.snake == entity.snake && body.creatable)
+        };
+        let testable: Vec<&Entity> = app.entities.iter().filter(|e| creatable(e)).collect();
+        let body_arms = testable
+            .iter()
+            .map(|e| {
+                let pattern = format!("{} => ", rust_str(&e.snake));
+                let call = format!("app.{}_body().await", e.snake);
+                if layout::fits(8, &[&pattern, &call, ","]) {
+                    format!("        {pattern}{call},")
+                } else {
+                    format!("        {pattern}{{\n            {call}\n        }}")
+                }
+            })
+            .collect();
+        AccessTests {
+            resources: testable.iter().map(|e| resource_tests(app, e)).collect(),
+            body_arms,
+            default_role: app
+                .default_role()
+                .map_or_else(String::new, |r| r.name.clone()),
+        }
+    }
+}
+
+/// Whether records of `entity` have an owner: an owner field, or the sign-in entity.
+fn owned(entity: &Entity) -> bool {
+    entity.owner.is_some() || entity.is_auth
+}
+
+fn kinds(app: &App, entity: &Entity) -> Vec<Kind> {
+    let mut kinds = vec![Kind::Anonymous];
+    for role in &app.roles {
+        kinds.push(Kind::Role(role.name.clone()));
+        if owned(entity) {
+            kinds.push(Kind::Owner(role.name.clone()));
+        }
+    }
+    kinds
+}
+
+fn decide(permissions: &Permissions, action: Action, role: Option<&str>) -> Decision {
+    match role {
+        None => permissions.decide(action, Caller::Anonymous),
+        Some(role) => permissions.decide(action, Caller::Signed(role)),
+    }
+}
+
+/// The answer `kind` must get for `action`, from `Permissions::decide`: refused callers get
+/// 401 (anonymous) or 403; a caller allowed only their own records gets others' hidden (404,
+/// missing from lists), or 403 to change one they may read.
+fn expect(app: &App, entity: &Entity, action: Action, kind: &Kind) -> Expect {
+    let permissions = &entity.permissions;
+    let decision = decide(permissions, action, kind.role());
+    let expected = match (kind, decision) {
+        (Kind::Anonymous, Decision::All) => Expect::Allowed,
+        (Kind::Anonymous, _) => Expect::Unauthorized,
+        (_, Decision::Deny) => Expect::Forbidden,
+        (_, Decision::All) | (Kind::Owner(_), Decision::Own) => Expect::Allowed,
+        (Kind::Role(role), Decision::Own) => match action {
+            Action::List | Action::Read => Expect::Hidden,
+            Action::Create => Expect::Allowed,
+            Action::Update | Action::Delete => {
+                if decide(permissions, Action::Read, Some(role)) == Decision::All {
+                    Expect::Forbidden
+                } else {
+                    Expect::Hidden
+                }
+            }
+        },
+    };
+    if action != Action::Create || expected != Expect::Allowed {
+        return expected;
+    }
+    // A new record with an owner field belongs to whoever creates it: nobody, when not
+    // signed in, so anonymous creation needs a sign-in after all.
+    if *kind == Kind::Anonymous && entity.owner.is_some() {
+        return Expect::Unauthorized;
+    }
+    let blocked = unsettable(app, entity, kind.role())
+        .iter()
+        .filter_map(|json| entity.fields.iter().find(|f| f.json == *json))
+        .any(|f| f.required && f.default.is_none());
+    if blocked {
+        Expect::Invalid
+    } else {
+        Expect::Allowed
+    }
+}
+
+/// JSON names of the fields `role` may not set on a record it creates (and so owns).
+fn unsettable(app: &App, entity: &Entity, role: Option<&str>) -> Vec<String> {
+    entity
+        .fields
+        .iter()
+        .filter(|f| !f.settable_by.is_empty())
+        .filter(|f| GrantView::of_field(app, &f.settable_by).decide(role) == Decision::Deny)
+        .map(|f| f.json.clone())
+        .collect()
+}
+
+fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
+    let const_name = entity.plural_snake.to_uppercase();
+    let owner = match (&entity.owner, entity.is_auth) {
+        (Some(ident), _) => {
+            let json = entity
+                .field(ident)
+                .map_or(ident.as_str(), |f| f.json.as_str());
+            format!("Owner::Field({})", rust_str(json))
+        }
+        (None, true) => "Owner::Account".to_owned(),
+        (None, false) => "Owner::Nobody".to_owned(),
+    };
+    let unsettable_roles: Vec<(String, String)> = std::iter::once(None)
+        .chain(app.roles.iter().map(|r| Some(r.name.as_str())))
+        .filter_map(|role| {
+            let fields = unsettable(app, entity, role);
+            if fields.is_empty() {
+                return None;
+            }
+            let fields: Vec<String> = fields.iter().map(|f| rust_str(f)).collect();
+            let who = role.map_or("None".to_owned(), |r| format!("Some({})", rust_str(r)));
+            Some((who, format!("&[{}]", fields.join(", "))))
+        })
+        .collect();
+    let pairs: Vec<String> = unsettable_roles
+        .iter()
+        .map(|(who, fields)| format!("({who}, {fields})"))
+        .collect();
+    let one_line = layout::array(4, "unsettable: &[", &pairs, "],");
+    let unsettable_line = if !one_line.contains('\n') || unsettable_roles.is_empty() {
+        one_line
+    } else {
+        // One pair per line, each as rustfmt lays out a tuple.
+        let lines: Vec<String> = unsettable_roles
+            .iter()
+            .map(|(who, fields)| layout::call(8, "(", &[who.clone(), fields.clone()], "),"))
+            .collect();
+        format!("    unsettable: &[\n{}\n    ],", lines.join("\n"))
+    };
+    let resource_const = format!(
+        "const {const_name}: Resource = Resource {{\n    route: {},\n    body: {},\n    owner: {owner},\n{unsettable_line}\n}};",
+        rust_str(&entity.route),
+        rust_str(&entity.snake),
+    );
+
+    let kinds = kinds(app, entity);
+    let actions = Action::ALL
+        .iter()
+        .map(|&action| {
+            // Nobody owns a record before it exists: creating needs no owner cases.
+            let cases: Vec<Vec<String>> = kinds
+                .iter()
+                .filter(|kind| action != Action::Create || !matches!(kind, Kind::Owner(_)))
+                .map(|kind| {
+                    vec![
+                        kind.literal(),
+                        expect(app, entity, action, kind).literal().to_owned(),
+                    ]
+                })
+                .collect();
+            let variant = model::capitalize(action.as_str());
+            ActionTest {
+                test_name: format!(
+                    "{}_{}_as_the_spec_says",
+                    action.as_str(),
+                    entity.plural_snake
+                ),
+                action: format!("Action::{variant}"),
+                cases: tuples(&cases),
+            }
+        })
+        .collect();
+
+    let field_cases = |test_name: String, cases: Vec<Vec<String>>| {
+        (!cases.is_empty()).then(|| FieldTest {
+            test_name,
+            cases: tuples(&cases),
+        })
+    };
+    let may = |action: Action, kind: &Kind| expect(app, entity, action, kind) == Expect::Allowed;
+    let allowed = |who: &[Who], kind: &Kind| match GrantView::of_field(app, who).decide(kind.role())
+    {
+        Decision::All => true,
+        Decision::Own => matches!(kind, Kind::Owner(_)),
+        Decision::Deny => false,
+    };
+    let rule_fields = |pick: &dyn Fn(&Field) -> bool| -> Vec<&Field> {
+        entity.fields.iter().filter(|f| pick(f)).collect()
+    };
+
+    let mut visible = Vec::new();
+    for field in rule_fields(&|f| !f.visible_to.is_empty()) {
+        for kind in kinds.iter().filter(|k| may(Action::Read, k)) {
+            let shown = allowed(&field.visible_to, kind);
+            visible.push(vec![
+                kind.literal(),
+                rust_str(&field.json),
+                shown.to_string(),
+            ]);
+        }
+    }
+    let sampled = |field: &Field| {
+        model::settable_on_create(field)
+            && !field.owner
+            && (field.required || !matches!(field.ty, specgen_ir::FieldType::Reference { .. }))
+    };
+    let mut on_create = Vec::new();
+    let mut on_update = Vec::new();
+    for field in rule_fields(&|f| !f.settable_by.is_empty()) {
+        for kind in kinds.iter().filter(|k| !matches!(k, Kind::Owner(_))) {
+            if sampled(field) && may(Action::Create, kind) {
+                // The creator of a record owns it, so `set by the owner` lets them.
+                let owner = match kind.role() {
+                    Some(role) => Kind::Owner(role.to_owned()),
+                    None => Kind::Anonymous,
+                };
+                let ok = allowed(&field.settable_by, &owner);
+                on_create.push(vec![kind.literal(), rust_str(&field.json), ok.to_string()]);
+            }
+        }
+        if model::updatable(field) && !field.owner {
+            for kind in kinds.iter().filter(|k| may(Action::Update, k)) {
+                let ok = allowed(&field.settable_by, kind);
+                on_update.push(vec![kind.literal(), rust_str(&field.json), ok.to_string()]);
+            }
+        }
+    }
+
+    let mut unsearchable = Vec::new();
+    for field in rule_fields(&|f| !f.visible_to.is_empty()) {
+        let searchable = field.filterable || field.sortable;
+        if !searchable || matches!(field.ty, specgen_ir::FieldType::Json) {
+            continue;
+        }
+        // Seeing the field on their own records does not let a caller search everyone's.
+        let blind = kinds
+            .iter()
+            .filter(|k| !matches!(k, Kind::Owner(_)))
+            .find(|k| {
+                may(Action::List, k)
+                    && GrantView::of_field(app, &field.visible_to).decide(k.role()) != Decision::All
+            });
+        if let Some(kind) = blind {
+            unsearchable.push(vec![
+                kind.literal(),
+                rust_str(&field.json),
+                field.filterable.to_string(),
+            ]);
+        }
+    }
+
+    let owner_test = entity.owner.as_ref().and_then(|_| {
+        let admin = app.admin_role().map(|r| r.name.as_str());
+        let role = app
+            .roles
+            .iter()
+            .map(|r| r.name.as_str())
+            .filter(|r| Some(*r) != admin)
+            .find(|r| may(Action::Create, &Kind::Role((*r).to_owned())))?;
+        Some(OwnerTest {
+            test_name: format!("{}_belong_to_whoever_creates_them", entity.plural_snake),
+            role: role.to_owned(),
+            may_update: may(Action::Update, &Kind::Owner(role.to_owned())),
+        })
+    });
+
+    ResourceTests {
+        plural_words: entity.plural_words.clone(),
+        resource_const,
+        const_name,
+        actions,
+        visible: field_cases(
+            format!("{}_fields_only_some_callers_may_see", entity.plural_snake),
+            visible,
+        ),
+        settable_on_create: field_cases(
+            format!(
+                "{}_fields_only_some_callers_may_set_on_create",
+                entity.plural_snake
+            ),
+            on_create,
+        ),
+        settable_on_update: field_cases(
+            format!(
+                "{}_fields_only_some_callers_may_change",
+                entity.plural_snake
+            ),
+            on_update,
+        ),
+        owner_test,
+        unsearchable: field_cases(
+            format!(
+                "{}_lists_cannot_be_searched_by_hidden_fields",
+                entity.plural_snake
+            ),
+            unsearchable,
+        ),
+    }
+}
+
+/// `let cases = [...];` of tuples, laid out as rustfmt does: on one line when it fits, else
+/// one tuple per line, and a tuple too wide for a line one element per line.
+fn tuples(cases: &[Vec<String>]) -> String {
+    let items: Vec<String> = cases
+        .iter()
+        .map(|parts| format!("({})", parts.join(", ")))
+        .collect();
+    let one_line = layout::array(4, "let cases = [", &items, "];");
+    if !one_line.contains('\n') {
+        return one_line;
+    }
+    // rustfmt keeps a lone item on the line whenever the line fits.
+    if let [item] = items.as_slice()
+        && layout::fits(4, &["let cases = [", item, "];"])
+    {
+        return format!("    let cases = [{item}];");
+    }
+    let lines: Vec<String> = cases
+        .iter()
+        .map(|parts| layout::call(8, "(", parts, "),"))
+        .collect();
+    format!("    let cases = [\n{}\n    ];", lines.join("\n"))
+}

@@ -1,0 +1,395 @@
+// {{ header }}
+//! The access matrix of {{ spec_file }}, tested end to end: for every resource, action and kind
+//! of caller (anonymous; each role; for records with an owner, also their owner), the API
+//! answers exactly what `specgen explain` prints (`Permissions::decide`). Refusals are 401
+//! when not signed in and 403 when signed in; a caller allowed only their own records gets
+//! others' records hidden (404, missing from lists), or 403 for changing one they may read.
+
+// Not every app's matrix needs every helper and outcome.
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+
+use crate::auth_support::Caller;
+use crate::helpers::{Requests, TestApp, TestResponse, spawn_app};
+
+/// A kind of caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Anonymous,
+    /// Signed in with this role; owns nothing under test.
+    Role(&'static str),
+    /// Signed in with this role; owns the record under test.
+    Owner(&'static str),
+}
+
+/// What the API must answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    /// 200 (201 for create, 204 for delete); lists include the record.
+    Allowed,
+    /// 404, as if the record did not exist; lists leave it out.
+    Hidden,
+    /// 401: sign in first.
+    Unauthorized,
+    /// 403: signed in, but not allowed.
+    Forbidden,
+    /// 422: a required field the caller may not set.
+    Invalid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    List,
+    Read,
+    Create,
+    Update,
+    Delete,
+}
+
+/// How records of a resource get owners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    /// Nobody owns them.
+    Nobody,
+    /// This field names the account that created the record.
+    Field(&'static str),
+    /// Accounts: each one owns itself.
+    Account,
+}
+
+/// One resource under test.
+struct Resource {
+    route: &'static str,
+    /// Whose sample body (`booking` for [`TestApp::booking_body`]).
+    body: &'static str,
+    owner: Owner,
+    /// Per caller role (`None`: anonymous), the fields it may not set (`set by`): left out of
+    /// the bodies it sends.
+    unsettable: &'static [(Option<&'static str>, &'static [&'static str])],
+}
+
+/// A valid body for a new record of `resource`, made with the app's sample bodies.
+async fn body(app: &TestApp, resource: &Resource) -> Value {
+    match resource.body {
+{%- for arm in t.body_arms %}
+{{ arm }}
+{%- endfor %}
+        other => panic!("no sample body for `{other}`"),
+    }
+}
+
+/// A fresh signed-in account for `who`; none for anonymous callers.
+async fn caller(app: &TestApp, who: Who) -> Option<Caller> {
+    match who {
+        Who::Anonymous => None,
+        Who::Role(role) | Who::Owner(role) => Some(app.caller(role).await),
+    }
+}
+
+/// Requests as `caller`, or anonymous.
+fn requests<'a>(app: &'a TestApp, caller: Option<&Caller>) -> Requests<'a> {
+    match caller {
+        Some(caller) => app.as_caller(caller),
+        None => app.anonymous(),
+    }
+}
+
+/// A record for `who` to act on, made by the admin: owned by `caller` when `who` is an
+/// owner, else by a fresh account of its own.
+async fn record_for(
+    app: &TestApp,
+    resource: &Resource,
+    who: Who,
+    caller: Option<&Caller>,
+) -> Value {
+    let owner = match (who, caller) {
+        (Who::Owner(_), Some(caller)) => caller.clone(),
+        _ => app.caller("{{ t.default_role }}").await,
+    };
+    match resource.owner {
+        Owner::Nobody => app.create(resource.route, &body(app, resource).await).await,
+        Owner::Field(field) => {
+            let mut body = body(app, resource).await;
+            body[field] = json!(owner.id);
+            app.create(resource.route, &body).await
+        }
+        Owner::Account => {
+            let response = app.get(&format!("{}/{}", resource.route, owner.id)).await;
+            assert_eq!(response.status, 200, "{response:?}");
+            response.body
+        }
+    }
+}
+
+/// The body `who` sends to create a record: the sample without the owner field (the server
+/// sets it) and without the fields `who` may not set.
+async fn create_body(app: &TestApp, resource: &Resource, who: Who) -> Value {
+    let mut body = body(app, resource).await;
+    let object = body.as_object_mut().expect("an object");
+    if let Owner::Field(field) = resource.owner {
+        object.remove(field);
+    }
+    let role = match who {
+        Who::Anonymous => None,
+        Who::Role(role) | Who::Owner(role) => Some(role),
+    };
+    for (_, fields) in resource.unsettable.iter().filter(|(r, _)| *r == role) {
+        for field in *fields {
+            object.remove(*field);
+        }
+    }
+    body
+}
+
+/// Checks each caller's answer to `action` on `resource`.
+async fn check(app: &TestApp, resource: &Resource, action: Action, cases: &[(Who, Expect)]) {
+    for &(who, expect) in cases {
+        let caller = caller(app, who).await;
+        let request = requests(app, caller.as_ref());
+        let context = format!("{action:?} {} as {who:?}", resource.route);
+        if action == Action::Create {
+            let body = create_body(app, resource, who).await;
+            let response = request.post(resource.route, &body).await;
+            assert_outcome(&response, expect, 201, &context);
+            if let (Owner::Field(field), Some(caller), Expect::Allowed) =
+                (resource.owner, &caller, expect)
+            {
+                assert_eq!(
+                    response.body[field],
+                    caller.id.as_str(),
+                    "{context}: the owner"
+                );
+            }
+            continue;
+        }
+        let record = record_for(app, resource, who, caller.as_ref()).await;
+        let item = format!(
+            "{}/{}",
+            resource.route,
+            record["id"].as_str().expect("an id")
+        );
+        match action {
+            Action::List => {
+                let response = request.get_with(resource.route, &[("limit", "100")]).await;
+                let listed = response.items().any(|item| item["id"] == record["id"]);
+                match expect {
+                    Expect::Allowed => assert!(listed, "{context}: {response:?}"),
+                    Expect::Hidden => {
+                        assert_eq!(response.status, 200, "{context}: {response:?}");
+                        assert!(!listed, "{context}: listed someone else's record");
+                    }
+                    _ => assert_outcome(&response, expect, 200, &context),
+                }
+            }
+            Action::Read => assert_outcome(&request.get(&item).await, expect, 200, &context),
+            Action::Update => {
+                let response = request.patch(&item, &json!({})).await;
+                assert_outcome(&response, expect, 200, &context);
+            }
+            Action::Delete => assert_outcome(&request.delete(&item).await, expect, 204, &context),
+            Action::Create => unreachable!("handled above"),
+        }
+    }
+}
+
+/// Fails unless `response` is what `expect` says (`allowed`: the success status).
+#[track_caller]
+fn assert_outcome(response: &TestResponse, expect: Expect, allowed: u16, context: &str) {
+    let (status, code) = match expect {
+        Expect::Allowed => (allowed, None),
+        Expect::Hidden => (404, Some("not_found")),
+        Expect::Unauthorized => (401, Some("unauthorized")),
+        Expect::Forbidden => (403, Some("forbidden")),
+        Expect::Invalid => (422, Some("validation_failed")),
+    };
+    assert_eq!(response.status, status, "{context}: {response:?}");
+    if let Some(code) = code {
+        assert_eq!(response.error_code(), code, "{context}: {response:?}");
+    }
+}
+
+/// Checks that each caller sees a field (`true`) or gets the record without it.
+async fn check_visible(app: &TestApp, resource: &Resource, cases: &[(Who, &str, bool)]) {
+    for &(who, field, visible) in cases {
+        let caller = caller(app, who).await;
+        let record = record_for(app, resource, who, caller.as_ref()).await;
+        let item = format!(
+            "{}/{}",
+            resource.route,
+            record["id"].as_str().expect("an id")
+        );
+        let response = requests(app, caller.as_ref()).get(&item).await;
+        assert_eq!(response.status, 200, "{who:?}: {response:?}");
+        let shown = response
+            .body
+            .as_object()
+            .is_some_and(|o| o.contains_key(field));
+        assert_eq!(shown, visible, "`{field}` as {who:?}: {response:?}");
+    }
+}
+
+/// Checks that each caller may set a field when creating a record (`true`), or is refused
+/// with 422 `forbidden`.
+async fn check_settable_on_create(app: &TestApp, resource: &Resource, cases: &[(Who, &str, bool)]) {
+    for &(who, field, settable) in cases {
+        let caller = caller(app, who).await;
+        let sample = body(app, resource).await;
+        let mut sent = create_body(app, resource, who).await;
+        sent[field] = sample[field].clone();
+        let response = requests(app, caller.as_ref())
+            .post(resource.route, &sent)
+            .await;
+        if settable {
+            assert_eq!(response.status, 201, "`{field}` as {who:?}: {response:?}");
+        } else {
+            assert_eq!(response.status, 422, "`{field}` as {who:?}: {response:?}");
+            response.assert_field_error(field, "forbidden");
+        }
+    }
+}
+
+/// Checks that each caller may change a field of a record they may change (`true`), or is
+/// refused with 422 `forbidden`.
+async fn check_settable_on_update(app: &TestApp, resource: &Resource, cases: &[(Who, &str, bool)]) {
+    for &(who, field, settable) in cases {
+        let caller = caller(app, who).await;
+        let record = record_for(app, resource, who, caller.as_ref()).await;
+        let item = format!(
+            "{}/{}",
+            resource.route,
+            record["id"].as_str().expect("an id")
+        );
+        let change = json!({ field: record[field] });
+        let response = requests(app, caller.as_ref()).patch(&item, &change).await;
+        if settable {
+            assert_eq!(response.status, 200, "`{field}` as {who:?}: {response:?}");
+        } else {
+            assert_eq!(response.status, 422, "`{field}` as {who:?}: {response:?}");
+            response.assert_field_error(field, "forbidden");
+        }
+    }
+}
+
+/// Checks that each caller, who may list records but not see a field, may neither filter
+/// (`true`) nor sort by it: a search would reveal the values.
+async fn check_unsearchable(app: &TestApp, resource: &Resource, cases: &[(Who, &str, bool)]) {
+    for &(who, field, filter) in cases {
+        let caller = caller(app, who).await;
+        let record = record_for(app, resource, who, caller.as_ref()).await;
+        let value = match &record[field] {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        let query = if filter {
+            [(field, value.as_str())]
+        } else {
+            [("sort", field)]
+        };
+        let response = requests(app, caller.as_ref())
+            .get_with(resource.route, &query)
+            .await;
+        assert_eq!(response.status, 400, "`{field}` as {who:?}: {response:?}");
+        let reported = if filter { field } else { "sort" };
+        response.assert_field_error(reported, "forbidden");
+    }
+}
+
+/// A new record belongs to whoever creates it: the owner field comes from the session, is
+/// refused from anyone but an admin, and only an admin may hand the record to someone else.
+async fn check_owner(app: &TestApp, resource: &Resource, role: &'static str, may_update: bool) {
+    let Owner::Field(field) = resource.owner else {
+        panic!("{} has no owner field", resource.route);
+    };
+    let creator = app.caller(role).await;
+    let someone = app.caller(role).await;
+    let body = create_body(app, resource, Who::Role(role)).await;
+    let created = app.as_caller(&creator).post(resource.route, &body).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    assert_eq!(created.body[field], creator.id.as_str());
+
+    let mut claimed = body.clone();
+    claimed[field] = json!(someone.id);
+    let refused = app.as_caller(&creator).post(resource.route, &claimed).await;
+    assert_eq!(refused.status, 422, "{refused:?}");
+    refused.assert_field_error(field, "read_only");
+
+    let item = format!("{}/{}", resource.route, created.id());
+    if may_update {
+        let change = json!({ field: someone.id });
+        let refused = app.as_caller(&creator).patch(&item, &change).await;
+        assert_eq!(refused.status, 422, "{refused:?}");
+        refused.assert_field_error(field, "read_only");
+    }
+    let handed = app.patch(&item, &json!({ field: someone.id })).await;
+    assert_eq!(
+        handed.status, 200,
+        "admins may hand a record over: {handed:?}"
+    );
+    assert_eq!(handed.body[field], someone.id.as_str());
+}
+{%- for r in t.resources %}
+
+// {{ r.plural_words }} ---------------------------------------------------------------
+
+{{ r.resource_const }}
+{%- for a in r.actions %}
+
+#[tokio::test]
+async fn {{ a.test_name }}() {
+    let app = spawn_app().await;
+{{ a.cases }}
+    let resource = &{{ r.const_name }};
+    check(&app, resource, {{ a.action }}, &cases).await;
+}
+{%- endfor %}
+{%- if let Some(f) = r.visible %}
+
+#[tokio::test]
+async fn {{ f.test_name }}() {
+    let app = spawn_app().await;
+{{ f.cases }}
+    let resource = &{{ r.const_name }};
+    check_visible(&app, resource, &cases).await;
+}
+{%- endif %}
+{%- if let Some(f) = r.settable_on_create %}
+
+#[tokio::test]
+async fn {{ f.test_name }}() {
+    let app = spawn_app().await;
+{{ f.cases }}
+    let resource = &{{ r.const_name }};
+    check_settable_on_create(&app, resource, &cases).await;
+}
+{%- endif %}
+{%- if let Some(f) = r.settable_on_update %}
+
+#[tokio::test]
+async fn {{ f.test_name }}() {
+    let app = spawn_app().await;
+{{ f.cases }}
+    let resource = &{{ r.const_name }};
+    check_settable_on_update(&app, resource, &cases).await;
+}
+{%- endif %}
+{%- if let Some(f) = r.unsearchable %}
+
+#[tokio::test]
+async fn {{ f.test_name }}() {
+    let app = spawn_app().await;
+{{ f.cases }}
+    let resource = &{{ r.const_name }};
+    check_unsearchable(&app, resource, &cases).await;
+}
+{%- endif %}
+{%- if let Some(o) = r.owner_test %}
+
+#[tokio::test]
+async fn {{ o.test_name }}() {
+    let app = spawn_app().await;
+    let (resource, role) = (&{{ r.const_name }}, "{{ o.role }}");
+    check_owner(&app, resource, role, {{ o.may_update }}).await;
+}
+{%- endif %}
+{%- endfor %}
