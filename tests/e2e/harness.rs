@@ -2,7 +2,7 @@
 //! generated tree and running cargo in a generated repository.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -149,7 +149,7 @@ pub fn tree_difference(
 pub struct CargoCheck {
     pub args: &'static [&'static str],
     /// Extra environment, on top of the shared target dir.
-    pub env: Vec<(&'static str, String)>,
+    pub env: Vec<(&'static str, OsString)>,
 }
 
 impl CargoCheck {
@@ -160,8 +160,8 @@ impl CargoCheck {
         }
     }
 
-    pub fn with_env(mut self, key: &'static str, value: &str) -> CargoCheck {
-        self.env.push((key, value.to_owned()));
+    pub fn with_env(mut self, key: &'static str, value: impl AsRef<OsStr>) -> CargoCheck {
+        self.env.push((key, value.as_ref().to_owned()));
         self
     }
 

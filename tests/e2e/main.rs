@@ -108,10 +108,17 @@ fn checks(postgres: Option<&TestPostgres>) -> Vec<CargoCheck> {
         ]),
     ];
     if let Some(postgres) = postgres {
-        checks.push(
+        let mut test =
             CargoCheck::new(&["test", "--no-default-features", "--features", "postgres"])
-                .with_env("TEST_DATABASE_URL", postgres.admin_url()),
-        );
+                .with_env("TEST_DATABASE_URL", postgres.admin_url());
+        // The backup test needs pg_dump and pg_restore of the server's version: with our
+        // own cluster we know where they are, so their absence is a failure, not a skip.
+        if let Some(bindir) = postgres.bindir() {
+            test = test
+                .with_env("PG_BINDIR", bindir)
+                .with_env("REQUIRE_PG_TOOLS", "1");
+        }
+        checks.push(test);
     }
     checks
 }

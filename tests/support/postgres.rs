@@ -76,7 +76,8 @@ impl TestPostgres {
         self.cluster.as_ref().map(|cluster| cluster.dir.path())
     }
 
-    /// The folder holding `psql`, `pg_isready` and the other client binaries, when known.
+    /// The folder holding `psql`, `pg_dump`, `pg_restore` and the other client binaries of
+    /// the server's version; `None` for a server from [`URL_VAR`].
     pub fn bindir(&self) -> Option<&Path> {
         self.cluster
             .as_ref()
