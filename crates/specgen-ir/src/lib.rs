@@ -205,13 +205,25 @@ pub struct Field {
 pub enum FieldType {
     /// UTF-8 text. Lengths in characters; `max_length` is always set (default 10000) so
     /// every field is bounded.
-    Text { min_length: u32, max_length: u32 },
-    Integer { min: Option<i64>, max: Option<i64> },
+    Text {
+        min_length: u32,
+        max_length: u32,
+    },
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     /// A decimal number, stored as a double (REAL / DOUBLE PRECISION).
-    Decimal { min: Option<f64>, max: Option<f64> },
+    Decimal {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
     /// An amount of money in minor units (cents), stored as a 64-bit integer.
     /// Bounds are in minor units too.
-    Money { min: Option<i64>, max: Option<i64> },
+    Money {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
     Boolean,
     /// Calendar date, `YYYY-MM-DD`.
     Date,
@@ -224,9 +236,14 @@ pub enum FieldType {
     Uuid,
     Json,
     /// One of a fixed set of snake_case values.
-    Enum { values: Vec<String> },
+    Enum {
+        values: Vec<String>,
+    },
     /// Many-to-one reference: the column holds the target's `id`.
-    Reference { entity: String, on_delete: OnDelete },
+    Reference {
+        entity: String,
+        on_delete: OnDelete,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -295,7 +312,13 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [Action::List, Action::Read, Action::Create, Action::Update, Action::Delete];
+    pub const ALL: [Action; 5] = [
+        Action::List,
+        Action::Read,
+        Action::Create,
+        Action::Update,
+        Action::Delete,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -390,18 +413,40 @@ pub struct Rule {
 pub enum RuleKind {
     /// At most `max` rows per value of `per` (a reference field ident), counting only
     /// rows for which `when` holds (when given).
-    Limit { max: u32, per: String, when: Option<Condition> },
+    Limit {
+        max: u32,
+        per: String,
+        when: Option<Condition>,
+    },
     /// No two rows with equal `per` fields have overlapping `[start, end)` ranges.
-    NoOverlap { start: String, end: String, per: Vec<String> },
+    NoOverlap {
+        start: String,
+        end: String,
+        per: Vec<String>,
+    },
     /// `actions` (update and/or delete) are only allowed inside a time window.
-    Window { actions: Vec<Action>, window: TimeWindow },
+    Window {
+        actions: Vec<Action>,
+        window: TimeWindow,
+    },
     /// `left op right` must hold for every row (both field idents; nulls pass).
-    Compare { left: String, op: CompareOp, right: String },
+    Compare {
+        left: String,
+        op: CompareOp,
+        right: String,
+    },
     /// `fields` cannot change after creation, or once `once` holds (e.g. status = shipped).
-    Immutable { fields: Vec<String>, once: Option<Condition> },
+    Immutable {
+        fields: Vec<String>,
+        once: Option<Condition>,
+    },
     /// `field` (an enumeration) may only change along these transitions. `initial` is the
     /// value new rows must start with, when given.
-    Transitions { field: String, initial: Option<String>, transitions: Vec<Transition> },
+    Transitions {
+        field: String,
+        initial: Option<String>,
+        transitions: Vec<Transition>,
+    },
     /// The combination of `fields` is unique.
     Unique { fields: Vec<String> },
 }
@@ -536,10 +581,22 @@ mod tests {
         };
         assert_eq!(p.decide(Action::List, Caller::Anonymous), Decision::All);
         assert_eq!(p.decide(Action::Create, Caller::Anonymous), Decision::Deny);
-        assert_eq!(p.decide(Action::Create, Caller::Signed("member")), Decision::All);
-        assert_eq!(p.decide(Action::Read, Caller::Signed("member")), Decision::Own);
-        assert_eq!(p.decide(Action::Read, Caller::Signed("admin")), Decision::All);
+        assert_eq!(
+            p.decide(Action::Create, Caller::Signed("member")),
+            Decision::All
+        );
+        assert_eq!(
+            p.decide(Action::Read, Caller::Signed("member")),
+            Decision::Own
+        );
+        assert_eq!(
+            p.decide(Action::Read, Caller::Signed("admin")),
+            Decision::All
+        );
         assert_eq!(p.decide(Action::Read, Caller::Anonymous), Decision::Deny);
-        assert_eq!(p.decide(Action::Delete, Caller::Signed("member")), Decision::Deny);
+        assert_eq!(
+            p.decide(Action::Delete, Caller::Signed("member")),
+            Decision::Deny
+        );
     }
 }
