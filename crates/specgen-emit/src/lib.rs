@@ -16,6 +16,7 @@ mod model;
 mod names;
 mod openapi;
 mod readme;
+mod rules;
 mod sql;
 mod testgen;
 
@@ -117,6 +118,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
                 &PostgresMigration {
                     header,
                     name: &app.name,
+                    btree_gist: rules::needs_btree_gist(app, dialect),
                     tables,
                 },
             ),
@@ -166,6 +168,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
     auth::add_files(&mut out, app, header);
     out.add("src/db.rs", &DbRs { header });
     out.add("src/error.rs", &ErrorRs { header });
+    out.add("src/rules.rs", &RulesRs { header });
     out.add("src/validation.rs", &ValidationRs { header });
     out.add(
         "src/http/mod.rs",
@@ -197,7 +200,17 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
     }
 
     let helpers = HelpersView::new(app);
-    let test_modules: &[&str] = &["health", "helpers", "ops"];
+    let rule_tests = rules::RuleTests::new(app, |e| {
+        helpers
+            .bodies
+            .iter()
+            .any(|b| b.snake == e.snake && b.creatable)
+    });
+    let test_modules: &[&str] = if rule_tests.is_empty() {
+        &["health", "helpers", "ops"]
+    } else {
+        &["health", "helpers", "ops", "rules"]
+    };
     out.add(
         "tests/api/main.rs",
         &TestsMain {
@@ -263,6 +276,18 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
         },
     );
     auth::add_test_files(&mut out, app, header, &helpers);
+    if !rule_tests.is_empty() {
+        out.add(
+            "tests/api/rules.rs",
+            &TestsRules {
+                header,
+                spec_file,
+                uses_json: rule_tests.uses_json(),
+                limits: &rule_tests.limits,
+                overlaps: &rule_tests.overlaps,
+            },
+        );
+    }
     for (ir, entity) in app.entities.iter().zip(&entities) {
         let tests = EntityTests::new(app, ir, &helpers);
         out.add(
@@ -397,6 +422,8 @@ struct SqliteMigration<'a> {
 struct PostgresMigration<'a> {
     header: &'a str,
     name: &'a str,
+    /// Whether an exclusion constraint needs `btree_gist` (no-overlap rules).
+    btree_gist: bool,
     tables: Vec<Table>,
 }
 
@@ -465,6 +492,12 @@ struct StartupRs<'a> {
 #[derive(Template)]
 #[template(path = "backend/src/db.rs")]
 struct DbRs<'a> {
+    header: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "backend/src/rules.rs")]
+struct RulesRs<'a> {
     header: &'a str,
 }
 
@@ -538,6 +571,17 @@ struct TestsHelpers<'a> {
     h: &'a HelpersView,
     has_auth: bool,
     admin_role: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "backend/tests/api/rules.rs")]
+struct TestsRules<'a> {
+    header: &'a str,
+    spec_file: &'a str,
+    /// Whether a test sets a field with `json!`.
+    uses_json: bool,
+    limits: &'a [rules::LimitTest],
+    overlaps: &'a [rules::OverlapTest],
 }
 
 #[derive(Template)]

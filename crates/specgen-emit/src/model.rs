@@ -5,6 +5,7 @@ use specgen_ir::{App, CompareOp, Entity, Field, FieldType, Link, Rule, RuleKind,
 
 use crate::layout;
 use crate::names::{self, rust_f64, rust_str};
+use crate::rules;
 use crate::sql::{self, ConstraintKind};
 
 /// The most ids a many-to-many link accepts in one request.
@@ -60,6 +61,10 @@ pub struct EntityView {
     pub apply_param: String,
     pub list_columns: Vec<ListColumnView>,
     pub constraints_const: String,
+    /// Whether the entity has rules checked inside the write transaction (limits, no overlap).
+    pub has_row_rules: bool,
+    /// `const RULES: &[rules::RowRule] = ...;` when `has_row_rules`.
+    pub row_rules_const: String,
     pub select_lines: Vec<String>,
     pub select_one_lines: Vec<String>,
     pub insert_lines: Vec<String>,
@@ -296,6 +301,7 @@ impl EntityView {
         };
 
         let compares = compare_views(app, entity);
+        let row_rules_const = rules::row_rules_const(app, entity);
         let references = reference_checks(app, entity);
         let uses_field_error = !compares.is_empty() || !references.is_empty();
         let uses_check = entity
@@ -496,6 +502,8 @@ impl EntityView {
             apply_param,
             list_columns: list_columns(entity),
             constraints_const: constraints_const(entity),
+            has_row_rules: row_rules_const.is_some(),
+            row_rules_const: row_rules_const.unwrap_or_default(),
             select_lines,
             select_one_lines,
             insert_lines,
@@ -517,12 +525,12 @@ impl EntityView {
             ),
             sig_insert: sig(
                 "async fn insert(",
-                &["pool: &DbPool", &row],
+                &["transaction: &mut WriteTx", &row],
                 ") -> Result<(), ApiError> {",
             ),
             sig_update: sig(
                 "async fn update(",
-                &["pool: &DbPool", &row, "seen: DateTime<Utc>"],
+                &["transaction: &mut WriteTx", &row, "seen: DateTime<Utc>"],
                 ") -> Result<(), ApiError> {",
             ),
             sig_load_links: sig(
@@ -602,6 +610,14 @@ pub fn enforcement(rule: &Rule) -> String {
             "checked by the service before writing (422) and by a CHECK constraint".to_owned()
         }
         RuleKind::Unique { .. } => "UNIQUE constraint; a violation is answered with 409".to_owned(),
+        RuleKind::NoOverlap { .. } => "PostgreSQL: an exclusion constraint (`btree_gist`); \
+             SQLite: checked inside the write transaction, which holds the write lock \
+             (`BEGIN IMMEDIATE`); a violation is answered with 409"
+            .to_owned(),
+        RuleKind::Limit { .. } => "checked inside the write transaction; PostgreSQL first locks \
+             the row it counts per (`FOR NO KEY UPDATE`), SQLite holds the write lock \
+             (`BEGIN IMMEDIATE`); a violation is answered with 409"
+            .to_owned(),
         _ => format!(
             "NOT ENFORCED YET: this version of the generated code does not check it (planned: {})",
             rule.enforcement.mechanism

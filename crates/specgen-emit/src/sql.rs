@@ -116,6 +116,20 @@ pub fn constraints(entity: &Entity) -> Vec<Constraint> {
                     message: rule.message.clone(),
                 });
             }
+            RuleKind::NoOverlap { start, end, per } => {
+                let mut fields = per.clone();
+                fields.extend([start.clone(), end.clone()]);
+                out.push(Constraint {
+                    name: rule.code.clone(),
+                    sqlite_message: None,
+                    kind: ConstraintKind::Rule {
+                        code: rule.code.clone(),
+                        conflict: true,
+                    },
+                    fields: json_names(entity, &fields),
+                    message: rule.message.clone(),
+                });
+            }
             RuleKind::Compare { left, right, .. } if compare_sql(entity, &rule.kind).is_some() => {
                 out.push(Constraint {
                     name: rule.code.clone(),
@@ -398,6 +412,33 @@ fn entity_table(
                     columns.join(", ")
                 ));
             }
+            RuleKind::NoOverlap { start, end, per } if dialect == Dialect::Postgres => {
+                let column = |ident: &str| {
+                    entity
+                        .field(ident)
+                        .map_or(ident.to_owned(), |f| f.column.clone())
+                };
+                let range = match entity.field(start).map(|f| &f.ty) {
+                    Some(FieldType::Date) => "daterange",
+                    _ => "tstzrange",
+                };
+                let mut parts: Vec<String> = per
+                    .iter()
+                    .map(|p| format!("{} WITH =", column(p)))
+                    .collect();
+                parts.push(format!(
+                    "{range}({}, {}, '[)') WITH &&",
+                    column(start),
+                    column(end)
+                ));
+                constraints.push(format!(
+                    "-- line {}: {}\n    CONSTRAINT {} EXCLUDE USING gist ({})",
+                    rule.line,
+                    rule.message,
+                    rule.code,
+                    parts.join(", ")
+                ));
+            }
             RuleKind::Compare { .. } => {
                 if let Some(condition) = compare_sql(entity, &rule.kind) {
                     constraints.push(format!(
@@ -525,6 +566,11 @@ fn on_delete_sql(on_delete: OnDelete) -> &'static str {
         OnDelete::Cascade => "CASCADE",
         OnDelete::SetNull => "SET NULL",
     }
+}
+
+/// A value as an SQL literal both databases read the same way (booleans as `TRUE`/`FALSE`).
+pub fn literal(ty: &FieldType, value: &Value) -> Option<String> {
+    default_sql(ty, value, Dialect::Postgres)
 }
 
 /// A column default for literal defaults (`now` defaults are set by the app).

@@ -2209,7 +2209,7 @@ impl<'a> Cx<'a> {
                         database: false,
                         service: true,
                         mechanism: format!(
-                            "service check inside a transaction that locks the `{per_name}` row (PostgreSQL: SELECT ... FOR UPDATE; SQLite: BEGIN IMMEDIATE)"
+                            "service check inside a transaction that locks the `{per_name}` row (PostgreSQL: SELECT ... FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE)"
                         ),
                     },
                 )

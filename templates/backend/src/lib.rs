@@ -13,6 +13,7 @@
 //! - [`access`]: who may do what, from the spec's access rules.
 //! - [`db`]: the database pool, migrations and how values are stored.
 //! - [`error`]: the one error type every handler returns.
+//! - [`rules`]: write transactions and the spec's rules that depend on other rows.
 //! - [`security`]: security headers and the CORS policy.
 //! - [`ops`]: Prometheus metrics, and the `backup` and `restore` commands.
 {%- if has_auth %}
@@ -37,6 +38,7 @@ pub mod ops;
 {% if has_auth -%}
 pub mod rate_limit;
 {% endif -%}
+pub mod rules;
 pub mod security;
 pub mod startup;
 pub mod telemetry;

@@ -4,6 +4,11 @@
 -- How values are stored: ids are UUID v7 (time-ordered) as UUID; instants are TIMESTAMPTZ
 -- (microseconds, UTC); dates are DATE; money is BIGINT cents; decimals are DOUBLE PRECISION;
 -- JSON is JSONB. Constraints are named; the app maps a violation to its answer by name.
+{%- if btree_gist %}
+
+-- Exclusion constraints (no-overlap rules) compare ids with `=` inside a GiST index.
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+{%- endif %}
 {%- for t in tables %}
 
 {{ t.comment_block() }}

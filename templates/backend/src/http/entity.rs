@@ -32,6 +32,7 @@ use crate::error::{{ e.error_import }};
 use crate::hooks::{{ e.plural_snake }} as hooks;
 use crate::http::extract::{AppJson, EntityId, ListQuery};
 use crate::http::list;
+use crate::rules::{self, WriteTx};
 use crate::startup::AppState;
 use crate::validation::{{ e.validation_import }};
 
@@ -273,6 +274,10 @@ pub(crate) {{ e.constraints_const }}
 
 /// The column that names a record's owner, for lists of callers allowed only their own.
 const OWNER_COLUMN: Option<&str> = {{ e.access.owner_column }};
+{%- if e.has_row_rules %}
+
+{{ e.row_rules_const }}
+{%- endif %}
 
 {%- for l in e.links %}
 
@@ -348,7 +353,12 @@ async fn create_{{ e.snake }}(
 {%- if !e.references.is_empty() %}
     check_references(&state.db, &{{ e.var }}).await?;
 {%- endif %}
-    insert(&state.db, &{{ e.var }}).await?;
+    let mut transaction = rules::begin_write(&state.db).await?;
+    insert(&mut transaction, &{{ e.var }}).await?;
+{%- if e.has_row_rules %}
+    rules::check(&mut transaction, {{ e.var }}.id, RULES).await?;
+{%- endif %}
+    transaction.commit().await?;
     let created = shown(&{{ e.var }}, caller);
     Ok((StatusCode::CREATED, AppJson(created)))
 }
@@ -392,7 +402,12 @@ async fn update_{{ e.snake }}(
 {%- if !e.references.is_empty() %}
     check_references(&state.db, &{{ e.var }}).await?;
 {%- endif %}
-    update(&state.db, &{{ e.var }}, current.updated_at).await?;
+    let mut transaction = rules::begin_write(&state.db).await?;
+    update(&mut transaction, &{{ e.var }}, current.updated_at).await?;
+{%- if e.has_row_rules %}
+    rules::check(&mut transaction, {{ e.var }}.id, RULES).await?;
+{%- endif %}
+    transaction.commit().await?;
     Ok(AppJson(shown(&{{ e.var }}, caller)))
 }
 
@@ -472,56 +487,37 @@ async fn delete_{{ e.snake }}(
 }
 {%- endif %}
 
-/// Inserts the row{% if !e.links.is_empty() %} and its links, in one transaction{% endif %}.
+/// Inserts the row{% if !e.links.is_empty() %} and its links{% endif %} in the caller's transaction.
 {{ e.sig_insert }}
-{%- if e.links.is_empty() %}
     sqlx::query(INSERT)
 {%- for b in e.binds %}
 {{ b }}
 {%- endfor %}
-        .execute(pool)
+        .execute(&mut **transaction)
         .await
         .map_err(|error| ApiError::from_db(error, CONSTRAINTS))?;
-    Ok(())
-{%- else %}
-    let mut transaction = pool.begin().await?;
-    sqlx::query(INSERT)
-{%- for b in e.binds %}
-{{ b }}
-{%- endfor %}
-        .execute(&mut *transaction)
-        .await
-        .map_err(|error| ApiError::from_db(error, CONSTRAINTS))?;
-    save_links(&mut transaction, row).await?;
-    transaction.commit().await?;
-    Ok(())
+{%- if !e.links.is_empty() %}
+    save_links(transaction, row).await?;
 {%- endif %}
+    Ok(())
 }
 
 /// Writes the row{% if !e.links.is_empty() %} and its links{% endif %} unless it changed since it was read at `seen` (409).
 {{ e.sig_update }}
-{%- if !e.links.is_empty() %}
-    let mut transaction = pool.begin().await?;
-{%- endif %}
     let result = sqlx::query(UPDATE)
         .bind(row.id.to_repr())
 {%- for b in e.update_binds %}
 {{ b }}
 {%- endfor %}
         .bind(seen.to_repr())
-{%- if e.links.is_empty() %}
-        .execute(pool)
-{%- else %}
-        .execute(&mut *transaction)
-{%- endif %}
+        .execute(&mut **transaction)
         .await
         .map_err(|error| ApiError::from_db(error, CONSTRAINTS))?;
     if result.rows_affected() == 0 {
         return Err(ApiError::changed_meanwhile());
     }
 {%- if !e.links.is_empty() %}
-    save_links(&mut transaction, row).await?;
-    transaction.commit().await?;
+    save_links(transaction, row).await?;
 {%- endif %}
     Ok(())
 }
