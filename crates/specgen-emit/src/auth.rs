@@ -723,10 +723,10 @@ impl EntityAccess {
             1 => format!("{} line {}", app.spec_file, lines[0]),
             _ => format!("{} lines {}", app.spec_file, lines.join(", ")),
         };
-        let doc = format!(
-            "/// Who may do what with {} ({from}), as `specgen explain` shows it.",
+        let doc = doc_comment(&format!(
+            "Who may do what with {} ({from}), as `specgen explain` shows it.",
             entity.plural_words
-        );
+        ));
         let access_const = format!(
             "const ACCESS: access::Access = access::Access {{\n{}\n}};",
             grants.join("\n")
@@ -1369,6 +1369,21 @@ pub fn field_rule_words(app: &App, who: &[Who]) -> Option<String> {
         parts.push("the owner".to_owned());
     }
     Some(parts.join(", "))
+}
+
+/// `text` as `///` lines of at most 100 columns.
+fn doc_comment(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::from("///");
+    for word in text.split_whitespace() {
+        if line.len() > 3 && line.len() + 1 + word.len() > 100 {
+            lines.push(std::mem::replace(&mut line, String::from("///")));
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join("\n")
 }
 
 #[cfg(test)]

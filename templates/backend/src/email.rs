@@ -163,7 +163,8 @@ impl Mailer {
         tokio::spawn(async move {
             let subject = email.subject.clone();
             if let Err(error) = mailer.send(email).await {
-                tracing::error!(%subject, error = %crate::error::chain(error.as_ref()), "cannot send email");
+                let error = crate::error::chain(error.as_ref());
+                tracing::error!(%subject, %error, "cannot send email");
             }
         });
     }

@@ -1,13 +1,13 @@
 // {{ header }}
-//! `{{ name }} create-admin`: creates the first administrator, or makes an existing account one.
+//! `create-admin`: creates the first administrator, or makes an existing account one.
 //!
 //! ```text
 //! {{ name }} create-admin --email ada@example.com [--set <field>=<value>]...
 //! ```
 //!
 //! The password comes from `ADMIN_PASSWORD` if set, else from standard input: typed at a
-//! prompt that does not echo it, or piped (`printf '%s\n' "$PASSWORD" | {{ name }} create-admin ...`).
-//! It is never printed. `--set` gives the other fields a new {{ a.words }} needs, checked as
+//! prompt that does not echo it, or piped (`printf '%s\n' "$PASSWORD" | ...`). It is never
+//! printed. `--set` gives the other fields a new {{ a.words }} needs, checked as
 //! `POST {{ a.route }}` checks them; a value that is valid JSON is read as JSON (`--set age=42`),
 //! anything else as text. An existing account keeps its password and only gets the role.
 

@@ -23,7 +23,7 @@
 //! | `POST /api/auth/verify-email/resend` | emails a new code |
 {%- endif %}
 //! | `POST /api/auth/password-reset` | emails a single-use reset token |
-//! | `POST /api/auth/password-reset/confirm` | sets a new password with the token; ends every session |
+//! | `POST /api/auth/password-reset/confirm` | sets a new password; ends every session |
 //! | `PUT {{ a.route }}/{id}/role` | admins change someone's role |
 //!
 //! How it is kept safe:

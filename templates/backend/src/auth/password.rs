@@ -31,7 +31,10 @@ const CURRENT_PREFIX: &str = "$argon2id$v=19$m=19456,t=2,p=1$";
 /// The hash of a random password nobody knows, with the current parameters. Sign-in checks
 /// it when an account does not exist (or has no password yet), so that answer takes as long
 /// as a wrong password for a real account and timing reveals nothing.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$6F7m9ol84N1FdqnT4//slg$u4dGytKyh+B180FSj5sVF0fEQ2a/A5YOeqZ9ScSQxp0";
+const DUMMY_HASH: &str = concat!(
+    "$argon2id$v=19$m=19456,t=2,p=1$",
+    "6F7m9ol84N1FdqnT4//slg$u4dGytKyh+B180FSj5sVF0fEQ2a/A5YOeqZ9ScSQxp0",
+);
 
 /// The outcome of checking a password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,10 @@
 // {{ header }}
-//! The access matrix of {{ spec_file }}, tested end to end: for every resource, action and kind
-//! of caller (anonymous; each role; for records with an owner, also their owner), the API
-//! answers exactly what `specgen explain` prints (`Permissions::decide`). Refusals are 401
-//! when not signed in and 403 when signed in; a caller allowed only their own records gets
-//! others' records hidden (404, missing from lists), or 403 for changing one they may read.
+//! The access matrix, tested end to end: for every resource, action and kind of caller
+//! (anonymous; each role; for records with an owner, also their owner), the API answers
+//! exactly what `specgen explain {{ spec_file }}` prints (`Permissions::decide`).
+//! Refusals are 401 when not signed in and 403 when signed in; a caller allowed only their
+//! own records gets others' records hidden (404, missing from lists), or 403 for changing one
+//! they may read.
 
 // Not every app's matrix needs every helper and outcome.
 #![allow(dead_code)]

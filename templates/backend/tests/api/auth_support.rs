@@ -21,7 +21,10 @@ pub const TEST_PASSWORD: &str = "correct horse battery staple";
 
 /// The argon2id hash of [`TEST_PASSWORD`] (with the app's parameters), so making an account
 /// costs no hashing; signing in still checks it for real.
-const TEST_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$jwwbGR6Tv/7o9TW6R9o2bQ$E1zbC7li1CQ8agt2pIq8RLgUIzXPi5ABCto5A00l+ok";
+const TEST_PASSWORD_HASH: &str = concat!(
+    "$argon2id$v=19$m=19456,t=2,p=1$",
+    "jwwbGR6Tv/7o9TW6R9o2bQ$E1zbC7li1CQ8agt2pIq8RLgUIzXPi5ABCto5A00l+ok",
+);
 
 /// The app's binary, as cargo built it for the tests.
 const BINARY: &str = env!("CARGO_BIN_EXE_{{ name }}");
