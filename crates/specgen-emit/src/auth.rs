@@ -822,17 +822,18 @@ pub struct GrantView {
 
 impl GrantView {
     /// The grant of `action`.
+    /// Without a sign-in entity nobody signs in, so only the anonymous caller counts.
     pub fn of(app: &App, permissions: &Permissions, action: Action) -> GrantView {
         let decide = |role: &Role| permissions.decide(action, Caller::Signed(&role.name));
+        let roles: &[Role] = if app.auth.is_some() { &app.roles } else { &[] };
         GrantView {
             anyone: permissions.decide(action, Caller::Anonymous) == Decision::All,
-            roles: app
-                .roles
+            roles: roles
                 .iter()
                 .filter(|role| decide(role) == Decision::All)
                 .map(|role| role.name.clone())
                 .collect(),
-            owner: app.roles.iter().any(|role| decide(role) == Decision::Own),
+            owner: roles.iter().any(|role| decide(role) == Decision::Own),
         }
     }
 
@@ -1220,7 +1221,7 @@ pub fn settings(app: &App) -> Vec<readme::Setting> {
                 name: "EMAIL_FROM",
                 doc: "The sender of the app's email, e.g. App <no-reply@example.com>. Required \
                       with SMTP_URL.",
-                example: "App <no-reply@example.com>".to_owned(),
+                example: "\"App <no-reply@example.com>\"".to_owned(),
                 comment: "# ",
                 default: "`no-reply@localhost` (outbox only)".to_owned(),
             },

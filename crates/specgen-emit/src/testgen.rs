@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use specgen_ir::{App, CompareOp, Entity, Field, FieldType, OnDelete, RuleKind, Value};
+use specgen_ir::{
+    Action, App, Caller, CompareOp, Decision, Entity, Field, FieldType, OnDelete, RuleKind, Value,
+};
 
 use crate::layout;
 use crate::model::{self, MAX_LINKS};
@@ -35,6 +37,12 @@ pub struct EntityTests {
     pub creatable: bool,
     /// Rows exist before each test: the sign-in entity holds the test admin.
     pub existing: bool,
+    /// Whether the tests' caller may list, read, update and delete (always, as the test
+    /// admin; without sign-in, only what anyone may).
+    pub may_list: bool,
+    pub may_read: bool,
+    pub may_update: bool,
+    pub may_delete: bool,
     /// The tails of the file's `valid_body` and `create` helpers.
     pub body_tail: String,
     pub create_tail: String,
@@ -164,11 +172,18 @@ impl HelpersView {
 
 impl EntityTests {
     pub fn new(app: &App, entity: &Entity, helpers: &HelpersView) -> EntityTests {
+        // The tests act as an admin, who may do anything; in an app without sign-in they
+        // are anonymous, and test only what anyone may do.
+        let may = |entity: &Entity, action: Action| {
+            app.auth.is_some()
+                || entity.permissions.decide(action, Caller::Anonymous) == Decision::All
+        };
         let creatable = helpers
             .bodies
             .iter()
             .find(|b| b.snake == entity.snake)
-            .is_some_and(|b| b.creatable);
+            .is_some_and(|b| b.creatable)
+            && may(entity, Action::Create);
         let cases = invalid_cases(entity);
         let rejects = cases
             .iter()
@@ -310,7 +325,11 @@ impl EntityTests {
                     .iter()
                     .find(|b| b.snake == other.snake)
                     .is_some_and(|b| b.creatable);
-                if !child_creatable || !model::settable_on_create(field) {
+                let allowed = may(entity, Action::Delete)
+                    && may(entity, Action::Read)
+                    && may(other, Action::Create)
+                    && may(other, Action::Read);
+                if !child_creatable || !allowed || !model::settable_on_create(field) {
                     return None;
                 }
                 let (outcome, verb) = match child.on_delete {
@@ -333,6 +352,17 @@ impl EntityTests {
                 })
             })
             .collect();
+        let listable = may(entity, Action::List);
+        let (filters, sorts, nullable_sort) = if listable {
+            (filters, sorts, nullable_sort)
+        } else {
+            (Vec::new(), Vec::new(), None)
+        };
+        let (update, immutables) = if may(entity, Action::Update) {
+            (update, immutables)
+        } else {
+            (None, Vec::new())
+        };
         let mut imports = vec!["TestApp", "spawn_app"];
         if !sorts.is_empty() {
             imports.insert(1, "is_descending");
@@ -359,7 +389,10 @@ impl EntityTests {
                     let call = format!("create_{}()", target.snake);
                     layout::awaited(4, &format!("let {name} = "), "app", &call, ";")
                 };
-                target_creatable.then(|| LinkTest {
+                let allowed = may(entity, Action::Update)
+                    && may(entity, Action::List)
+                    && may(target, Action::Create);
+                (target_creatable && allowed).then(|| LinkTest {
                     test_name: link_test_name(&link.ident, index),
                     json: link.json.clone(),
                     create_first: create("first"),
@@ -368,6 +401,10 @@ impl EntityTests {
             })
             .collect();
         EntityTests {
+            may_list: listable,
+            may_read: may(entity, Action::Read),
+            may_update: may(entity, Action::Update),
+            may_delete: may(entity, Action::Delete),
             existing: app.auth.is_some() && entity.is_auth,
             creatable,
             links,
