@@ -10,7 +10,7 @@ use serde_json::{Value as Json, json};
 use specgen_ir::{Action, App, Caller, Decision, Entity, Permissions, Role, Who};
 
 use crate::Files;
-use crate::layout;
+use crate::layout::{self, continued, wrap_sql};
 use crate::names::{self, rust_str, sql_str};
 use crate::readme;
 use crate::sql::{Dialect, Table};
@@ -328,7 +328,7 @@ impl AuthView {
             .map(String::from),
         );
         let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
-        let mut insert_lines = continued(&wrap(&format!(
+        let mut insert_lines = continued(&wrap_sql(&format!(
             "INSERT INTO {} ({})",
             entity.table,
             columns.join(", ")
@@ -336,7 +336,7 @@ impl AuthView {
         if let Some(last) = insert_lines.last_mut() {
             last.push_str(" \\");
         }
-        insert_lines.extend(continued(&wrap(&format!(
+        insert_lines.extend(continued(&wrap_sql(&format!(
             "VALUES ({})",
             placeholders.join(", ")
         ))));
@@ -642,39 +642,6 @@ fn with_commas(items: &[String]) -> Vec<String> {
                 ","
             };
             format!("    {item}{comma}")
-        })
-        .collect()
-}
-
-/// Splits SQL after commas into lines of at most 90 columns.
-fn wrap(sql: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for item in sql.split(", ") {
-        if !line.is_empty() && line.len() + 2 + item.len() > 90 {
-            line.push(',');
-            lines.push(std::mem::take(&mut line));
-        } else if !line.is_empty() {
-            line.push_str(", ");
-        }
-        line.push_str(item);
-    }
-    lines.push(line);
-    lines
-}
-
-/// Lines inside a `"\` string: every line but the last ends with ` \`.
-fn continued(lines: &[String]) -> Vec<String> {
-    let count = lines.len();
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if i + 1 < count {
-                format!("{l} \\")
-            } else {
-                l.clone()
-            }
         })
         .collect()
 }

@@ -302,6 +302,39 @@ fn pad(indent: usize) -> String {
     " ".repeat(indent)
 }
 
+/// Splits SQL after commas into lines of at most 90 columns.
+pub fn wrap_sql(sql: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for item in sql.split(", ") {
+        if !line.is_empty() && line.len() + 2 + item.len() > 90 {
+            line.push(',');
+            lines.push(std::mem::take(&mut line));
+        } else if !line.is_empty() {
+            line.push_str(", ");
+        }
+        line.push_str(item);
+    }
+    lines.push(line);
+    lines
+}
+
+/// Lines inside a `"\` string: every line but the last ends with ` \`.
+pub fn continued(lines: &[String]) -> Vec<String> {
+    let count = lines.len();
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i + 1 < count {
+                format!("{l} \\")
+            } else {
+                l.clone()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 use specgen_ir::{App, CompareOp, Entity, Field, FieldType, Link, Rule, RuleKind, Value};
 
-use crate::layout;
+use crate::layout::{self, continued, wrap_sql};
 use crate::names::{self, rust_f64, rust_str};
 use crate::rules;
 use crate::sql::{self, ConstraintKind};
@@ -1009,39 +1009,6 @@ fn reference_checks(app: &App, entity: &Entity) -> Vec<String> {
         ));
     }
     out
-}
-
-/// Splits SQL after commas into lines of at most 90 columns.
-fn wrap_sql(sql: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for item in sql.split(", ") {
-        if !line.is_empty() && line.len() + 2 + item.len() > 90 {
-            line.push(',');
-            lines.push(std::mem::take(&mut line));
-        } else if !line.is_empty() {
-            line.push_str(", ");
-        }
-        line.push_str(item);
-    }
-    lines.push(line);
-    lines
-}
-
-/// Lines of one SQL clause inside a `"\` string: every line but the last ends with ` \`.
-fn continued(lines: &[String]) -> Vec<String> {
-    let count = lines.len();
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if i + 1 < count {
-                format!("{l} \\")
-            } else {
-                l.clone()
-            }
-        })
-        .collect()
 }
 
 /// Ends the last line with ` \\` so the next clause continues the string.
