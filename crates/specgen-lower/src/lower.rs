@@ -1614,64 +1614,37 @@ impl<'a> Cx<'a> {
                 Some(Value::Text(s))
             }
             FieldType::Integer { min, max } => {
-                let Literal::Number(n) = &lit.value else {
-                    return wrong(
-                        self,
-                        "a whole number",
-                        "write a number, for example `default 0`",
-                    );
-                };
-                let Ok(v) = n.text.parse::<i64>() else {
-                    return wrong(
+                match bounded(&lit.value, |t| t.parse::<i64>().ok(), *min, *max) {
+                    Ok(v) => Some(Value::Integer(v)),
+                    Err(BadNumber::WrongType) => wrong(
                         self,
                         "a whole number",
                         "write a whole number, for example `default 0`",
-                    );
-                };
-                if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
-                    return out_of_range(self, "range");
+                    ),
+                    Err(BadNumber::OutOfRange) => out_of_range(self, "range"),
                 }
-                Some(Value::Integer(v))
             }
             FieldType::Decimal { min, max } => {
-                let Literal::Number(n) = &lit.value else {
-                    return wrong(
+                match bounded(&lit.value, |t| t.parse::<f64>().ok(), *min, *max) {
+                    Ok(v) => Some(Value::Decimal(v)),
+                    Err(BadNumber::WrongType) => wrong(
                         self,
                         "a number",
                         "write a number, for example `default 0.5`",
-                    );
-                };
-                let Ok(v) = n.text.parse::<f64>() else {
-                    return wrong(
-                        self,
-                        "a number",
-                        "write a number, for example `default 0.5`",
-                    );
-                };
-                if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
-                    return out_of_range(self, "range");
+                    ),
+                    Err(BadNumber::OutOfRange) => out_of_range(self, "range"),
                 }
-                Some(Value::Decimal(v))
             }
             FieldType::Money { min, max } => {
-                let Literal::Number(n) = &lit.value else {
-                    return wrong(
-                        self,
-                        "an amount",
-                        "write an amount, for example `default 9.99`",
-                    );
-                };
-                let Ok(v) = money_cents(&n.text) else {
-                    return wrong(
+                match bounded(&lit.value, |t| money_cents(t).ok(), *min, *max) {
+                    Ok(v) => Some(Value::Money(v)),
+                    Err(BadNumber::WrongType) => wrong(
                         self,
                         "an amount with at most two decimals",
                         "write an amount, for example `default 9.99`",
-                    );
-                };
-                if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
-                    return out_of_range(self, "range");
+                    ),
+                    Err(BadNumber::OutOfRange) => out_of_range(self, "range"),
                 }
-                Some(Value::Money(v))
             }
             FieldType::Boolean => match &lit.value {
                 Literal::Words(w) | Literal::Quoted(w) => match w.to_lowercase().as_str() {
@@ -2911,6 +2884,31 @@ fn fnv(s: &str) -> u32 {
         h = h.wrapping_mul(0x0100_0193);
     }
     h
+}
+
+/// Why a numeric default was refused.
+enum BadNumber {
+    /// Not a number of the field's kind.
+    WrongType,
+    /// A number outside the field's `min..max`.
+    OutOfRange,
+}
+
+/// A numeric default: `lit` must be a number that `parse` accepts, inside the bounds.
+fn bounded<T: PartialOrd + Copy>(
+    lit: &Literal,
+    parse: impl Fn(&str) -> Option<T>,
+    min: Option<T>,
+    max: Option<T>,
+) -> Result<T, BadNumber> {
+    let Literal::Number(n) = lit else {
+        return Err(BadNumber::WrongType);
+    };
+    let v = parse(&n.text).ok_or(BadNumber::WrongType)?;
+    if min.is_some_and(|m| v < m) || max.is_some_and(|m| v > m) {
+        return Err(BadNumber::OutOfRange);
+    }
+    Ok(v)
 }
 
 #[cfg(test)]
