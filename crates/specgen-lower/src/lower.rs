@@ -2246,11 +2246,7 @@ impl<'a> Cx<'a> {
                     },
                     format!("{verbs}_window"),
                     msg,
-                    Enforcement {
-                        database: false,
-                        service: true,
-                        mechanism: "service check before the write".into(),
-                    },
+                    not_enforced_yet("a service check before the write"),
                 )
             }
             RuleSpec::Compare { left, op, right } => {
@@ -2290,6 +2286,9 @@ impl<'a> Cx<'a> {
                     None => format!("{names_joined} cannot change after creation"),
                 };
                 let idents: Vec<String> = resolved.into_iter().map(|r| r.ident).collect();
+                // Not generated yet, with or without `once`; the `immutable` field option is
+                // (the update path refuses the field with 422 `immutable`).
+                let enforcement = not_enforced_yet("a service check before the update");
                 (
                     RuleKind::Immutable {
                         fields: idents.clone(),
@@ -2297,11 +2296,7 @@ impl<'a> Cx<'a> {
                     },
                     format!("{}_immutable", idents.join("_")),
                     msg,
-                    Enforcement {
-                        database: false,
-                        service: true,
-                        mechanism: "service check before the update".into(),
-                    },
+                    enforcement,
                 )
             }
             RuleSpec::Transitions {
@@ -2412,11 +2407,7 @@ impl<'a> Cx<'a> {
                     },
                     format!("{}_transitions", f.ident),
                     format!("{} can only change along the allowed transitions", f.name),
-                    Enforcement {
-                        database: false,
-                        service: true,
-                        mechanism: "service check before the update".into(),
-                    },
+                    not_enforced_yet("a service check before the update"),
                 )
             }
             RuleSpec::Unique { fields } => {
@@ -2770,6 +2761,18 @@ fn op_words(op: Op, ty: &FieldType) -> &'static str {
         (Op::Le, false) => "at most",
         (Op::Eq, _) => "equal to",
         (Op::Ne, _) => "different from",
+    }
+}
+
+/// The enforcement of a rule kind this version of specgen does not generate code for yet:
+/// said plainly, so `explain` and the generated README never claim a check that is not there.
+fn not_enforced_yet(planned: &str) -> Enforcement {
+    Enforcement {
+        database: false,
+        service: false,
+        mechanism: format!(
+            "NOT ENFORCED YET: this version of specgen does not generate the check (planned: {planned})"
+        ),
     }
 }
 
