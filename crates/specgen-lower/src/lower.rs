@@ -1573,6 +1573,30 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// An enumeration value written in a default or a condition: normalized to snake_case,
+    /// or a `code` diagnostic with the nearest value (or the list) as a hint.
+    fn enum_value(
+        &mut self,
+        values: &[String],
+        lit: &Spanned<Literal>,
+        code: &str,
+        message: String,
+    ) -> Option<Value> {
+        let v = names::snake(&literal_text(&lit.value));
+        if values.contains(&v) {
+            return Some(Value::Enum(v));
+        }
+        let d = Diagnostic::error(code, lit.span, message);
+        self.push(match suggest(&v, values.iter().map(String::as_str)) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None => d.with_hint(format!(
+                "the values are {}",
+                list(&values.iter().map(String::as_str).collect::<Vec<_>>())
+            )),
+        });
+        None
+    }
+
     /// Check and convert a default value for a field type.
     fn default_value(&mut self, ty: &FieldType, lit: &Spanned<Literal>) -> Option<Value> {
         let shown = lit.value.display();
@@ -1603,10 +1627,7 @@ impl<'a> Cx<'a> {
                 min_length,
                 max_length,
             } => {
-                let s = match &lit.value {
-                    Literal::Quoted(s) | Literal::Words(s) => s.clone(),
-                    Literal::Number(n) => n.text.clone(),
-                };
+                let s = literal_text(&lit.value);
                 let len = s.chars().count() as u32;
                 if len < *min_length || len > *max_length {
                     return out_of_range(self, "length range");
@@ -1672,30 +1693,12 @@ impl<'a> Cx<'a> {
                     "the only default for a date or datetime is `now`",
                 ),
             },
-            FieldType::Enum { values } => {
-                let raw = match &lit.value {
-                    Literal::Quoted(s) | Literal::Words(s) => s.clone(),
-                    Literal::Number(n) => n.text.clone(),
-                };
-                let v = names::snake(&raw);
-                if values.contains(&v) {
-                    Some(Value::Enum(v))
-                } else {
-                    let d = Diagnostic::error(
-                        "default_not_in_enum",
-                        lit.span,
-                        format!("the default `{shown}` is not one of the values"),
-                    );
-                    self.push(match suggest(&v, values.iter().map(String::as_str)) {
-                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                        None => d.with_hint(format!(
-                            "the values are {}",
-                            list(&values.iter().map(String::as_str).collect::<Vec<_>>())
-                        )),
-                    });
-                    None
-                }
-            }
+            FieldType::Enum { values } => self.enum_value(
+                values,
+                lit,
+                "default_not_in_enum",
+                format!("the default `{shown}` is not one of the values"),
+            ),
             FieldType::Email
             | FieldType::Url
             | FieldType::Uuid
@@ -2572,30 +2575,12 @@ impl<'a> Cx<'a> {
             None
         };
         match ty {
-            FieldType::Enum { values } => {
-                let raw = match &lit.value {
-                    Literal::Quoted(s) | Literal::Words(s) => s.clone(),
-                    Literal::Number(n) => n.text.clone(),
-                };
-                let v = names::snake(&raw);
-                if values.contains(&v) {
-                    Some(Value::Enum(v))
-                } else {
-                    let d = Diagnostic::error(
-                        "unknown_enum_value",
-                        lit.span,
-                        format!("`{shown}` is not one of the values"),
-                    );
-                    self.push(match suggest(&v, values.iter().map(String::as_str)) {
-                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                        None => d.with_hint(format!(
-                            "the values are {}",
-                            list(&values.iter().map(String::as_str).collect::<Vec<_>>())
-                        )),
-                    });
-                    None
-                }
-            }
+            FieldType::Enum { values } => self.enum_value(
+                values,
+                lit,
+                "unknown_enum_value",
+                format!("`{shown}` is not one of the values"),
+            ),
             FieldType::Boolean => match &lit.value {
                 Literal::Words(w)
                     if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("yes") =>
@@ -2887,6 +2872,14 @@ fn fnv(s: &str) -> u32 {
         h = h.wrapping_mul(0x0100_0193);
     }
     h
+}
+
+/// A literal's text as written (without quotes).
+fn literal_text(lit: &Literal) -> String {
+    match lit {
+        Literal::Quoted(s) | Literal::Words(s) => s.clone(),
+        Literal::Number(n) => n.text.clone(),
+    }
 }
 
 /// Why a numeric default was refused.
