@@ -751,10 +751,15 @@ impl<'a> P<'a> {
 
     // ------------------------------------------------------------ access
 
-    fn access_line(&mut self, start: usize, end: usize) -> AccessLine {
+    /// Split a sentence line into its prose and the byte range (relative to `start`) of its
+    /// `{...}` annotation, if any. An unclosed `{` is reported and `Err` carries the prose.
+    fn prose_and_annotation(
+        &mut self,
+        start: usize,
+        end: usize,
+    ) -> Result<(String, Option<(usize, usize)>), String> {
         let body = &self.text[start..end];
-        let span = self.span(start, end);
-        let (text, annotation) = match find_annotation(body) {
+        match find_annotation(body) {
             Err(open) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -764,17 +769,27 @@ impl<'a> P<'a> {
                     )
                     .with_hint("close the annotation with `}` on the same line"),
                 );
+                Err(normalize(body))
+            }
+            Ok(None) => Ok((normalize(body), None)),
+            Ok(Some((open, close))) => Ok((
+                prose(&format!("{} {}", &body[..open], &body[close + 1..])),
+                Some((open, close)),
+            )),
+        }
+    }
+
+    fn access_line(&mut self, start: usize, end: usize) -> AccessLine {
+        let span = self.span(start, end);
+        let (text, annotation) = match self.prose_and_annotation(start, end) {
+            Ok(parts) => parts,
+            Err(text) => {
                 return AccessLine {
-                    text: normalize(body),
+                    text,
                     span,
                     grant: None,
                 };
             }
-            Ok(None) => (normalize(body), None),
-            Ok(Some((open, close))) => (
-                prose(&format!("{} {}", &body[..open], &body[close + 1..])),
-                Some((open, close)),
-            ),
         };
         let grant = match annotation {
             Some((open, close)) => self.access_annotation(start + open + 1, start + close),
@@ -953,27 +968,15 @@ impl<'a> P<'a> {
     fn rule_line(&mut self, start: usize, end: usize) -> RuleLine {
         let body = &self.text[start..end];
         let span = self.span(start, end);
-        let (text, annotation) = match find_annotation(body) {
-            Err(open) => {
-                self.diags.push(
-                    Diagnostic::error(
-                        "unclosed_annotation",
-                        self.point(start + open),
-                        "this `{` is never closed",
-                    )
-                    .with_hint("close the annotation with `}` on the same line"),
-                );
+        let (text, annotation) = match self.prose_and_annotation(start, end) {
+            Ok(parts) => parts,
+            Err(text) => {
                 return RuleLine {
-                    text: normalize(body),
+                    text,
                     span,
                     rule: None,
                 };
             }
-            Ok(None) => (normalize(body), None),
-            Ok(Some((open, close))) => (
-                prose(&format!("{} {}", &body[..open], &body[close + 1..])),
-                Some((open, close)),
-            ),
         };
         let (rs, re, at) = match annotation {
             Some((open, close)) => (
