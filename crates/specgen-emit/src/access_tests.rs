@@ -3,7 +3,7 @@
 //! [`Permissions::decide`] (the matrix `specgen explain` prints), and the same for the field
 //! rules (`visible to`, `set by`) and the owner field.
 
-use specgen_ir::{Action, App, Caller, Decision, Entity, Field, Permissions, Who};
+use specgen_ir::{Action, App, Caller, Decision, Entity, Field, Permissions, RuleKind, Who};
 
 use crate::auth::GrantView;
 use crate::layout;
@@ -60,8 +60,9 @@ pub struct FieldTest {
 pub struct OwnerTest {
     pub test_name: String,
     pub role: String,
-    /// Whether the owner may update their record (then changing its owner is refused).
-    pub may_update: bool,
+    /// `check_owner(..).await;`, laid out: its last argument is the code that refuses even
+    /// an admin's handover when the owner field never changes (`None`: admins may).
+    pub call: String,
 }
 
 /// A kind of caller of the matrix.
@@ -211,7 +212,7 @@ fn expect(app: &App, entity: &Entity, action: Action, kind: &Kind) -> Expect {
 }
 
 /// JSON names of the fields `role` may not set on a record it creates (and so owns).
-fn unsettable(app: &App, entity: &Entity, role: Option<&str>) -> Vec<String> {
+pub(crate) fn unsettable(app: &App, entity: &Entity, role: Option<&str>) -> Vec<String> {
     entity
         .fields
         .iter()
@@ -380,10 +381,26 @@ fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
             .map(|r| r.name.as_str())
             .filter(|r| Some(*r) != admin)
             .find(|r| may(Action::Create, &Kind::Role((*r).to_owned())))?;
+        let may_update = may(Action::Update, &Kind::Owner(role.to_owned()));
+        let fixed = entity
+            .owner
+            .as_ref()
+            .and_then(|owner| owner_fixed_by(entity, owner));
+        let fixed = fixed.map_or("None".to_owned(), |code| {
+            format!("Some({})", rust_str(&code))
+        });
+        let args = [
+            "&app".to_owned(),
+            "resource".to_owned(),
+            "role".to_owned(),
+            may_update.to_string(),
+            fixed,
+        ];
         Some(OwnerTest {
             test_name: format!("{}_belong_to_whoever_creates_them", entity.plural_snake),
             role: role.to_owned(),
-            may_update: may(Action::Update, &Kind::Owner(role.to_owned())),
+            call: layout::call(4, "check_owner(", &args, ").await;")
+                .replace("\n    ).await;", "\n    )\n    .await;"),
         })
     });
 
@@ -443,4 +460,18 @@ fn tuples(cases: &[Vec<String>]) -> String {
         .map(|parts| layout::call(8, "(", parts, "),"))
         .collect();
     format!("    let cases = [\n{}\n    ];", lines.join("\n"))
+}
+
+/// The code that refuses every change of the owner field `owner`: the field's `immutable`
+/// option, or an immutability rule without `once`.
+fn owner_fixed_by(entity: &Entity, owner: &str) -> Option<String> {
+    if entity.field(owner).is_some_and(|f| f.immutable) {
+        return Some("immutable".to_owned());
+    }
+    entity.rules.iter().find_map(|rule| match &rule.kind {
+        RuleKind::Immutable { fields, once: None } if fields.iter().any(|f| f == owner) => {
+            Some(rule.code.clone())
+        }
+        _ => None,
+    })
 }

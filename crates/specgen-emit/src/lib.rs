@@ -282,9 +282,17 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
             &TestsRules {
                 header,
                 spec_file,
+                crate_name: app.crate_name.as_str(),
                 uses_json: rule_tests.uses_json(),
+                uses_text: rule_tests.uses_text,
+                has_windows: !rule_tests.windows.is_empty(),
+                has_change_tests: rule_tests.has_change_tests(),
                 limits: &rule_tests.limits,
                 overlaps: &rule_tests.overlaps,
+                windows: &rule_tests.windows,
+                transitions: &rule_tests.transitions,
+                by_role: &rule_tests.by_role,
+                immutables: &rule_tests.immutables,
             },
         );
     }
@@ -578,10 +586,18 @@ struct TestsHelpers<'a> {
 struct TestsRules<'a> {
     header: &'a str,
     spec_file: &'a str,
+    crate_name: &'a str,
     /// Whether a test sets a field with `json!`.
     uses_json: bool,
+    uses_text: bool,
+    has_windows: bool,
+    has_change_tests: bool,
     limits: &'a [rules::LimitTest],
     overlaps: &'a [rules::OverlapTest],
+    windows: &'a [rules::WindowTest],
+    transitions: &'a [rules::TransitionTest],
+    by_role: &'a [rules::ByRoleTest],
+    immutables: &'a [rules::ImmutableTest],
 }
 
 #[derive(Template)]

@@ -65,6 +65,19 @@ pub struct EntityView {
     pub has_row_rules: bool,
     /// `const RULES: &[rules::RowRule] = ...;` when `has_row_rules`.
     pub row_rules_const: String,
+    /// Whether the entity has rules on how a record may change (immutability, transitions,
+    /// time windows), checked before every create, update and delete.
+    pub has_change_rules: bool,
+    /// `const CHANGE_RULES: &[rules::ChangeRule] = ...;` when `has_change_rules`.
+    pub change_rules_const: String,
+    /// The `rules::check_new(..)?;`, `rules::check_update(..)?;` and
+    /// `rules::check_delete(..)?;` statements of the handlers, laid out.
+    pub check_new_line: String,
+    pub check_update_line: String,
+    pub check_delete_line: String,
+    /// Whether deletes must find the record unchanged since it was checked (a time window
+    /// on deletes).
+    pub has_delete_window: bool,
     pub select_lines: Vec<String>,
     pub select_one_lines: Vec<String>,
     pub insert_lines: Vec<String>,
@@ -302,6 +315,7 @@ impl EntityView {
 
         let compares = compare_views(app, entity);
         let row_rules_const = rules::row_rules_const(app, entity);
+        let change_rules_const = rules::change_rules_const(app, entity);
         let references = reference_checks(app, entity);
         let uses_field_error = !compares.is_empty() || !references.is_empty();
         let uses_check = entity
@@ -380,6 +394,30 @@ impl EntityView {
         } else {
             "record".to_owned()
         };
+        let check_new_line = layout::call(
+            4,
+            "rules::check_new(",
+            &[format!("&{var}"), "CHANGE_RULES".to_owned()],
+            ")?;",
+        );
+        let check_update_line = layout::call(
+            4,
+            "rules::check_update(",
+            &[
+                "&current".to_owned(),
+                format!("&{var}"),
+                "caller".to_owned(),
+                "owner".to_owned(),
+                "CHANGE_RULES".to_owned(),
+            ],
+            ")?;",
+        );
+        let check_delete_line = layout::call(
+            4,
+            "rules::check_delete(",
+            &[format!("&{var}"), "CHANGE_RULES".to_owned()],
+            ")?;",
+        );
         let item_route = format!("{}/{{id}}", entity.route);
         let route_lines = [
             (&entity.route, format!("get(list_{})", entity.plural_snake)),
@@ -504,6 +542,12 @@ impl EntityView {
             constraints_const: constraints_const(entity),
             has_row_rules: row_rules_const.is_some(),
             row_rules_const: row_rules_const.unwrap_or_default(),
+            has_change_rules: change_rules_const.is_some(),
+            change_rules_const: change_rules_const.unwrap_or_default(),
+            check_new_line,
+            check_update_line,
+            check_delete_line,
+            has_delete_window: rules::has_delete_window(entity),
             select_lines,
             select_one_lines,
             insert_lines,
@@ -618,8 +662,17 @@ pub fn enforcement(rule: &Rule) -> String {
              the row it counts per (`FOR NO KEY UPDATE`), SQLite holds the write lock \
              (`BEGIN IMMEDIATE`); a violation is answered with 409"
             .to_owned(),
-        // Lowering's enforcement says plainly that the other kinds are not enforced yet.
-        _ => rule.enforcement.mechanism.clone(),
+        RuleKind::Immutable { .. } => "checked by the service against the stored record \
+             (422); the update only writes if the record is unchanged since it was read"
+            .to_owned(),
+        RuleKind::Transitions { .. } => "checked by the service against the stored record, with \
+             who may make each change (409); the update only writes if the record is unchanged \
+             since it was read"
+            .to_owned(),
+        RuleKind::Window { .. } => "checked by the service against the stored record and the \
+             server's clock (409); the write only goes through if the record is unchanged since \
+             it was read"
+            .to_owned(),
     }
 }
 

@@ -1,13 +1,20 @@
-//! Rules that depend on other rows (limits, no overlap): the SQL the generated service runs
-//! inside the write's transaction, and the views of their generated tests.
+//! The spec's rules as data for the generated runtime (`templates/backend/src/rules.rs`),
+//! and the views of their generated tests.
 //!
-//! Every check binds only the written row's id (`$1`) and reads the row back, so one generic
-//! runtime (`templates/backend/src/rules.rs`) runs them for every entity on both databases.
+//! - Rules that depend on other rows (limits, no overlap) become SQL the service runs inside
+//!   the write's transaction. Every check binds only the written row's id (`$1`) and reads
+//!   the row back, so one runtime runs them for every entity on both databases.
+//! - Rules on how one record may change (immutability, transitions, time windows) become
+//!   `rules::ChangeRule` constants the service checks before each create, update and delete.
 
-use specgen_ir::{App, CompareOp, Condition, Entity, FieldType, Rule, RuleKind};
+use specgen_ir::{
+    Action, App, Caller, CompareOp, Condition, Decision, Entity, FieldType, Rule, RuleKind,
+    TimeWindow, Value,
+};
 
+use crate::auth::GrantView;
 use crate::layout;
-use crate::names::rust_str;
+use crate::names::{rust_f64, rust_str};
 use crate::sql::{self, Dialect};
 
 /// Whether the rule is checked by the generated code inside the write transaction.
@@ -16,6 +23,179 @@ pub fn is_row_rule(rule: &Rule) -> bool {
         rule.kind,
         RuleKind::Limit { .. } | RuleKind::NoOverlap { .. }
     )
+}
+
+/// Whether the rule is checked by the generated code against the record before and after.
+pub fn is_change_rule(rule: &Rule) -> bool {
+    matches!(
+        rule.kind,
+        RuleKind::Immutable { .. } | RuleKind::Transitions { .. } | RuleKind::Window { .. }
+    )
+}
+
+/// Whether an entity has a time window on deletes (its deletes are then conditional on the
+/// record being unchanged since the check read it).
+pub fn has_delete_window(entity: &Entity) -> bool {
+    entity.rules.iter().any(|rule| match &rule.kind {
+        RuleKind::Window { actions, .. } => actions.contains(&specgen_ir::Action::Delete),
+        _ => false,
+    })
+}
+
+/// `const CHANGE_RULES: &[rules::ChangeRule] = &[...];` with one constant per rule, laid out
+/// as rustfmt does; `None` when the entity has no such rules.
+pub fn change_rules_const(app: &App, entity: &Entity) -> Option<String> {
+    let rules: Vec<&Rule> = entity.rules.iter().filter(|r| is_change_rule(r)).collect();
+    if rules.is_empty() {
+        return None;
+    }
+    let json = |ident: &str| {
+        rust_str(
+            &entity
+                .field(ident)
+                .map_or(ident.to_owned(), |f| f.json.clone()),
+        )
+    };
+    let mut out = String::new();
+    let mut names = Vec::new();
+    for rule in rules {
+        let name = rule.code.to_uppercase();
+        out.push_str(&format!(
+            "/// Line {}, `{}`: {}\nconst {name}: rules::ChangeRule = rules::ChangeRule {{\n",
+            rule.line, rule.code, rule.message
+        ));
+        out.push_str(&layout::field_init(4, "code", &rust_str(&rule.code)));
+        out.push('\n');
+        out.push_str(&layout::field_init(4, "message", &rust_str(&rule.message)));
+        out.push('\n');
+        match &rule.kind {
+            RuleKind::Immutable { fields, once } => {
+                out.push_str("    check: rules::Check::Immutable {\n");
+                let fields: Vec<String> = fields.iter().map(|f| json(f)).collect();
+                out.push_str(&layout::array(8, "fields: &[", &fields, "],"));
+                out.push('\n');
+                match once.as_ref().and_then(|c| condition_literal(entity, c)) {
+                    Some((field, op, value)) => {
+                        out.push_str("        once: Some(rules::Condition {\n");
+                        out.push_str(&layout::field_init(12, "field", &field));
+                        out.push('\n');
+                        out.push_str(&format!("            op: rules::Op::{op},\n"));
+                        out.push_str(&layout::field_init(12, "value", &value));
+                        out.push('\n');
+                        out.push_str("        }),\n");
+                    }
+                    None => out.push_str("        once: None,\n"),
+                }
+            }
+            RuleKind::Transitions {
+                field,
+                initial,
+                transitions,
+            } => {
+                out.push_str("    check: rules::Check::Transitions {\n");
+                out.push_str(&layout::field_init(8, "field", &json(field)));
+                out.push('\n');
+                let initial = match initial {
+                    Some(value) => format!("Some({})", rust_str(value)),
+                    None => "None".to_owned(),
+                };
+                out.push_str(&layout::field_init(8, "initial", &initial));
+                out.push('\n');
+                out.push_str("        allowed: &[\n");
+                for t in transitions {
+                    out.push_str("            rules::Transition {\n");
+                    out.push_str(&layout::field_init(16, "from", &rust_str(&t.from)));
+                    out.push('\n');
+                    out.push_str(&layout::field_init(16, "to", &rust_str(&t.to)));
+                    out.push('\n');
+                    if t.by.is_empty() {
+                        out.push_str("                by: None,\n");
+                    } else {
+                        let grant = GrantView::of_field(app, &t.by);
+                        out.push_str(&grant.literal(16, "by: Some(", "),"));
+                        out.push('\n');
+                    }
+                    out.push_str("            },\n");
+                }
+                out.push_str("        ],\n");
+            }
+            RuleKind::Window { actions, window } => {
+                out.push_str("    check: rules::Check::Window {\n");
+                let has = |a| actions.contains(&a);
+                out.push_str(&format!(
+                    "        update: {},\n        delete: {},\n",
+                    has(specgen_ir::Action::Update),
+                    has(specgen_ir::Action::Delete)
+                ));
+                match window {
+                    TimeWindow::Within { seconds, field } => {
+                        out.push_str("        window: rules::Window::Within {\n");
+                        out.push_str(&format!("            seconds: {seconds},\n"));
+                        out.push_str(&layout::field_init(12, "field", &json(field)));
+                        out.push('\n');
+                        out.push_str("        },\n");
+                    }
+                    TimeWindow::Before { field } => {
+                        let body = format!("field: {}", json(field));
+                        let one_line =
+                            format!("        window: rules::Window::Before {{ {body} }},");
+                        if body.len() <= 18 && one_line.len() <= 100 {
+                            out.push_str(&one_line);
+                            out.push('\n');
+                        } else {
+                            out.push_str("        window: rules::Window::Before {\n");
+                            out.push_str(&layout::field_init(12, "field", &json(field)));
+                            out.push('\n');
+                            out.push_str("        },\n");
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        out.push_str("    },\n};\n\n");
+        names.push(name);
+    }
+    out.push_str(
+        "/// The rules checked against the record as stored and as it would be written, before\n\
+         /// every create, update and delete.\n",
+    );
+    out.push_str(&layout::array(
+        0,
+        "const CHANGE_RULES: &[rules::ChangeRule] = &[",
+        &names,
+        "];",
+    ));
+    Some(out)
+}
+
+/// `(field, op, value)` of a condition on the entity's own field, as Rust expressions.
+fn condition_literal(
+    entity: &Entity,
+    condition: &Condition,
+) -> Option<(String, &'static str, String)> {
+    let [field] = condition.path.as_slice() else {
+        return None;
+    };
+    let field = entity.field(field)?;
+    let op = match condition.op {
+        CompareOp::Eq => "Eq",
+        CompareOp::Ne => "Ne",
+        CompareOp::Lt => "Lt",
+        CompareOp::Le => "Le",
+        CompareOp::Gt => "Gt",
+        CompareOp::Ge => "Ge",
+    };
+    let value = match &condition.value {
+        Value::Text(text) | Value::Enum(text) => {
+            format!("rules::Literal::Text({})", rust_str(text))
+        }
+        Value::Integer(n) | Value::Money(n) => format!("rules::Literal::Integer({n})"),
+        Value::Decimal(x) => format!("rules::Literal::Decimal({})", rust_f64(*x)),
+        Value::Bool(b) => format!("rules::Literal::Bool({b})"),
+        Value::Now => return None,
+    };
+    Some((rust_str(&field.json), op, value))
 }
 
 /// `const RULES: &[rules::RowRule] = &[...];`, laid out as rustfmt does; `None` when the
@@ -226,11 +406,108 @@ pub fn needs_btree_gist(app: &App, dialect: Dialect) -> bool {
         })
 }
 
-/// The generated tests of an app's row rules (`tests/api/rules.rs`).
+/// The generated tests of an app's rules (`tests/api/rules.rs`).
 #[derive(Debug, Clone, Default)]
 pub struct RuleTests {
     pub limits: Vec<LimitTest>,
     pub overlaps: Vec<OverlapTest>,
+    pub windows: Vec<WindowTest>,
+    pub transitions: Vec<TransitionTest>,
+    pub by_role: Vec<ByRoleTest>,
+    pub immutables: Vec<ImmutableTest>,
+    /// Whether a test uses the `text` sample helper.
+    pub uses_text: bool,
+}
+
+/// What every test of one rule starts with.
+#[derive(Debug, Clone)]
+pub struct RuleHead {
+    pub line: u32,
+    pub message: String,
+    /// `let route = "...";`, `let message = "...";` and `let code = "...";`, laid out.
+    pub route_line: String,
+    pub message_line: String,
+    pub code_line: String,
+}
+
+impl RuleHead {
+    fn new(entity: &Entity, rule: &Rule) -> RuleHead {
+        RuleHead {
+            line: rule.line,
+            message: rule.message.clone(),
+            route_line: let_line("route", &entity.route),
+            message_line: let_line("message", &rule.message),
+            code_line: let_line("code", &rule.code),
+        }
+    }
+}
+
+/// The test of one time window: in time, the actions go through; once the window has closed
+/// (the record's time moved back in the database), each is refused and the record stays.
+#[derive(Debug, Clone)]
+pub struct WindowTest {
+    pub head: RuleHead,
+    pub test_name: String,
+    /// `let open = app.create_x().await;` and `let closed = ...`, laid out.
+    pub create_open: String,
+    pub create_closed: String,
+    /// `close_window(..).await;`, laid out.
+    pub close_line: String,
+    pub update: bool,
+    pub delete: bool,
+    pub read: bool,
+}
+
+/// The test of a status field's transitions, as an admin (who may make every transition).
+#[derive(Debug, Clone)]
+pub struct TransitionTest {
+    pub head: RuleHead,
+    pub test_name: String,
+    pub field: String,
+    /// `let mut body = app.x_body().await;`, laid out, and a value other than the initial
+    /// one, when new records must start at the initial value and may set the field.
+    pub body_line: String,
+    pub not_initial: Option<String>,
+    /// `let created = app.create_x().await;`, laid out.
+    pub create_line: String,
+    /// A value the initial value may not change to, and one it may.
+    pub refused: Option<String>,
+    pub allowed: Option<String>,
+}
+
+/// The test of a transition only some roles may make: a caller of another role who may
+/// change the record is refused; an admin then makes the same change.
+#[derive(Debug, Clone)]
+pub struct ByRoleTest {
+    pub head: RuleHead,
+    pub test_name: String,
+    pub field: String,
+    pub role: String,
+    /// Whether the caller changes only their own records (then they create it).
+    pub own: bool,
+    /// `let mut body = app.x_body().await;` and `let created = app.create_x().await;`.
+    pub body_line: String,
+    pub create_line: String,
+    /// `for name in [..] {` naming the fields the caller may not send, when any.
+    pub strip_line: Option<String>,
+    /// The values an admin moves the record through first, after the initial one.
+    pub steps: Vec<String>,
+    pub to: String,
+}
+
+/// The test of an immutability rule, as an admin.
+#[derive(Debug, Clone)]
+pub struct ImmutableTest {
+    pub head: RuleHead,
+    pub test_name: String,
+    pub field: String,
+    /// `let created = app.create_x().await;`, laid out.
+    pub create_line: String,
+    /// Lines that set `value` to a valid new value of the field.
+    pub value_lines: Vec<String>,
+    /// With `once`: `let step = json!(..);` lines, each a change that brings the record
+    /// closer to the condition (the field may change before it holds).
+    pub steps: Vec<String>,
 }
 
 /// The tests of one limit.
@@ -338,6 +615,7 @@ impl RuleTests {
                     }
                     _ => {}
                 }
+                change_tests(app, entity, rule, &mut tests);
             }
         }
         tests
@@ -348,10 +626,19 @@ impl RuleTests {
         self.limits
             .iter()
             .any(|l| !l.parent_sets.is_empty() || !l.row_sets.is_empty())
+            || self.has_change_tests()
+    }
+
+    /// Whether there are tests of rules on how a record may change.
+    pub fn has_change_tests(&self) -> bool {
+        !(self.windows.is_empty()
+            && self.transitions.is_empty()
+            && self.by_role.is_empty()
+            && self.immutables.is_empty())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.limits.is_empty() && self.overlaps.is_empty()
+        self.limits.is_empty() && self.overlaps.is_empty() && !self.has_change_tests()
     }
 }
 
@@ -372,4 +659,344 @@ fn set_line(json: &str, value: &specgen_ir::Value) -> String {
 /// `    let name = "text";`, laid out as rustfmt does.
 fn let_line(name: &str, text: &str) -> String {
     layout::assign(4, &format!("let {name}"), &rust_str(text))
+}
+
+/// Adds the tests of one rule on how a record may change (for an entity the tests create).
+fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) {
+    let may = |action: Action| {
+        app.auth.is_some() || entity.permissions.decide(action, Caller::Anonymous) == Decision::All
+    };
+    let create = |name: &str| {
+        layout::awaited(
+            4,
+            &format!("let {name} = "),
+            "app",
+            &format!("create_{}()", entity.snake),
+            ";",
+        )
+    };
+    let body_line = layout::awaited(
+        4,
+        "let mut body = ",
+        "app",
+        &format!("{}_body()", entity.snake),
+        ";",
+    );
+    match &rule.kind {
+        RuleKind::Window { actions, window } => {
+            let update = actions.contains(&Action::Update) && may(Action::Update);
+            let delete = actions.contains(&Action::Delete) && may(Action::Delete);
+            if !(update || delete) {
+                return;
+            }
+            let (ident, back) = match window {
+                TimeWindow::Within { seconds, field } => (field, *seconds as i64 + 3600),
+                TimeWindow::Before { field } => (field, 3600),
+            };
+            // `created` is the server's `created_at`, not a field of the spec.
+            let (column, back, date) = match entity.field(ident) {
+                Some(field) if field.ty == FieldType::Date => {
+                    (field.column.clone(), back + 2 * 86_400, true)
+                }
+                Some(field) => (field.column.clone(), back, false),
+                None if ident == "created_at" => (ident.clone(), back, false),
+                None => return,
+            };
+            let args = [
+                "&app".to_owned(),
+                rust_str(&entity.table),
+                rust_str(&column),
+                "&closed".to_owned(),
+                back.to_string(),
+                date.to_string(),
+            ];
+            tests.windows.push(WindowTest {
+                head: RuleHead::new(entity, rule),
+                test_name: format!("{}_allows_in_time_and_answers_409_after", rule.code),
+                create_open: create("open"),
+                create_closed: create("closed"),
+                close_line: layout::call(4, "close_window(", &args, ").await;")
+                    .replace("\n    ).await;", "\n    )\n    .await;"),
+                update,
+                delete,
+                read: may(Action::Read),
+            });
+        }
+        RuleKind::Transitions {
+            field,
+            initial,
+            transitions,
+        } => {
+            let Some(f) = entity.field(field) else {
+                return;
+            };
+            let FieldType::Enum { values } = &f.ty else {
+                return;
+            };
+            if !may(Action::Update) || !crate::model::updatable(f) {
+                return;
+            }
+            let start = match (initial, &f.default) {
+                (Some(initial), _) => initial.clone(),
+                (None, Some(Value::Enum(v))) => v.clone(),
+                _ => values.first().cloned().unwrap_or_default(),
+            };
+            let reachable =
+                |from: &str, to: &str| transitions.iter().any(|t| t.from == from && t.to == to);
+            let not_initial = initial.as_ref().and_then(|initial| {
+                crate::model::settable_on_create(f)
+                    .then(|| values.iter().find(|v| *v != initial).cloned())
+                    .flatten()
+            });
+            let refused = values
+                .iter()
+                .find(|v| **v != start && !reachable(&start, v))
+                .cloned();
+            let allowed = transitions
+                .iter()
+                .find(|t| t.from == start)
+                .map(|t| t.to.clone());
+            if not_initial.is_none() && refused.is_none() && allowed.is_none() {
+                return;
+            }
+            tests.transitions.push(TransitionTest {
+                head: RuleHead::new(entity, rule),
+                test_name: format!("{}_allows_only_the_listed_changes", rule.code),
+                field: f.json.clone(),
+                body_line: body_line.clone(),
+                not_initial,
+                create_line: create("created"),
+                refused,
+                allowed,
+            });
+            by_role_test(app, entity, rule, f, &start, transitions, tests);
+        }
+        RuleKind::Immutable { fields, once } => {
+            if !may(Action::Update) || !may(Action::Read) {
+                return;
+            }
+            let Some((field, value_lines)) =
+                fields.iter().filter_map(|f| entity.field(f)).find_map(|f| {
+                    if f.immutable || !crate::model::updatable(f) {
+                        return None;
+                    }
+                    Some((f, new_value_lines(app, f)?))
+                })
+            else {
+                return;
+            };
+            let steps = match once {
+                None => Vec::new(),
+                Some(condition) => match condition_steps(entity, condition) {
+                    Some(steps) => steps,
+                    None => return,
+                },
+            };
+            if value_lines.iter().any(|l| l.contains("text(")) {
+                tests.uses_text = true;
+            }
+            tests.immutables.push(ImmutableTest {
+                head: RuleHead::new(entity, rule),
+                test_name: format!("{}_refuses_a_change", rule.code),
+                field: field.json.clone(),
+                create_line: create("created"),
+                value_lines,
+                steps,
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Lines that set `value` to a new valid value of `field`.
+fn new_value_lines(app: &App, field: &specgen_ir::Field) -> Option<Vec<String>> {
+    if let FieldType::Reference { entity: target, .. } = &field.ty {
+        let target = app.entity(target)?;
+        return Some(vec![
+            layout::awaited(
+                4,
+                "let target = ",
+                "app",
+                &format!("create_{}()", target.snake),
+                ";",
+            ),
+            "    let value = target[\"id\"].clone();".to_owned(),
+        ]);
+    }
+    let value = crate::testgen::new_value(field)?;
+    let line = layout::assign(4, "let value", &format!("json!({value})"));
+    Some(vec![line])
+}
+
+/// `let step = json!(..);` lines that bring a new record to where `condition` holds: along
+/// the shortest path of a transitions rule when the condition is on its field, else by
+/// setting the field. `None` when no such changes are known.
+fn condition_steps(entity: &Entity, condition: &Condition) -> Option<Vec<String>> {
+    let [ident] = condition.path.as_slice() else {
+        return None;
+    };
+    let field = entity.field(ident)?;
+    let holds = |value: &str| match (&condition.value, condition.op) {
+        (Value::Enum(v), CompareOp::Eq) => value == v,
+        (Value::Enum(v), CompareOp::Ne) => value != v,
+        _ => false,
+    };
+    let transitions = entity.rules.iter().find_map(|rule| match &rule.kind {
+        RuleKind::Transitions {
+            field: f,
+            transitions,
+            ..
+        } if f == ident => Some(transitions),
+        _ => None,
+    });
+    let step = |value: &str| {
+        layout::assign(
+            4,
+            "let step",
+            &format!(
+                "json!({{ {}: {} }})",
+                rust_str(&field.json),
+                rust_str(value)
+            ),
+        )
+    };
+    match (&field.ty, transitions) {
+        (FieldType::Enum { values }, Some(transitions)) => {
+            let start = match &field.default {
+                Some(Value::Enum(v)) => v.clone(),
+                _ => values.first()?.clone(),
+            };
+            let path = shortest_path(&start, transitions, &holds)?;
+            Some(path.iter().map(|v| step(v)).collect())
+        }
+        (FieldType::Enum { values }, None) => {
+            let target = values.iter().find(|v| holds(v))?;
+            Some(vec![step(target)])
+        }
+        (FieldType::Boolean, None) => {
+            let Value::Bool(b) = condition.value else {
+                return None;
+            };
+            let value = if condition.op == CompareOp::Eq { b } else { !b };
+            Some(vec![layout::assign(
+                4,
+                "let step",
+                &format!("json!({{ {}: {value} }})", rust_str(&field.json)),
+            )])
+        }
+        _ => None,
+    }
+}
+
+/// The values after `start`, one transition at a time, to the nearest value where `goal`
+/// holds (empty when it holds at `start`).
+fn shortest_path(
+    start: &str,
+    transitions: &[specgen_ir::Transition],
+    goal: &dyn Fn(&str) -> bool,
+) -> Option<Vec<String>> {
+    let mut paths: Vec<Vec<String>> = vec![vec![start.to_owned()]];
+    let mut seen = vec![start.to_owned()];
+    while !paths.is_empty() {
+        let mut next = Vec::new();
+        for path in paths {
+            let last = path.last()?;
+            if goal(last) {
+                return Some(path[1..].to_vec());
+            }
+            for t in transitions.iter().filter(|t| &t.from == last) {
+                if !seen.contains(&t.to) {
+                    seen.push(t.to.clone());
+                    let mut longer = path.clone();
+                    longer.push(t.to.clone());
+                    next.push(longer);
+                }
+            }
+        }
+        paths = next;
+    }
+    None
+}
+
+/// The test of the first transition only some roles may make, with a caller of another role
+/// who may change the record.
+fn by_role_test(
+    app: &App,
+    entity: &Entity,
+    rule: &Rule,
+    field: &specgen_ir::Field,
+    start: &str,
+    transitions: &[specgen_ir::Transition],
+    tests: &mut RuleTests,
+) {
+    let admin = app.admin_role().map(|r| r.name.clone());
+    for t in transitions.iter().filter(|t| !t.by.is_empty()) {
+        let grant = GrantView::of_field(app, &t.by);
+        for role in app.roles.iter().filter(|r| Some(&r.name) != admin.as_ref()) {
+            if grant.decide(Some(&role.name)) != Decision::Deny {
+                continue;
+            }
+            let update = entity
+                .permissions
+                .decide(Action::Update, Caller::Signed(&role.name));
+            let create = entity
+                .permissions
+                .decide(Action::Create, Caller::Signed(&role.name));
+            let own = match update {
+                Decision::All => false,
+                Decision::Own if create != Decision::Deny && entity.owner.is_some() => true,
+                _ => continue,
+            };
+            let Some(mut steps) = shortest_path(start, transitions, &|v: &str| v == t.from) else {
+                continue;
+            };
+            steps.retain(|s| s != start);
+            let mut strip: Vec<String> = Vec::new();
+            if own {
+                if let Some(owner) = entity.owner.as_ref().and_then(|o| entity.field(o)) {
+                    strip.push(owner.json.clone());
+                }
+                strip.extend(crate::access_tests::unsettable(
+                    app,
+                    entity,
+                    Some(&role.name),
+                ));
+            }
+            let strip_line = (!strip.is_empty()).then(|| {
+                let items: Vec<String> = strip.iter().map(|f| rust_str(f)).collect();
+                layout::array(4, "for name in [", &items, "] {")
+            });
+            tests.by_role.push(ByRoleTest {
+                head: RuleHead::new(entity, rule),
+                test_name: format!(
+                    "{}_{}_to_{}_is_not_for_{}",
+                    rule.code,
+                    t.from,
+                    t.to,
+                    role.name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                ),
+                field: field.json.clone(),
+                role: role.name.clone(),
+                own,
+                body_line: layout::awaited(
+                    4,
+                    "let mut body = ",
+                    "app",
+                    &format!("{}_body()", entity.snake),
+                    ";",
+                ),
+                create_line: layout::awaited(
+                    4,
+                    "let created = ",
+                    "app",
+                    &format!("create_{}()", entity.snake),
+                    ";",
+                ),
+                strip_line,
+                steps,
+                to: t.to.clone(),
+            });
+            return;
+        }
+    }
 }

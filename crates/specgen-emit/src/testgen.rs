@@ -607,7 +607,7 @@ fn rule_mentions(kind: &RuleKind, ident: &str) -> bool {
 }
 
 /// A valid value different from the sample, for the update test.
-fn new_value(field: &Field) -> Option<String> {
+pub(crate) fn new_value(field: &Field) -> Option<String> {
     Some(match &field.ty {
         FieldType::Text {
             min_length,

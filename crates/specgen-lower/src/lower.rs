@@ -2249,7 +2249,13 @@ impl<'a> Cx<'a> {
                     },
                     format!("{verbs}_window"),
                     msg,
-                    not_enforced_yet("a service check before the write"),
+                    Enforcement {
+                        database: false,
+                        service: true,
+                        mechanism: "service check of the stored record before the write (409); \
+                                    the write only goes through if the record is unchanged since it was read"
+                            .into(),
+                    },
                 )
             }
             RuleSpec::Compare { left, op, right } => {
@@ -2279,6 +2285,21 @@ impl<'a> Cx<'a> {
                     Some(c) => Some(self.condition(ei, c)?),
                     None => None,
                 };
+                if let (Some(c), Some(ast)) = (&cond, once)
+                    && c.path.len() > 1
+                {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid_condition",
+                            ast.span,
+                            "`immutable once` looks at the record's own fields",
+                        )
+                        .with_hint(
+                            "name a field of this entity, for example `once status = shipped`",
+                        ),
+                    );
+                    return None;
+                }
                 let names_joined = resolved
                     .iter()
                     .map(|r| r.name.clone())
@@ -2289,9 +2310,13 @@ impl<'a> Cx<'a> {
                     None => format!("{names_joined} cannot change after creation"),
                 };
                 let idents: Vec<String> = resolved.into_iter().map(|r| r.ident).collect();
-                // Not generated yet, with or without `once`; the `immutable` field option is
-                // (the update path refuses the field with 422 `immutable`).
-                let enforcement = not_enforced_yet("a service check before the update");
+                let enforcement = Enforcement {
+                    database: false,
+                    service: true,
+                    mechanism: "service check of the stored record before the update (422); \
+                                the update only goes through if the record is unchanged since it was read"
+                        .into(),
+                };
                 (
                     RuleKind::Immutable {
                         fields: idents.clone(),
@@ -2402,6 +2427,16 @@ impl<'a> Cx<'a> {
                     );
                     return None;
                 }
+                // `starts X` without a default makes X the default, so the column, the API
+                // docs and new records all agree.
+                if let Some(init) = &init
+                    && let Some(field) = self.entities[ei]
+                        .fields
+                        .iter_mut()
+                        .find(|x| x.ident == f.ident && x.default.is_none())
+                {
+                    field.default = Some(Value::Enum(init.clone()));
+                }
                 (
                     RuleKind::Transitions {
                         field: f.ident.clone(),
@@ -2410,7 +2445,14 @@ impl<'a> Cx<'a> {
                     },
                     format!("{}_transitions", f.ident),
                     format!("{} can only change along the allowed transitions", f.name),
-                    not_enforced_yet("a service check before the update"),
+                    Enforcement {
+                        database: false,
+                        service: true,
+                        mechanism: "service check of the stored record before the write (409), \
+                                    with who may make each change; the update only goes through \
+                                    if the record is unchanged since it was read"
+                            .into(),
+                    },
                 )
             }
             RuleSpec::Unique { fields } => {
@@ -2746,18 +2788,6 @@ fn op_words(op: Op, ty: &FieldType) -> &'static str {
         (Op::Le, false) => "at most",
         (Op::Eq, _) => "equal to",
         (Op::Ne, _) => "different from",
-    }
-}
-
-/// The enforcement of a rule kind this version of specgen does not generate code for yet:
-/// said plainly, so `explain` and the generated README never claim a check that is not there.
-fn not_enforced_yet(planned: &str) -> Enforcement {
-    Enforcement {
-        database: false,
-        service: false,
-        mechanism: format!(
-            "NOT ENFORCED YET: this version of specgen does not generate the check (planned: {planned})"
-        ),
     }
 }
 

@@ -1,5 +1,7 @@
 // {{ header }}
-//! Write transactions and the spec's rules that depend on other rows (limits, no overlap).
+//! Write transactions, and the spec's rules: those that depend on other rows (limits, no
+//! overlap) and those on how one record may change (immutability, status transitions, time
+//! windows).
 //!
 //! Every insert and update runs in a transaction from [`begin_write`]. A rule that counts or
 //! compares other rows is checked inside it, after the row is written and before the commit,
@@ -13,10 +15,20 @@
 //!
 //! A violation answers `rule_violated` (409) with the rule's sentence as the message and its
 //! code in `fields[].code`; the transaction is rolled back.
+//!
+//! A [`ChangeRule`] compares a record as stored with the record as it would be written, in
+//! the service, before the write. Requests cannot race past it: an update only writes when
+//! the record is unchanged since it was read (its `updated_at`), and a delete under a time
+//! window likewise, so a check always judges the record the write replaces. Immutability
+//! answers 422, transitions and time windows 409, all `rule_violated`.
 
 use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use serde::Serialize;
+use serde_json::Value;
 use uuid::Uuid;
 
+use crate::access::{AuthUser, Grant};
 use crate::db::{Db, DbPool, Stored};
 use crate::error::{ApiError, FieldError};
 
@@ -78,4 +90,260 @@ pub async fn check(transaction: &mut WriteTx, id: Uuid, rules: &[RowRule]) -> Re
         }
     }
     Ok(())
+}
+
+/// A rule on how one record may change, checked before the write.
+#[derive(Debug)]
+pub struct ChangeRule {
+    /// The rule's stable code: `fields[].code` of the error.
+    pub code: &'static str,
+    /// The founder's sentence: the error's message.
+    pub message: &'static str,
+    pub check: Check,
+}
+
+/// What a [`ChangeRule`] checks. Field names are the record's JSON names.
+#[derive(Debug)]
+pub enum Check {
+    /// `fields` keep the value they were created with; with `once`, from the moment the
+    /// stored record meets the condition.
+    Immutable {
+        fields: &'static [&'static str],
+        once: Option<Condition>,
+    },
+    /// `field` changes only along `allowed`; a new record starts as `initial`.
+    Transitions {
+        field: &'static str,
+        initial: Option<&'static str>,
+        allowed: &'static [Transition],
+    },
+    /// Updates (`update`) and deletes (`delete`) only inside `window`.
+    Window {
+        update: bool,
+        delete: bool,
+        window: Window,
+    },
+}
+
+/// One allowed change of a status field.
+#[derive(Debug)]
+pub struct Transition {
+    pub from: &'static str,
+    pub to: &'static str,
+    /// Who may make it; `None`: whoever may update the record.
+    pub by: Option<Grant>,
+}
+
+/// When a time window closes, measured from a date or datetime field of the stored record.
+/// A record whose field is empty has no window to close.
+#[derive(Debug)]
+pub enum Window {
+    /// `seconds` after the time in `field`.
+    Within { seconds: i64, field: &'static str },
+    /// At the time in `field` (a date: its start, UTC).
+    Before { field: &'static str },
+}
+
+/// `field op value` on one record; an empty field meets no condition (as in SQL).
+#[derive(Debug)]
+pub struct Condition {
+    pub field: &'static str,
+    pub op: Op,
+    pub value: Literal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// A value as the record's JSON carries it (money in cents).
+#[derive(Debug)]
+pub enum Literal {
+    Text(&'static str),
+    Integer(i64),
+    Decimal(f64),
+    Bool(bool),
+}
+
+impl Condition {
+    /// Whether `record` meets the condition.
+    pub fn holds(&self, record: &Value) -> bool {
+        use std::cmp::Ordering;
+
+        let value = &record[self.field];
+        let ordering = match self.value {
+            Literal::Text(text) => value.as_str().map(|v| v.cmp(text)),
+            Literal::Integer(n) => value.as_i64().map(|v| v.cmp(&n)),
+            Literal::Decimal(x) => value.as_f64().and_then(|v| v.partial_cmp(&x)),
+            Literal::Bool(b) => value.as_bool().map(|v| v.cmp(&b)),
+        };
+        let Some(ordering) = ordering else {
+            return false;
+        };
+        match self.op {
+            Op::Eq => ordering == Ordering::Equal,
+            Op::Ne => ordering != Ordering::Equal,
+            Op::Lt => ordering == Ordering::Less,
+            Op::Le => ordering != Ordering::Greater,
+            Op::Gt => ordering == Ordering::Greater,
+            Op::Ge => ordering != Ordering::Less,
+        }
+    }
+}
+
+impl Window {
+    /// When the window of `record` closes, if it has one.
+    fn closes(&self, record: &Value) -> Option<DateTime<Utc>> {
+        let (field, after) = match *self {
+            Window::Within { seconds, field } => (field, TimeDelta::seconds(seconds)),
+            Window::Before { field } => (field, TimeDelta::zero()),
+        };
+        Some(instant(record[field].as_str()?)? + after)
+    }
+}
+
+/// A datetime (RFC 3339) or the start of a date (UTC), as the record's JSON carries them.
+fn instant(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc())
+}
+
+/// Checks a new record against `rules`: a status field must start as its initial value.
+pub fn check_new(record: &impl Serialize, rules: &[ChangeRule]) -> Result<(), ApiError> {
+    let record = json(record);
+    for rule in rules {
+        if let Check::Transitions {
+            field,
+            initial: Some(initial),
+            ..
+        } = rule.check
+            && record[field].as_str().is_some_and(|value| value != initial)
+        {
+            let detail = format!("a new record starts as `{initial}`");
+            return Err(violation(rule, StatusCode::CONFLICT, field, detail));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the change of `before` (as stored, owned by `owner`) into `after` by `caller`.
+pub fn check_update(
+    before: &impl Serialize,
+    after: &impl Serialize,
+    caller: Option<&AuthUser>,
+    owner: Option<Uuid>,
+    rules: &[ChangeRule],
+) -> Result<(), ApiError> {
+    let (before, after) = (json(before), json(after));
+    let mut immutable = Vec::new();
+    for rule in rules {
+        match &rule.check {
+            Check::Immutable { fields, once } => {
+                if once.as_ref().is_some_and(|once| !once.holds(&before)) {
+                    continue;
+                }
+                for field in fields.iter().filter(|f| before[**f] != after[**f]) {
+                    let detail = match once {
+                        Some(_) => "cannot change any more",
+                        None => "cannot change after creation",
+                    };
+                    immutable.push((rule, *field, detail));
+                }
+            }
+            Check::Transitions { field, allowed, .. } => {
+                let (from, to) = (&before[*field], &after[*field]);
+                let (Some(from), Some(to)) = (from.as_str(), to.as_str()) else {
+                    continue;
+                };
+                if from == to {
+                    continue;
+                }
+                match allowed.iter().find(|t| t.from == from && t.to == to) {
+                    None => {
+                        let detail = format!("`{from}` cannot change to `{to}`");
+                        return Err(violation(rule, StatusCode::CONFLICT, field, detail));
+                    }
+                    Some(Transition { by: Some(by), .. }) if !by.allows(caller, owner) => {
+                        let detail = format!("your role may not change `{from}` to `{to}`");
+                        return Err(violation(rule, StatusCode::CONFLICT, field, detail));
+                    }
+                    Some(_) => {}
+                }
+            }
+            Check::Window { update, window, .. } => {
+                if *update {
+                    check_window(rule, window, &before, "changed")?;
+                }
+            }
+        }
+    }
+    match immutable.first() {
+        None => Ok(()),
+        Some((first, _, _)) => Err(ApiError::RuleViolated {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: first.message.to_owned(),
+            fields: immutable
+                .iter()
+                .map(|(rule, field, detail)| FieldError::new(field, rule.code, *detail))
+                .collect(),
+        }),
+    }
+}
+
+/// Checks the delete of `record` (as stored) against the time windows of `rules`.
+pub fn check_delete(record: &impl Serialize, rules: &[ChangeRule]) -> Result<(), ApiError> {
+    let record = json(record);
+    for rule in rules {
+        if let Check::Window {
+            delete: true,
+            window,
+            ..
+        } = &rule.check
+        {
+            check_window(rule, window, &record, "deleted")?;
+        }
+    }
+    Ok(())
+}
+
+/// 409 when the window of `record` has closed.
+fn check_window(
+    rule: &ChangeRule,
+    window: &Window,
+    record: &Value,
+    done: &str,
+) -> Result<(), ApiError> {
+    let Some(closes) = window.closes(record) else {
+        return Ok(());
+    };
+    if Utc::now() < closes {
+        return Ok(());
+    }
+    let field = match window {
+        Window::Within { field, .. } | Window::Before { field } => *field,
+    };
+    let closed = closes.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let detail = format!("this could be {done} until {closed}");
+    Err(violation(rule, StatusCode::CONFLICT, field, detail))
+}
+
+fn violation(rule: &ChangeRule, status: StatusCode, field: &str, detail: String) -> ApiError {
+    ApiError::RuleViolated {
+        status,
+        message: rule.message.to_owned(),
+        fields: vec![FieldError::new(field, rule.code, detail)],
+    }
+}
+
+fn json(record: &impl Serialize) -> Value {
+    serde_json::to_value(record).expect("a record serializes to a JSON object")
 }

@@ -278,6 +278,10 @@ const OWNER_COLUMN: Option<&str> = {{ e.access.owner_column }};
 
 {{ e.row_rules_const }}
 {%- endif %}
+{%- if e.has_change_rules %}
+
+{{ e.change_rules_const }}
+{%- endif %}
 
 {%- for l in e.links %}
 
@@ -310,8 +314,13 @@ const UPDATE: &str = "\
 {%- for line in e.update_lines %}
     {{ line }}
 {%- endfor %}";
-
+{% if e.has_delete_window %}
+/// Deletes only the record as the time window check read it: a concurrent change makes the
+/// delete fail (409) instead of slipping past the check.
+const DELETE: &str = "DELETE FROM {{ e.table }} WHERE id = $1 AND updated_at = $2";
+{%- else %}
 const DELETE: &str = "DELETE FROM {{ e.table }} WHERE id = $1";
+{%- endif %}
 
 /// `GET {{ e.route }}`: lists the {{ e.plural_words }} the caller may see ({{ spec_file }} line {{ e.line }}).
 async fn list_{{ e.plural_snake }}(
@@ -349,6 +358,9 @@ async fn create_{{ e.snake }}(
     hooks::before_create(&state, &mut {{ e.var }}).await?;
 {%- if !e.compares.is_empty() %}
     check_rules(&{{ e.var }})?;
+{%- endif %}
+{%- if e.has_change_rules %}
+{{ e.check_new_line }}
 {%- endif %}
 {%- if !e.references.is_empty() %}
     check_references(&state.db, &{{ e.var }}).await?;
@@ -399,6 +411,9 @@ async fn update_{{ e.snake }}(
 {%- if !e.compares.is_empty() %}
     check_rules(&{{ e.var }})?;
 {%- endif %}
+{%- if e.has_change_rules %}
+{{ e.check_update_line }}
+{%- endif %}
 {%- if !e.references.is_empty() %}
     check_references(&state.db, &{{ e.var }}).await?;
 {%- endif %}
@@ -422,6 +437,20 @@ async fn delete_{{ e.snake }}(
     let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
     ACCESS.within(scope, caller, owner_of(&{{ e.var }}))?;
     hooks::before_delete(&state, &{{ e.var }}).await?;
+{%- if e.has_change_rules %}
+{{ e.check_delete_line }}
+{%- endif %}
+{%- if e.has_delete_window %}
+    let result = sqlx::query(DELETE)
+        .bind(id.to_repr())
+        .bind({{ e.var }}.updated_at.to_repr())
+        .execute(&state.db)
+        .await
+        .map_err(|error| ApiError::from_delete(error, CONSTRAINTS))?;
+    if result.rows_affected() == 0 {
+        return Err(ApiError::changed_meanwhile());
+    }
+{%- else %}
     let result = sqlx::query(DELETE)
         .bind(id.to_repr())
         .execute(&state.db)
@@ -430,6 +459,7 @@ async fn delete_{{ e.snake }}(
     if result.rows_affected() == 0 {
         return Err(ApiError::NotFound);
     }
+{%- endif %}
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -297,8 +297,15 @@ async fn check_unsearchable(app: &TestApp, resource: &Resource, cases: &[(Who, &
 }
 
 /// A new record belongs to whoever creates it: the owner field comes from the session, is
-/// refused from anyone but an admin, and only an admin may hand the record to someone else.
-async fn check_owner(app: &TestApp, resource: &Resource, role: &'static str, may_update: bool) {
+/// refused from anyone but an admin, and only an admin may hand the record to someone else,
+/// unless a rule fixes the owner for good (`fixed`: the code that refuses it, even to admins).
+async fn check_owner(
+    app: &TestApp,
+    resource: &Resource,
+    role: &'static str,
+    may_update: bool,
+    fixed: Option<&str>,
+) {
     let Owner::Field(field) = resource.owner else {
         panic!("{} has no owner field", resource.route);
     };
@@ -323,11 +330,21 @@ async fn check_owner(app: &TestApp, resource: &Resource, role: &'static str, may
         refused.assert_field_error(field, "read_only");
     }
     let handed = app.patch(&item, &json!({ field: someone.id })).await;
-    assert_eq!(
-        handed.status, 200,
-        "admins may hand a record over: {handed:?}"
-    );
-    assert_eq!(handed.body[field], someone.id.as_str());
+    match fixed {
+        None => {
+            assert_eq!(
+                handed.status, 200,
+                "admins may hand a record over: {handed:?}"
+            );
+            assert_eq!(handed.body[field], someone.id.as_str());
+        }
+        Some(code) => {
+            assert_eq!(handed.status, 422, "the owner never changes: {handed:?}");
+            handed.assert_field_error(field, code);
+            let kept = app.get(&item).await;
+            assert_eq!(kept.body[field], creator.id.as_str());
+        }
+    }
 }
 {%- for r in t.resources %}
 
@@ -390,7 +407,7 @@ async fn {{ f.test_name }}() {
 async fn {{ o.test_name }}() {
     let app = spawn_app().await;
     let (resource, role) = (&{{ r.const_name }}, "{{ o.role }}");
-    check_owner(&app, resource, role, {{ o.may_update }}).await;
+{{ o.call }}
 }
 {%- endif %}
 {%- endfor %}

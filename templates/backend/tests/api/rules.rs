@@ -1,13 +1,21 @@
 // {{ header }}
-//! Tests of the rules that depend on other rows ({{ spec_file }}): each holds one request at
-//! a time, and when 50 requests race, sent at once to two instances of the app on one
-//! database (two pools, two ports: what two replicas behind a load balancer are).
+//! Tests of the spec's rules ({{ spec_file }}). Rules that depend on other rows hold one
+//! request at a time, and when 50 requests race, sent at once to two instances of the app on
+//! one database (two pools, two ports: what two replicas behind a load balancer are). Rules
+//! on how a record may change get an allowed and a refused case each.
 
 use std::sync::Arc;
-
+{% if has_windows %}
+use chrono::{TimeDelta, Utc};
+{%- endif %}
 use serde_json::{% if uses_json %}{Value, json}{% else %}Value{% endif %};
+{%- if has_windows %}
+use uuid::Uuid;
 
-use crate::helpers::{TestApp, TestResponse, spawn_app};
+use {{ crate_name }}::db::Stored;
+{%- endif %}
+
+use crate::helpers::{TestApp, TestResponse, spawn_app{% if uses_text %}, text{% endif %}};
 
 /// Sends every body in `bodies` to `route` at once, alternating between `first` and
 /// `second`, and answers the responses.
@@ -34,9 +42,10 @@ fn count(responses: &[TestResponse], status: u16) -> usize {
     responses.iter().filter(|r| r.status == status).count()
 }
 
-/// Asserts a 409 `rule_violated` answer for the rule `code` with its sentence as message.
-fn assert_violated(response: &TestResponse, code: &str, message: &str) {
-    assert_eq!(response.status, 409, "{response:?}");
+/// Asserts a `rule_violated` answer with `status` for the rule `code`, with its sentence as
+/// the message.
+fn assert_violated(response: &TestResponse, status: u16, code: &str, message: &str) {
+    assert_eq!(response.status, status, "{response:?}");
     let error = &response.body["error"];
     assert_eq!(error["code"], "rule_violated", "{response:?}");
     assert_eq!(error["message"], message, "{response:?}");
@@ -51,6 +60,45 @@ async fn listed(app: &TestApp, route: &str, field: &str, value: &Value) -> usize
     assert_eq!(response.status, 200, "{response:?}");
     response.body["items"].as_array().map_or(0, Vec::len)
 }
+{%- if has_change_tests %}
+
+/// `route/id` of a record as answered.
+fn item(route: &str, record: &Value) -> String {
+    format!("{route}/{}", record["id"].as_str().expect("an id"))
+}
+{%- endif %}
+{%- if has_windows %}
+
+/// Moves the time in `column` of `record` `seconds` back, straight in the database, as if
+/// that much time had passed (`date`: the column holds a date).
+async fn close_window(
+    app: &TestApp,
+    table: &str,
+    column: &str,
+    record: &Value,
+    seconds: i64,
+    date: bool,
+) {
+    let id: Uuid = record["id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .expect("an id");
+    let at = Utc::now() - TimeDelta::seconds(seconds);
+    // `table` and `column` are the generated schema's names, never input.
+    let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
+    let query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let query = if date {
+        query.bind(at.date_naive().to_repr())
+    } else {
+        query.bind(at.to_repr())
+    };
+    query
+        .bind(id.to_repr())
+        .execute(&app.db)
+        .await
+        .expect("the record moves back in time");
+}
+{%- endif %}
 {%- for l in limits %}
 
 /// The record {{ l.code }} counts per, made so the rule applies.
@@ -91,7 +139,7 @@ async fn {{ l.code }}_allows_{{ l.max }}_then_answers_409() {
     }
     let body = {{ l.code }}_body(&app, &parent).await;
     let response = app.post(route, &body).await;
-    assert_violated(&response, "{{ l.code }}", message);
+    assert_violated(&response, 409, "{{ l.code }}", message);
     assert_eq!(listed(&app, route, per, &parent).await, {{ l.max }});
 }
 
@@ -124,7 +172,7 @@ async fn {{ o.code }}_refuses_an_overlap_and_allows_another_time() {
     let body = app.{{ o.body_fn }}().await;
     app.create(route, &body).await;
     let response = app.post(route, &body).await;
-    assert_violated(&response, "{{ o.code }}", message);
+    assert_violated(&response, 409, "{{ o.code }}", message);
     let mut later = app.{{ o.body_fn }}().await;
 {%- for p in o.per %}
     later["{{ p }}"] = body["{{ p }}"].clone();
@@ -149,5 +197,145 @@ async fn {{ o.code }}_holds_when_50_requests_race_on_two_instances() {
     assert_eq!(listed(&first, route, per, &body[per]).await, 1);
 {%- endif %}
 {%- endfor %}
+}
+{%- endfor %}
+
+{%- for w in windows %}
+
+/// {{ spec_file }} line {{ w.head.line }}: {{ w.head.message }}
+#[tokio::test]
+async fn {{ w.test_name }}() {
+{{ w.head.route_line }}
+{{ w.head.message_line }}
+{{ w.head.code_line }}
+    let app = spawn_app().await;
+{{ w.create_open }}
+    let open = item(route, &open);
+{%- if w.update %}
+    let response = app.patch(&open, &json!({})).await;
+    assert_eq!(response.status, 200, "{response:?}");
+{%- endif %}
+{%- if w.delete %}
+    let response = app.delete(&open).await;
+    assert_eq!(response.status, 204, "{response:?}");
+{%- endif %}
+
+{{ w.create_closed }}
+{{ w.close_line }}
+    let closed = item(route, &closed);
+{%- if w.update %}
+    let response = app.patch(&closed, &json!({})).await;
+    assert_violated(&response, 409, code, message);
+{%- endif %}
+{%- if w.delete %}
+    let response = app.delete(&closed).await;
+    assert_violated(&response, 409, code, message);
+{%- endif %}
+{%- if w.read %}
+    let kept = app.get(&closed).await;
+    assert_eq!(kept.status, 200, "{kept:?}");
+{%- endif %}
+}
+{%- endfor %}
+{%- for t in transitions %}
+
+/// {{ spec_file }} line {{ t.head.line }}: {{ t.head.message }}
+#[tokio::test]
+async fn {{ t.test_name }}() {
+{{ t.head.route_line }}
+{{ t.head.message_line }}
+{{ t.head.code_line }}
+    let field = "{{ t.field }}";
+    let app = spawn_app().await;
+{%- if let Some(other) = t.not_initial %}
+{{ t.body_line }}
+    body[field] = json!("{{ other }}");
+    let response = app.post(route, &body).await;
+    assert_violated(&response, 409, code, message);
+{%- endif %}
+{{ t.create_line }}
+    let created = item(route, &created);
+{%- if let Some(refused) = t.refused %}
+    let change = json!({ field: "{{ refused }}" });
+    let response = app.patch(&created, &change).await;
+    assert_violated(&response, 409, code, message);
+{%- endif %}
+{%- if let Some(allowed) = t.allowed %}
+    let change = json!({ field: "{{ allowed }}" });
+    let response = app.patch(&created, &change).await;
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(response.body[field], "{{ allowed }}");
+{%- endif %}
+}
+{%- endfor %}
+{%- for b in by_role %}
+
+/// {{ spec_file }} line {{ b.head.line }}: {{ b.head.message }} A `{{ b.role }}` may not make
+/// the change to `{{ b.to }}`; an admin may.
+#[tokio::test]
+async fn {{ b.test_name }}() {
+{{ b.head.route_line }}
+{{ b.head.message_line }}
+{{ b.head.code_line }}
+    let field = "{{ b.field }}";
+    let app = spawn_app().await;
+    let caller = app.caller("{{ b.role }}").await;
+{%- if b.own %}
+{{ b.body_line }}
+{%- if let Some(strip) = b.strip_line %}
+{{ strip }}
+        body.as_object_mut().expect("an object").remove(name);
+    }
+{%- endif %}
+    let created = app.as_caller(&caller).post(route, &body).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let created = item(route, &created.body);
+{%- else %}
+{{ b.create_line }}
+    let created = item(route, &created);
+{%- endif %}
+{%- for step in b.steps %}
+    let response = app.patch(&created, &json!({ field: "{{ step }}" })).await;
+    assert_eq!(response.status, 200, "{response:?}");
+{%- endfor %}
+    let change = json!({ field: "{{ b.to }}" });
+    let response = app.as_caller(&caller).patch(&created, &change).await;
+    assert_violated(&response, 409, code, message);
+    let response = app.patch(&created, &change).await;
+    assert_eq!(response.status, 200, "{response:?}");
+}
+{%- endfor %}
+{%- for i in immutables %}
+
+/// {{ spec_file }} line {{ i.head.line }}: {{ i.head.message }}
+#[tokio::test]
+async fn {{ i.test_name }}() {
+{{ i.head.route_line }}
+{{ i.head.message_line }}
+{{ i.head.code_line }}
+    let field = "{{ i.field }}";
+    let app = spawn_app().await;
+{{ i.create_line }}
+    let created = item(route, &created);
+{%- if !i.steps.is_empty() %}
+{%- for line in i.value_lines %}
+{{ line }}
+{%- endfor %}
+    let response = app.patch(&created, &json!({ field: value })).await;
+    assert_eq!(response.status, 200, "not yet fixed: {response:?}");
+{%- for step in i.steps %}
+{{ step }}
+    let response = app.patch(&created, &step).await;
+    assert_eq!(response.status, 200, "{response:?}");
+{%- endfor %}
+{%- endif %}
+    let before = app.get(&created).await.body[field].clone();
+{%- for line in i.value_lines %}
+{{ line }}
+{%- endfor %}
+    let response = app.patch(&created, &json!({ field: value })).await;
+    assert_violated(&response, 422, code, message);
+    let after = app.get(&created).await.body[field].clone();
+    assert_eq!(after, before);
 }
 {%- endfor %}
