@@ -119,6 +119,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
                     header,
                     name: &app.name,
                     btree_gist: rules::needs_btree_gist(app, dialect),
+                    rule_function: sql::needs_rule_function(app).then_some(sql::RULE_FUNCTION),
                     tables,
                 },
             ),
@@ -286,6 +287,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
                 uses_json: rule_tests.uses_json(),
                 uses_text: rule_tests.uses_text,
                 has_windows: !rule_tests.windows.is_empty(),
+                writes_directly: rule_tests.writes_directly(),
                 has_change_tests: rule_tests.has_change_tests(),
                 limits: &rule_tests.limits,
                 overlaps: &rule_tests.overlaps,
@@ -432,6 +434,8 @@ struct PostgresMigration<'a> {
     name: &'a str,
     /// Whether an exclusion constraint needs `btree_gist` (no-overlap rules).
     btree_gist: bool,
+    /// The function rule triggers run, when any table has one.
+    rule_function: Option<&'static str>,
     tables: Vec<Table>,
 }
 
@@ -591,6 +595,7 @@ struct TestsRules<'a> {
     uses_json: bool,
     uses_text: bool,
     has_windows: bool,
+    writes_directly: bool,
     has_change_tests: bool,
     limits: &'a [rules::LimitTest],
     overlaps: &'a [rules::OverlapTest],

@@ -662,12 +662,12 @@ pub fn enforcement(rule: &Rule) -> String {
              the row it counts per (`FOR NO KEY UPDATE`), SQLite holds the write lock \
              (`BEGIN IMMEDIATE`); a violation is answered with 409"
             .to_owned(),
-        RuleKind::Immutable { .. } => "checked by the service against the stored record \
-             (422); the update only writes if the record is unchanged since it was read"
+        RuleKind::Immutable { .. } => "a BEFORE UPDATE trigger, and the service checks the stored \
+             record first (422); the update only writes if the record is unchanged since it was read"
             .to_owned(),
-        RuleKind::Transitions { .. } => "checked by the service against the stored record, with \
-             who may make each change (409); the update only writes if the record is unchanged \
-             since it was read"
+        RuleKind::Transitions { .. } => "BEFORE INSERT and UPDATE triggers, and the service checks \
+             the stored record first (409), with who may make each change; the update only writes \
+             if the record is unchanged since it was read"
             .to_owned(),
         RuleKind::Window { .. } => "checked by the service against the stored record and the \
              server's clock (409); the write only goes through if the record is unchanged since \

@@ -473,6 +473,9 @@ pub struct TransitionTest {
     /// A value the initial value may not change to, and one it may.
     pub refused: Option<String>,
     pub allowed: Option<String>,
+    /// `let sql = "UPDATE .. SET <field> = '<refused>' ..";`, laid out: the same refused
+    /// change made straight in the database, which its trigger refuses.
+    pub sql_line: Option<String>,
 }
 
 /// The test of a transition only some roles may make: a caller of another role who may
@@ -508,6 +511,10 @@ pub struct ImmutableTest {
     /// With `once`: `let step = json!(..);` lines, each a change that brings the record
     /// closer to the condition (the field may change before it holds).
     pub steps: Vec<String>,
+    /// `let sql = "UPDATE .. SET <column> = NULL ..";`, laid out: a change made straight in
+    /// the database, which its trigger refuses (`None` for a `set empty` reference, which
+    /// the trigger lets the database empty).
+    pub sql_line: Option<String>,
 }
 
 /// The tests of one limit.
@@ -627,6 +634,12 @@ impl RuleTests {
             .iter()
             .any(|l| !l.parent_sets.is_empty() || !l.row_sets.is_empty())
             || self.has_change_tests()
+    }
+
+    /// Whether a test writes a refused change straight to the database.
+    pub fn writes_directly(&self) -> bool {
+        self.transitions.iter().any(|t| t.sql_line.is_some())
+            || self.immutables.iter().any(|i| i.sql_line.is_some())
     }
 
     /// Whether there are tests of rules on how a record may change.
@@ -759,6 +772,15 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
             if not_initial.is_none() && refused.is_none() && allowed.is_none() {
                 return;
             }
+            let sql_line = refused.as_ref().map(|refused| {
+                let sql = format!(
+                    "UPDATE {} SET {} = {} WHERE id = $1",
+                    entity.table,
+                    f.column,
+                    crate::names::sql_str(refused)
+                );
+                let_line("sql", &sql)
+            });
             tests.transitions.push(TransitionTest {
                 head: RuleHead::new(entity, rule),
                 test_name: format!("{}_allows_only_the_listed_changes", rule.code),
@@ -768,6 +790,7 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                 create_line: create("created"),
                 refused,
                 allowed,
+                sql_line,
             });
             by_role_test(app, entity, rule, f, &start, transitions, tests);
         }
@@ -795,6 +818,20 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
             if value_lines.iter().any(|l| l.contains("text(")) {
                 tests.uses_text = true;
             }
+            let emptied = matches!(
+                field.ty,
+                FieldType::Reference {
+                    on_delete: specgen_ir::OnDelete::SetNull,
+                    ..
+                }
+            );
+            let sql_line = (!emptied).then(|| {
+                let sql = format!(
+                    "UPDATE {} SET {} = NULL WHERE id = $1",
+                    entity.table, field.column
+                );
+                let_line("sql", &sql)
+            });
             tests.immutables.push(ImmutableTest {
                 head: RuleHead::new(entity, rule),
                 test_name: format!("{}_refuses_a_change", rule.code),
@@ -802,6 +839,7 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                 create_line: create("created"),
                 value_lines,
                 steps,
+                sql_line,
             });
         }
         _ => {}

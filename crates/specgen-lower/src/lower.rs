@@ -2311,10 +2311,11 @@ impl<'a> Cx<'a> {
                 };
                 let idents: Vec<String> = resolved.into_iter().map(|r| r.ident).collect();
                 let enforcement = Enforcement {
-                    database: false,
+                    database: true,
                     service: true,
-                    mechanism: "service check of the stored record before the update (422); \
-                                the update only goes through if the record is unchanged since it was read"
+                    mechanism: "BEFORE UPDATE trigger; the service checks the stored record first \
+                                to answer 422 with this message, and the update only goes through \
+                                if the record is unchanged since it was read"
                         .into(),
                 };
                 (
@@ -2446,11 +2447,12 @@ impl<'a> Cx<'a> {
                     format!("{}_transitions", f.ident),
                     format!("{} can only change along the allowed transitions", f.name),
                     Enforcement {
-                        database: false,
+                        database: true,
                         service: true,
-                        mechanism: "service check of the stored record before the write (409), \
-                                    with who may make each change; the update only goes through \
-                                    if the record is unchanged since it was read"
+                        mechanism: "BEFORE INSERT and UPDATE triggers; the service checks the stored \
+                                    record first to answer 409 with this message, and checks who may \
+                                    make each change (the database does not know the caller); the \
+                                    update only goes through if the record is unchanged since it was read"
                             .into(),
                     },
                 )

@@ -9,6 +9,12 @@
 -- Exclusion constraints (no-overlap rules) compare ids with `=` inside a GiST index.
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 {%- endif %}
+{%- if let Some(function) = rule_function %}
+
+-- Rule triggers (immutability, status transitions) refuse a write by raising a check
+-- violation named after the rule; the app answers it like the service's own check.
+{{ function }}
+{%- endif %}
 {%- for t in tables %}
 
 {{ t.comment_block() }}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{TimeDelta, Utc};
 {%- endif %}
 use serde_json::{% if uses_json %}{Value, json}{% else %}Value{% endif %};
-{%- if has_windows %}
+{%- if has_windows || writes_directly %}
 use uuid::Uuid;
 
 use {{ crate_name }}::db::Stored;
@@ -65,6 +65,25 @@ async fn listed(app: &TestApp, route: &str, field: &str, value: &Value) -> usize
 /// `route/id` of a record as answered.
 fn item(route: &str, record: &Value) -> String {
     format!("{route}/{}", record["id"].as_str().expect("an id"))
+}
+{%- endif %}
+{%- if writes_directly %}
+
+/// The id of the record at `item` (`route/id`).
+fn id_of(item: &str) -> Uuid {
+    let id = item.rsplit('/').next().unwrap_or_default();
+    id.parse().expect("an id")
+}
+
+/// Runs `sql` straight on the database with the id of the record at `item` as `$1`, as code
+/// that bypasses the service would, and answers the database's error, if any.
+async fn write_directly(app: &TestApp, sql: &'static str, item: &str) -> Result<(), String> {
+    sqlx::query(sql)
+        .bind(id_of(item).to_repr())
+        .execute(&app.db)
+        .await
+        .map(|_| ())
+        .map_err(|error| error.to_string())
 }
 {%- endif %}
 {%- if has_windows %}
@@ -260,6 +279,12 @@ async fn {{ t.test_name }}() {
     let response = app.patch(&created, &change).await;
     assert_violated(&response, 409, code, message);
 {%- endif %}
+{%- if let Some(sql) = t.sql_line %}
+{{ sql }}
+    let error = write_directly(&app, sql, &created).await;
+    let error = error.expect_err("the database refuses the change too");
+    assert!(error.contains(code), "{error}");
+{%- endif %}
 {%- if let Some(allowed) = t.allowed %}
     let change = json!({ field: "{{ allowed }}" });
     let response = app.patch(&created, &change).await;
@@ -335,6 +360,12 @@ async fn {{ i.test_name }}() {
 {%- endfor %}
     let response = app.patch(&created, &json!({ field: value })).await;
     assert_violated(&response, 422, code, message);
+{%- if let Some(sql) = i.sql_line %}
+{{ sql }}
+    let error = write_directly(&app, sql, &created).await;
+    let error = error.expect_err("the database refuses the change too");
+    assert!(error.contains(code), "{error}");
+{%- endif %}
     let after = app.get(&created).await.body[field].clone();
     assert_eq!(after, before);
 }
