@@ -76,14 +76,14 @@ fn id_of(item: &str) -> Uuid {
 }
 
 /// Runs `sql` straight on the database with the id of the record at `item` as `$1`, as code
-/// that bypasses the service would, and answers the database's error, if any.
-async fn write_directly(app: &TestApp, sql: &'static str, item: &str) -> Result<(), String> {
-    sqlx::query(sql)
+/// that bypasses the service would, and asserts the database refuses it for the rule `code`.
+async fn assert_database_refuses(app: &TestApp, sql: &'static str, item: &str, code: &str) {
+    let result = sqlx::query(sql)
         .bind(id_of(item).to_repr())
         .execute(&app.db)
-        .await
-        .map(|_| ())
-        .map_err(|error| error.to_string())
+        .await;
+    let error = result.expect_err("the database refuses the change too");
+    assert!(error.to_string().contains(code), "{error}");
 }
 {%- endif %}
 {%- if has_windows %}
@@ -281,9 +281,7 @@ async fn {{ t.test_name }}() {
 {%- endif %}
 {%- if let Some(sql) = t.sql_line %}
 {{ sql }}
-    let error = write_directly(&app, sql, &created).await;
-    let error = error.expect_err("the database refuses the change too");
-    assert!(error.contains(code), "{error}");
+    assert_database_refuses(&app, sql, &created, code).await;
 {%- endif %}
 {%- if let Some(allowed) = t.allowed %}
     let change = json!({ field: "{{ allowed }}" });
@@ -362,9 +360,7 @@ async fn {{ i.test_name }}() {
     assert_violated(&response, 422, code, message);
 {%- if let Some(sql) = i.sql_line %}
 {{ sql }}
-    let error = write_directly(&app, sql, &created).await;
-    let error = error.expect_err("the database refuses the change too");
-    assert!(error.contains(code), "{error}");
+    assert_database_refuses(&app, sql, &created, code).await;
 {%- endif %}
     let after = app.get(&created).await.body[field].clone();
     assert_eq!(after, before);
