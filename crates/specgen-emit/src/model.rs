@@ -660,7 +660,8 @@ pub fn enforcement(rule: &Rule) -> String {
             .to_owned(),
         RuleKind::Limit { .. } => "checked inside the write transaction; PostgreSQL first locks \
              the row it counts per (`FOR NO KEY UPDATE`), SQLite holds the write lock \
-             (`BEGIN IMMEDIATE`); a violation is answered with 409"
+             (`BEGIN IMMEDIATE`); a violation is answered with 409. A condition on the counted-per \
+             record is checked again when that record changes"
             .to_owned(),
         RuleKind::Immutable { .. } => "a BEFORE UPDATE trigger, and the service checks the stored \
              record first (422); the update only writes if the record is unchanged since it was read"

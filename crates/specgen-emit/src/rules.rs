@@ -201,19 +201,30 @@ fn condition_literal(
 /// `const RULES: &[rules::RowRule] = &[...];`, laid out as rustfmt does; `None` when the
 /// entity has no such rules.
 pub fn row_rules_const(app: &App, entity: &Entity) -> Option<String> {
-    let rules: Vec<&Rule> = entity.rules.iter().filter(|r| is_row_rule(r)).collect();
-    if rules.is_empty() {
+    let mut checks: Vec<(&Rule, String, String, RuleSql)> = entity
+        .rules
+        .iter()
+        .filter(|r| is_row_rule(r))
+        .map(|rule| {
+            let doc = format!("/// Line {}, `{}`: {}", rule.line, rule.code, rule.message);
+            (
+                rule,
+                rule.code.to_uppercase(),
+                doc,
+                rule_sql(app, entity, rule),
+            )
+        })
+        .collect();
+    checks.extend(held_limits(app, entity));
+    if checks.is_empty() {
         return None;
     }
     let mut out = String::new();
     let mut names = Vec::new();
-    for rule in rules {
-        let (lock, violated, fields) = rule_sql(app, entity, rule);
+    for (rule, name, doc, (lock, violated, fields)) in checks {
         let fields: Vec<String> = fields.iter().map(|f| rust_str(f)).collect();
-        let name = rule.code.to_uppercase();
         out.push_str(&format!(
-            "/// Line {}, `{}`: {}\nconst {name}: rules::RowRule = rules::RowRule {{\n",
-            rule.line, rule.code, rule.message
+            "{doc}\nconst {name}: rules::RowRule = rules::RowRule {{\n"
         ));
         out.push_str(&layout::field_init(4, "code", &rust_str(&rule.code)));
         out.push('\n');
@@ -280,7 +291,65 @@ fn wrap(sql: &str) -> Vec<String> {
 }
 
 /// The PostgreSQL lock statement (when any), the violation query and the request fields.
-fn rule_sql(app: &App, entity: &Entity, rule: &Rule) -> (Option<String>, String, Vec<String>) {
+type RuleSql = (Option<String>, String, Vec<String>);
+
+/// The limits of other entities whose condition looks at this entity's fields (`at most 3
+/// per owner when owner.plan = free`), checked when a row of this entity is written: a
+/// change that makes the condition hold for a row already holding more is refused, so the
+/// limit stays true and not just for new rows. No lock is needed: on PostgreSQL the update
+/// itself locks the row, which the limit's own check locks too; SQLite holds the write lock.
+fn held_limits<'a>(app: &'a App, entity: &Entity) -> Vec<(&'a Rule, String, String, RuleSql)> {
+    let mut out = Vec::new();
+    for child in &app.entities {
+        for rule in &child.rules {
+            let RuleKind::Limit {
+                max,
+                per,
+                when: Some(condition),
+            } = &rule.kind
+            else {
+                continue;
+            };
+            let [reference, _] = condition.path.as_slice() else {
+                continue;
+            };
+            if reference != per {
+                continue;
+            }
+            let Some(per_field) = child.field(per) else {
+                continue;
+            };
+            let FieldType::Reference { entity: target, .. } = &per_field.ty else {
+                continue;
+            };
+            if *target != entity.name {
+                continue;
+            }
+            let holds = condition_sql(app, child, condition, "o");
+            let Some(field) = entity.field(&condition.path[1]) else {
+                continue;
+            };
+            // `holds` looks through `o`'s reference: true exactly when this row (`h`) meets
+            // the condition, since `o` references it.
+            let violated = format!(
+                "SELECT 1 FROM {parent} h WHERE h.id = $1 AND (SELECT COUNT(*) FROM {table} o \
+                 WHERE o.{per_column} = h.id AND {holds}) > {max}",
+                parent = entity.table,
+                table = child.table,
+                per_column = per_field.column,
+            );
+            let doc = format!(
+                "/// Line {}, `{}`: {}\n/// Checked when a {} changes too, so no change brings one over the limit.",
+                rule.line, rule.code, rule.message, entity.words
+            );
+            let name = format!("{}_HELD", rule.code.to_uppercase());
+            out.push((rule, name, doc, (None, violated, vec![field.json.clone()])));
+        }
+    }
+    out
+}
+
+fn rule_sql(app: &App, entity: &Entity, rule: &Rule) -> RuleSql {
     let table = &entity.table;
     let column = |ident: &str| {
         entity
@@ -538,6 +607,16 @@ pub struct LimitTest {
     /// `body["plan"] = json!("free");` lines for the parent and the row.
     pub parent_sets: Vec<String>,
     pub row_sets: Vec<String>,
+    /// Whether a test moves a record under a parent at the limit (the reference may change).
+    pub move_test: bool,
+    /// For a condition on the parent: lines that make a parent the rule leaves out, and
+    /// `let change = json!(..);` that brings it under the rule.
+    pub exempt_sets: Vec<String>,
+    pub held_change: Option<String>,
+    /// For a condition on the row: `let step = json!(..);` lines that take a record out of it.
+    pub exempt_steps: Vec<String>,
+    /// `let parents = "...";`: the parent's route, laid out.
+    pub parents_line: String,
 }
 
 /// The tests of one no-overlap rule.
@@ -589,7 +668,58 @@ impl RuleTests {
                                 _ => {}
                             }
                         }
+                        // A move under a full parent: when the reference may change.
+                        let fixed = per_field.immutable
+                            || entity.rules.iter().any(|r| {
+                                matches!(&r.kind, RuleKind::Immutable { fields, once: None }
+                                    if fields.contains(per))
+                            });
+                        let move_test = crate::model::updatable(per_field) && !fixed;
+                        // Rows the condition leaves out are not counted.
+                        let (mut exempt_sets, mut held_change, mut exempt_steps) =
+                            (Vec::new(), None, Vec::new());
+                        if let Some(condition) = when {
+                            match condition.path.as_slice() {
+                                [reference, field] if reference == per => {
+                                    let target_field =
+                                        parent.field(field).filter(|f| crate::model::updatable(f));
+                                    let other = target_field.and_then(|f| {
+                                        other_value(&f.ty, &condition.value, condition.op)
+                                    });
+                                    if let (Some(f), Some(other)) = (target_field, other)
+                                        && condition.op == CompareOp::Eq
+                                    {
+                                        exempt_sets.push(set_line(&f.json, &other));
+                                        held_change = Some(layout::assign(
+                                            4,
+                                            "let change",
+                                            &format!(
+                                                "json!({{ {}: {} }})",
+                                                rust_str(&f.json),
+                                                json_literal(&condition.value)
+                                            ),
+                                        ));
+                                    }
+                                }
+                                [_] => {
+                                    let negated = Condition {
+                                        path: condition.path.clone(),
+                                        op: negate_op(condition.op),
+                                        value: condition.value.clone(),
+                                    };
+                                    if let Some(steps) = condition_steps(entity, &negated) {
+                                        exempt_steps = steps;
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
                         tests.limits.push(LimitTest {
+                            move_test,
+                            exempt_sets,
+                            held_change,
+                            exempt_steps,
+                            parents_line: let_line("parents", &parent.route),
                             code: rule.code.clone(),
                             line: rule.line,
                             message: rule.message.clone(),
@@ -630,10 +760,13 @@ impl RuleTests {
 
     /// Whether a test sets a field with `json!`.
     pub fn uses_json(&self) -> bool {
-        self.limits
-            .iter()
-            .any(|l| !l.parent_sets.is_empty() || !l.row_sets.is_empty())
-            || self.has_change_tests()
+        self.limits.iter().any(|l| {
+            !l.parent_sets.is_empty()
+                || !l.row_sets.is_empty()
+                || l.move_test
+                || !l.exempt_sets.is_empty()
+                || !l.exempt_steps.is_empty()
+        }) || self.has_change_tests()
     }
 
     /// Whether a test writes a refused change straight to the database.
@@ -656,17 +789,51 @@ impl RuleTests {
 }
 
 /// `    body["field"] = json!(value);`
-fn set_line(json: &str, value: &specgen_ir::Value) -> String {
-    use specgen_ir::Value;
+fn set_line(json: &str, value: &Value) -> String {
+    format!(
+        "    body[{}] = json!({});",
+        rust_str(json),
+        json_literal(value)
+    )
+}
 
-    let literal = match value {
+/// A value as a `json!` argument.
+fn json_literal(value: &Value) -> String {
+    match value {
         Value::Text(text) | Value::Enum(text) => rust_str(text),
         Value::Integer(n) | Value::Money(n) => n.to_string(),
         Value::Decimal(n) => crate::names::rust_f64(*n),
         Value::Bool(b) => b.to_string(),
         Value::Now => "null".to_owned(),
-    };
-    format!("    body[{}] = json!({literal});", rust_str(json))
+    }
+}
+
+/// A value of `ty` for which `field op value` does not hold, when one is easy to name.
+fn other_value(ty: &FieldType, value: &Value, op: CompareOp) -> Option<Value> {
+    if op != CompareOp::Eq {
+        return None;
+    }
+    match (ty, value) {
+        (FieldType::Enum { values }, Value::Enum(v)) => values
+            .iter()
+            .find(|x| *x != v)
+            .map(|x| Value::Enum(x.clone())),
+        (FieldType::Boolean, Value::Bool(b)) => Some(Value::Bool(!b)),
+        _ => None,
+    }
+}
+
+/// The operator that holds exactly when `op` does not (for `=` and `!=`, the only ones
+/// conditions on enumerations and booleans take).
+fn negate_op(op: CompareOp) -> CompareOp {
+    match op {
+        CompareOp::Eq => CompareOp::Ne,
+        CompareOp::Ne => CompareOp::Eq,
+        CompareOp::Lt => CompareOp::Ge,
+        CompareOp::Le => CompareOp::Gt,
+        CompareOp::Gt => CompareOp::Le,
+        CompareOp::Ge => CompareOp::Lt,
+    }
 }
 
 /// `    let name = "text";`, laid out as rustfmt does.

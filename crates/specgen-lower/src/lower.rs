@@ -2173,6 +2173,13 @@ impl<'a> Cx<'a> {
                     None => None,
                 };
                 let per_name = p.name.clone();
+                let held = if cond.as_ref().is_some_and(|c| c.path.len() > 1) {
+                    format!(
+                        "; also checked when the `{per_name}` changes, so it cannot come to hold too many"
+                    )
+                } else {
+                    String::new()
+                };
                 (
                     RuleKind::Limit {
                         max: max.value,
@@ -2185,7 +2192,7 @@ impl<'a> Cx<'a> {
                         database: false,
                         service: true,
                         mechanism: format!(
-                            "service check inside a transaction that locks the `{per_name}` row (PostgreSQL: SELECT ... FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE)"
+                            "service check inside a transaction that locks the `{per_name}` row (PostgreSQL: SELECT ... FOR NO KEY UPDATE; SQLite: BEGIN IMMEDIATE){held}"
                         ),
                     },
                 )

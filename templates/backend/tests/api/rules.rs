@@ -179,6 +179,80 @@ async fn {{ l.code }}_holds_when_50_requests_race_on_two_instances() {
     assert_eq!(count(&responses, 409), {{ l.refused }}, "{responses:?}");
     assert_eq!(listed(&second, route, per, &parent).await, {{ l.max }});
 }
+{%- if l.move_test %}
+
+/// {{ spec_file }} line {{ l.line }}: moving a record under a full `{{ l.per_json }}` is refused too.
+#[tokio::test]
+async fn {{ l.code }}_refuses_a_move_past_the_limit() {
+{{ l.route_line }}
+{{ l.message_line }}
+    let per = "{{ l.per_json }}";
+    let app = spawn_app().await;
+    let full = {{ l.code }}_parent(&app).await;
+    for _ in 0..{{ l.max }} {
+        let body = {{ l.code }}_body(&app, &full).await;
+        app.create(route, &body).await;
+    }
+    let other = {{ l.code }}_parent(&app).await;
+    let body = {{ l.code }}_body(&app, &other).await;
+    let moved = app.create(route, &body).await;
+    let moved = format!("{route}/{}", moved["id"].as_str().expect("an id"));
+    let response = app.patch(&moved, &json!({ per: full })).await;
+    assert_violated(&response, 409, "{{ l.code }}", message);
+    assert_eq!(listed(&app, route, per, &full).await, {{ l.max }});
+}
+{%- endif %}
+{%- if let Some(change) = l.held_change %}
+
+/// {{ spec_file }} line {{ l.line }}: records of a `{{ l.per_json }}` the rule leaves out are not
+/// counted, and it cannot then change so that the rule applies while it holds too many.
+#[tokio::test]
+async fn {{ l.code }}_counts_only_where_it_applies() {
+{{ l.route_line }}
+{{ l.message_line }}
+{{ l.parents_line }}
+    let per = "{{ l.per_json }}";
+    let app = spawn_app().await;
+    let mut body = app.{{ l.parent_body_fn }}().await;
+{%- for line in l.exempt_sets %}
+{{ line }}
+{%- endfor %}
+    let parent = app.create(parents, &body).await["id"].clone();
+    for _ in 0..{{ l.max }} + 1 {
+        let body = {{ l.code }}_body(&app, &parent).await;
+        app.create(route, &body).await;
+    }
+    let item = format!("{parents}/{}", parent.as_str().expect("an id"));
+{{ change }}
+    let response = app.patch(&item, &change).await;
+    assert_violated(&response, 409, "{{ l.code }}", message);
+    assert_eq!(listed(&app, route, per, &parent).await, {{ l.max }} + 1);
+}
+{%- endif %}
+{%- if !l.exempt_steps.is_empty() %}
+
+/// {{ spec_file }} line {{ l.line }}: records the rule's condition leaves out are not counted.
+#[tokio::test]
+async fn {{ l.code }}_counts_only_where_it_applies() {
+{{ l.route_line }}
+    let app = spawn_app().await;
+    let parent = {{ l.code }}_parent(&app).await;
+    let body = {{ l.code }}_body(&app, &parent).await;
+    let first = app.create(route, &body).await;
+    for _ in 1..{{ l.max }} {
+        let body = {{ l.code }}_body(&app, &parent).await;
+        app.create(route, &body).await;
+    }
+    let first = format!("{route}/{}", first["id"].as_str().expect("an id"));
+{%- for step in l.exempt_steps %}
+{{ step }}
+    let response = app.patch(&first, &step).await;
+    assert_eq!(response.status, 200, "{response:?}");
+{%- endfor %}
+    let body = {{ l.code }}_body(&app, &parent).await;
+    app.create(route, &body).await;
+}
+{%- endif %}
 {%- endfor %}
 {%- for o in overlaps %}
 
