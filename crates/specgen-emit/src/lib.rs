@@ -288,7 +288,7 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
                 uses_text: rule_tests.uses_text,
                 has_windows: !rule_tests.windows.is_empty(),
                 writes_directly: rule_tests.writes_directly(),
-                has_change_tests: rule_tests.has_change_tests(),
+                uses_item: rule_tests.uses_item(),
                 limits: &rule_tests.limits,
                 overlaps: &rule_tests.overlaps,
                 windows: &rule_tests.windows,
@@ -596,7 +596,8 @@ struct TestsRules<'a> {
     uses_text: bool,
     has_windows: bool,
     writes_directly: bool,
-    has_change_tests: bool,
+    /// Whether a test names a record by `route/id` (the `item` helper).
+    uses_item: bool,
     limits: &'a [rules::LimitTest],
     overlaps: &'a [rules::OverlapTest],
     windows: &'a [rules::WindowTest],

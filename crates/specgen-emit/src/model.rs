@@ -1009,13 +1009,10 @@ fn compare_views(app: &App, entity: &Entity) -> Vec<CompareView> {
 
 /// The Rust operator that holds exactly when `op` fails (values are never NaN).
 fn negate(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Eq => "!=",
-        CompareOp::Ne => "==",
-        CompareOp::Lt => ">=",
-        CompareOp::Le => ">",
-        CompareOp::Gt => "<=",
-        CompareOp::Ge => "<",
+    match op.negated() {
+        CompareOp::Eq => "==",
+        CompareOp::Ne => "!=",
+        other => other.symbol(),
     }
 }
 

@@ -704,7 +704,7 @@ impl RuleTests {
                                 [_] => {
                                     let negated = Condition {
                                         path: condition.path.clone(),
-                                        op: negate_op(condition.op),
+                                        op: condition.op.negated(),
                                         value: condition.value.clone(),
                                     };
                                     if let Some(steps) = condition_steps(entity, &negated) {
@@ -775,6 +775,15 @@ impl RuleTests {
             || self.immutables.iter().any(|i| i.sql_line.is_some())
     }
 
+    /// Whether a test names a record by `route/id`.
+    pub fn uses_item(&self) -> bool {
+        self.has_change_tests()
+            || self
+                .limits
+                .iter()
+                .any(|l| l.move_test || !l.exempt_steps.is_empty())
+    }
+
     /// Whether there are tests of rules on how a record may change.
     pub fn has_change_tests(&self) -> bool {
         !(self.windows.is_empty()
@@ -820,19 +829,6 @@ fn other_value(ty: &FieldType, value: &Value, op: CompareOp) -> Option<Value> {
             .map(|x| Value::Enum(x.clone())),
         (FieldType::Boolean, Value::Bool(b)) => Some(Value::Bool(!b)),
         _ => None,
-    }
-}
-
-/// The operator that holds exactly when `op` does not (for `=` and `!=`, the only ones
-/// conditions on enumerations and booleans take).
-fn negate_op(op: CompareOp) -> CompareOp {
-    match op {
-        CompareOp::Eq => CompareOp::Ne,
-        CompareOp::Ne => CompareOp::Eq,
-        CompareOp::Lt => CompareOp::Ge,
-        CompareOp::Le => CompareOp::Gt,
-        CompareOp::Gt => CompareOp::Le,
-        CompareOp::Ge => CompareOp::Lt,
     }
 }
 
@@ -959,7 +955,15 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                 allowed,
                 sql_line,
             });
-            by_role_test(app, entity, rule, f, &start, transitions, tests);
+            let lines = (body_line, create("created"));
+            tests.by_role.extend(by_role_test(
+                app,
+                entity,
+                rule,
+                (f, &start),
+                transitions,
+                lines,
+            ));
         }
         RuleKind::Immutable { fields, once } => {
             if !may(Action::Update) || !may(Action::Read) {
@@ -1129,11 +1133,10 @@ fn by_role_test(
     app: &App,
     entity: &Entity,
     rule: &Rule,
-    field: &specgen_ir::Field,
-    start: &str,
+    (field, start): (&specgen_ir::Field, &str),
     transitions: &[specgen_ir::Transition],
-    tests: &mut RuleTests,
-) {
+    (body_line, create_line): (String, String),
+) -> Option<ByRoleTest> {
     let admin = app.admin_role().map(|r| r.name.clone());
     for t in transitions.iter().filter(|t| !t.by.is_empty()) {
         let grant = GrantView::of_field(app, &t.by);
@@ -1171,7 +1174,7 @@ fn by_role_test(
                 let items: Vec<String> = strip.iter().map(|f| rust_str(f)).collect();
                 layout::array(4, "for name in [", &items, "] {")
             });
-            tests.by_role.push(ByRoleTest {
+            return Some(ByRoleTest {
                 head: RuleHead::new(entity, rule),
                 test_name: format!(
                     "{}_{}_to_{}_is_not_for_{}",
@@ -1183,25 +1186,13 @@ fn by_role_test(
                 field: field.json.clone(),
                 role: role.name.clone(),
                 own,
-                body_line: layout::awaited(
-                    4,
-                    "let mut body = ",
-                    "app",
-                    &format!("{}_body()", entity.snake),
-                    ";",
-                ),
-                create_line: layout::awaited(
-                    4,
-                    "let created = ",
-                    "app",
-                    &format!("create_{}()", entity.snake),
-                    ";",
-                ),
+                body_line,
+                create_line,
                 strip_line,
                 steps,
                 to: t.to.clone(),
             });
-            return;
         }
     }
+    None
 }

@@ -440,26 +440,21 @@ async fn delete_{{ e.snake }}(
 {%- if e.has_change_rules %}
 {{ e.check_delete_line }}
 {%- endif %}
+    let result = sqlx::query(DELETE)
+        .bind(id.to_repr())
 {%- if e.has_delete_window %}
-    let result = sqlx::query(DELETE)
-        .bind(id.to_repr())
         .bind({{ e.var }}.updated_at.to_repr())
-        .execute(&state.db)
-        .await
-        .map_err(|error| ApiError::from_delete(error, CONSTRAINTS))?;
-    if result.rows_affected() == 0 {
-        return Err(ApiError::changed_meanwhile());
-    }
-{%- else %}
-    let result = sqlx::query(DELETE)
-        .bind(id.to_repr())
-        .execute(&state.db)
-        .await
-        .map_err(|error| ApiError::from_delete(error, CONSTRAINTS))?;
-    if result.rows_affected() == 0 {
-        return Err(ApiError::NotFound);
-    }
 {%- endif %}
+        .execute(&state.db)
+        .await
+        .map_err(|error| ApiError::from_delete(error, CONSTRAINTS))?;
+    if result.rows_affected() == 0 {
+{%- if e.has_delete_window %}
+        return Err(ApiError::changed_meanwhile());
+{%- else %}
+        return Err(ApiError::NotFound);
+{%- endif %}
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

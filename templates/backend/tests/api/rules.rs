@@ -60,20 +60,22 @@ async fn listed(app: &TestApp, route: &str, field: &str, value: &Value) -> usize
     assert_eq!(response.status, 200, "{response:?}");
     response.body["items"].as_array().map_or(0, Vec::len)
 }
-{%- if has_change_tests %}
+{%- if uses_item %}
 
 /// `route/id` of a record as answered.
 fn item(route: &str, record: &Value) -> String {
     format!("{route}/{}", record["id"].as_str().expect("an id"))
 }
 {%- endif %}
-{%- if writes_directly %}
+{%- if has_windows || writes_directly %}
 
 /// The id of the record at `item` (`route/id`).
 fn id_of(item: &str) -> Uuid {
     let id = item.rsplit('/').next().unwrap_or_default();
     id.parse().expect("an id")
 }
+{%- endif %}
+{%- if writes_directly %}
 
 /// Runs `sql` straight on the database with the id of the record at `item` as `$1`, as code
 /// that bypasses the service would, and asserts the database refuses it for the rule `code`.
@@ -88,20 +90,16 @@ async fn assert_database_refuses(app: &TestApp, sql: &'static str, item: &str, c
 {%- endif %}
 {%- if has_windows %}
 
-/// Moves the time in `column` of `record` `seconds` back, straight in the database, as if
-/// that much time had passed (`date`: the column holds a date).
+/// Moves the time in `column` of the record at `item` `seconds` back, straight in the
+/// database, as if that much time had passed (`date`: the column holds a date).
 async fn close_window(
     app: &TestApp,
     table: &str,
     column: &str,
-    record: &Value,
+    item: &str,
     seconds: i64,
     date: bool,
 ) {
-    let id: Uuid = record["id"]
-        .as_str()
-        .and_then(|id| id.parse().ok())
-        .expect("an id");
     let at = Utc::now() - TimeDelta::seconds(seconds);
     // `table` and `column` are the generated schema's names, never input.
     let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
@@ -112,7 +110,7 @@ async fn close_window(
         query.bind(at.to_repr())
     };
     query
-        .bind(id.to_repr())
+        .bind(id_of(item).to_repr())
         .execute(&app.db)
         .await
         .expect("the record moves back in time");
@@ -196,7 +194,7 @@ async fn {{ l.code }}_refuses_a_move_past_the_limit() {
     let other = {{ l.code }}_parent(&app).await;
     let body = {{ l.code }}_body(&app, &other).await;
     let moved = app.create(route, &body).await;
-    let moved = format!("{route}/{}", moved["id"].as_str().expect("an id"));
+    let moved = item(route, &moved);
     let response = app.patch(&moved, &json!({ per: full })).await;
     assert_violated(&response, 409, "{{ l.code }}", message);
     assert_eq!(listed(&app, route, per, &full).await, {{ l.max }});
@@ -243,7 +241,7 @@ async fn {{ l.code }}_counts_only_where_it_applies() {
         let body = {{ l.code }}_body(&app, &parent).await;
         app.create(route, &body).await;
     }
-    let first = format!("{route}/{}", first["id"].as_str().expect("an id"));
+    let first = item(route, &first);
 {%- for step in l.exempt_steps %}
 {{ step }}
     let response = app.patch(&first, &step).await;
@@ -314,8 +312,8 @@ async fn {{ w.test_name }}() {
 {%- endif %}
 
 {{ w.create_closed }}
-{{ w.close_line }}
     let closed = item(route, &closed);
+{{ w.close_line }}
 {%- if w.update %}
     let response = app.patch(&closed, &json!({})).await;
     assert_violated(&response, 409, code, message);
