@@ -14,16 +14,8 @@
 use askama::Template;
 use specgen_ir::App;
 
-use crate::{OutputFile, Ownership};
-
-/// The first line of each file, as [`crate::emit`] words it for the two ownerships.
-#[derive(Debug, Clone, Copy)]
-pub struct Headers<'a> {
-    /// For files specgen rewrites on every build.
-    pub generated: &'a str,
-    /// For files specgen creates once and never overwrites.
-    pub owned: &'a str,
-}
+pub use crate::files::Headers;
+use crate::files::{OutputFile, Ownership, render};
 
 /// The Rust toolchain that builds the image and runs CI: the generated `Cargo.toml`'s
 /// `rust-version` (specgen's tests check that the two agree).
@@ -195,14 +187,9 @@ fn owned(path: &str, template: &impl Template) -> OutputFile {
 }
 
 fn file(path: &str, template: &impl Template, ownership: Ownership) -> OutputFile {
-    let mut contents = template
-        .render()
-        .expect("deployment templates only print strings and numbers, which cannot fail");
-    // askama drops a template's final newline.
-    contents.push('\n');
     OutputFile {
         path: path.to_owned(),
-        contents,
+        contents: render(template),
         ownership,
     }
 }

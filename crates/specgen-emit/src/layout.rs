@@ -335,6 +335,21 @@ pub fn continued(lines: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `text` as `///` lines of at most 100 columns.
+pub fn doc_comment(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::from("///");
+    for word in text.split_whitespace() {
+        if line.len() > 3 && line.len() + 1 + word.len() > 100 {
+            lines.push(std::mem::replace(&mut line, String::from("///")));
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,51 +5,48 @@
 //! and byte-for-byte deterministic; the CLI writes them, records hashes and protects
 //! [`Ownership::UserOwned`] files. Templates live in the top-level `templates/backend/`
 //! folder, mirroring the generated tree; each is checked by askama against the view model
-//! struct that renders it. View models ([`model`], [`testgen`]) compute every name, type,
-//! SQL fragment and name-dependent line layout, so templates stay dumb.
+//! struct that renders it.
+//!
+//! The crate is layered (`docs/ARCHITECTURE.md`, "Layering"; a test checks it):
+//! - printing helpers at the bottom: [`names`] (literal quoting, the few names the IR does
+//!   not decide) and [`layout`] (lines laid out exactly as rustfmt would);
+//! - [`facts`]: what more than one emitter needs to know about the app, defined once;
+//! - the emitters, one per part of the generated repository, each depending only on the IR,
+//!   the facts and the printing helpers, never on another emitter: [`project`] (the crate
+//!   skeleton), [`migrations`], [`http`] (handlers and hooks), [`rules`] (the rules
+//!   runtime's constants), [`auth`] (sign-in), [`testgen`] (generated tests), [`openapi`],
+//!   [`readme`] and [`deploy`];
+//! - this driver on top, which runs them and puts together the one file two emitters
+//!   share: an entity's module, from its [`http`] view and its [`rules`] constants.
 
-mod access_tests;
 mod auth;
 pub mod deploy;
+mod facts;
+mod files;
+mod http;
 mod layout;
-mod model;
+mod migrations;
 mod names;
 mod openapi;
+mod project;
 mod readme;
 mod rules;
-mod sql;
 mod testgen;
 
 use askama::Template;
 use specgen_ir::App;
 
-use crate::model::EntityView;
-use crate::sql::{Dialect, Table};
-use crate::testgen::{ChildOutcome, EntityTests, HelpersView};
+use crate::facts::auth::AuthFacts;
+use crate::files::{Files, Headers};
+pub use crate::files::{OutputFile, Ownership};
+use crate::http::EntityView;
+use crate::rules::EntityRules;
 
 /// Options that do not come from the spec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmitOptions {
     /// The specgen version named in every generated file's header.
     pub specgen_version: String,
-}
-
-/// Who owns a file of the generated repository.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Ownership {
-    /// Rewritten on every build.
-    Generated,
-    /// Created once and never overwritten: an extension point the developer edits.
-    UserOwned,
-}
-
-/// One file of the generated repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputFile {
-    /// Relative path with forward slashes (`src/http/bookings.rs`).
-    pub path: String,
-    pub contents: String,
-    pub ownership: Ownership,
 }
 
 /// Every file of the generated repository for `app`, sorted by path.
@@ -62,582 +59,59 @@ pub fn emit(app: &App, options: &EmitOptions) -> Vec<OutputFile> {
         "Created by specgen {} from {}. This file is yours: specgen never overwrites it.",
         options.specgen_version, app.spec_file
     );
-    let header = generated.as_str();
-    let entities: Vec<EntityView> = app
+    let headers = Headers {
+        generated: &generated,
+        owned: &owned,
+    };
+    let header = headers.generated;
+    let default_database_url = format!("sqlite://data/{}.db?mode=rwc", app.name);
+    // Computed once, read by every emitter that prints sign-in.
+    let auth = AuthFacts::new(app);
+    let auth = auth.as_ref();
+
+    let mut out = Files::default();
+    project::add_files(&mut out, app, header, &default_database_url);
+    readme::add_files(&mut out, app, auth, header, &default_database_url);
+    out.add_raw(
+        "openapi.json",
+        openapi::document(app, auth, &options.specgen_version),
+    );
+    migrations::add_files(&mut out, app, header);
+    auth::add_files(&mut out, app, auth, header);
+
+    let views: Vec<EntityView> = app
         .entities
         .iter()
         .map(|e| EntityView::new(app, e))
         .collect();
-    let default_database_url = format!("sqlite://data/{}.db?mode=rwc", app.name);
-    let spec_file = app.spec_file.as_str();
-    let has_auth = app.auth.is_some();
-
-    let mut out = Files::default();
-    out.add(
-        "Cargo.toml",
-        &CargoToml {
-            header,
-            name: &app.name,
-            description: &toml_str(&app.title),
-            has_auth,
-        },
-    );
-    out.add(".gitignore", &GitIgnore { header });
-    out.add(
-        ".env.example",
-        &EnvExample {
-            header,
-            settings: readme::settings(app, &default_database_url),
-        },
-    );
-    out.add("build.rs", &BuildRs { header });
-    out.add(
-        "README.md",
-        &readme::ReadmeMd::new(app, &entities, &generated, &default_database_url),
-    );
-    out.add_raw(
-        "openapi.json",
-        openapi::document(app, &options.specgen_version),
-    );
-    out.add("migrations/README.md", &MigrationsReadme { header });
-    for (folder, dialect) in [("sqlite", Dialect::Sqlite), ("postgres", Dialect::Postgres)] {
-        let mut tables = sql::tables(app, dialect);
-        tables.extend(auth::tables(app, dialect));
-        let path = format!("migrations/{folder}/0001_initial.sql");
-        match dialect {
-            Dialect::Sqlite => out.add(
-                &path,
-                &SqliteMigration {
-                    header,
-                    name: &app.name,
-                    tables,
-                },
-            ),
-            Dialect::Postgres => out.add(
-                &path,
-                &PostgresMigration {
-                    header,
-                    name: &app.name,
-                    btree_gist: rules::needs_btree_gist(app, dialect),
-                    rule_function: sql::needs_rule_function(app).then_some(sql::RULE_FUNCTION),
-                    tables,
-                },
-            ),
-        }
-    }
-
-    let crate_name = app.crate_name.as_str();
-    out.add(
-        "src/main.rs",
-        &MainRs {
-            header,
-            name: &app.name,
-            crate_name,
-            has_auth,
-        },
-    );
-    out.add(
-        "src/lib.rs",
-        &LibRs {
-            header,
-            title: &app.title,
-            name: &app.name,
-            spec_file,
-            description_doc: doc_block(&app.description),
-            hook_modules: modules(&entities, &[]),
-            has_auth,
-        },
-    );
-    out.add(
-        "src/config.rs",
-        &ConfigRs {
-            header,
-            crate_name,
-            default_database_url_const: layout::assign(
-                0,
-                "pub const DEFAULT_DATABASE_URL: Option<&str>",
-                &format!("Some({})", names::rust_str(&default_database_url)),
-            ),
-            has_auth,
-        },
-    );
-    out.add("src/telemetry.rs", &TelemetryRs { header });
-    out.add("src/ops/mod.rs", &OpsMod { header });
-    out.add("src/ops/backup.rs", &OpsBackup { header });
-    out.add("src/ops/metrics.rs", &OpsMetrics { header });
-    out.add("src/startup.rs", &StartupRs { header, has_auth });
-    auth::add_files(&mut out, app, header);
-    out.add("src/db.rs", &DbRs { header });
-    out.add("src/error.rs", &ErrorRs { header });
-    out.add("src/rules.rs", &RulesRs { header });
-    out.add("src/validation.rs", &ValidationRs { header });
-    out.add(
-        "src/http/mod.rs",
-        &HttpMod {
-            header,
-            entities: &entities,
-            modules: modules(&entities, &["extract", "list"]),
-        },
-    );
-    out.add("src/http/extract.rs", &ExtractRs { header });
-    out.add("src/http/list.rs", &ListRs { header });
-    for entity in &entities {
+    http::add_files(&mut out, &headers, &views);
+    for (entity, view) in app.entities.iter().zip(&views) {
         out.add(
-            &format!("src/http/{}.rs", entity.plural_snake),
+            &format!("src/http/{}.rs", view.plural_snake),
             &EntityRs {
                 header,
-                spec_file,
-                e: entity,
-            },
-        );
-        out.add_owned(
-            &format!("src/hooks/{}.rs", entity.plural_snake),
-            &HooksRs {
-                header: &owned,
-                e: entity,
-                sig: model::HookSignatures::new(entity),
+                spec_file: &app.spec_file,
+                e: view,
+                r: &EntityRules::new(app, entity),
             },
         );
     }
 
-    let helpers = HelpersView::new(app);
-    let rule_tests = rules::RuleTests::new(app, |e| {
-        helpers
-            .bodies
-            .iter()
-            .any(|b| b.snake == e.snake && b.creatable)
-    });
-    let test_modules: &[&str] = if rule_tests.is_empty() {
-        &["health", "helpers", "ops"]
-    } else {
-        &["health", "helpers", "ops", "rules"]
-    };
-    out.add(
-        "tests/api/main.rs",
-        &TestsMain {
-            header,
-            modules: modules(
-                &entities,
-                &[test_modules, &auth::test_modules(app)].concat(),
-            ),
-        },
-    );
-    out.add(
-        "tests/api/health.rs",
-        &TestsHealth {
-            header,
-            first_route: app.entities.first().map(|e| e.route.clone()),
-        },
-    );
-    out.add(
-        "tests/api/ops.rs",
-        &TestsOps {
-            header,
-            crate_name,
-            name: &app.name,
-            has_auth,
-            route_line: app.entities.first().map(|e| route_line(&e.route)),
-            slow_route_line: if has_auth {
-                Some(route_line("/api/auth/sign-in"))
-            } else {
-                app.entities.first().map(|e| route_line(&e.route))
-            },
-            record: helpers
-                .bodies
-                .iter()
-                .zip(&entities)
-                .find(|(body, _)| body.creatable)
-                .map(|(body, entity)| OpsRecord {
-                    create_line: layout::awaited(
-                        4,
-                        "let record = ",
-                        "app",
-                        &format!("create_{}()", body.snake),
-                        ";",
-                    ),
-                    sql_line: layout::assign(
-                        4,
-                        "let sql",
-                        &names::rust_str(&format!(
-                            "SELECT COUNT(*) FROM {} WHERE CAST(id AS TEXT) = $1",
-                            entity.table
-                        )),
-                    ),
-                }),
-        },
-    );
-    out.add(
-        "tests/api/helpers.rs",
-        &TestsHelpers {
-            header,
-            crate_name,
-            h: &helpers,
-            has_auth,
-            admin_role: app.admin_role().map_or("admin", |role| role.name.as_str()),
-        },
-    );
-    auth::add_test_files(&mut out, app, header, &helpers);
-    if !rule_tests.is_empty() {
-        out.add(
-            "tests/api/rules.rs",
-            &TestsRules {
-                header,
-                spec_file,
-                crate_name: app.crate_name.as_str(),
-                uses_json: rule_tests.uses_json(),
-                uses_text: rule_tests.uses_text,
-                has_windows: !rule_tests.windows.is_empty(),
-                writes_directly: rule_tests.writes_directly(),
-                uses_item: rule_tests.uses_item(),
-                limits: &rule_tests.limits,
-                overlaps: &rule_tests.overlaps,
-                windows: &rule_tests.windows,
-                transitions: &rule_tests.transitions,
-                by_role: &rule_tests.by_role,
-                immutables: &rule_tests.immutables,
-            },
-        );
-    }
-    for (ir, entity) in app.entities.iter().zip(&entities) {
-        let tests = EntityTests::new(app, ir, &helpers);
-        out.add(
-            &format!("tests/api/{}.rs", entity.plural_snake),
-            &TestsEntity {
-                header,
-                spec_file,
-                e: entity,
-                t: &tests,
-            },
-        );
-    }
+    testgen::add_files(&mut out, app, auth, header);
 
     let mut files = out.files;
-    files.extend(deploy::deploy_files(
-        app,
-        &deploy::Headers {
-            generated: header,
-            owned: &owned,
-        },
-    ));
+    files.extend(deploy::deploy_files(app, &headers));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
 
-#[derive(Default)]
-struct Files {
-    files: Vec<OutputFile>,
-}
-
-impl Files {
-    fn add(&mut self, path: &str, template: &impl Template) {
-        self.push(path, render(template), Ownership::Generated);
-    }
-
-    fn add_owned(&mut self, path: &str, template: &impl Template) {
-        self.push(path, render(template), Ownership::UserOwned);
-    }
-
-    fn add_raw(&mut self, path: &str, contents: String) {
-        self.push(path, contents, Ownership::Generated);
-    }
-
-    fn push(&mut self, path: &str, contents: String, ownership: Ownership) {
-        self.files.push(OutputFile {
-            path: path.to_owned(),
-            contents,
-            ownership,
-        });
-    }
-}
-
-fn render(template: &impl Template) -> String {
-    let mut out = template
-        .render()
-        .expect("templates only print strings and numbers, which cannot fail to render");
-    out.push('\n');
-    out
-}
-
-/// Module names, sorted as rustfmt sorts `mod` items (plain byte order).
-fn modules(entities: &[EntityView], others: &[&str]) -> Vec<String> {
-    let mut modules: Vec<String> = entities
-        .iter()
-        .map(|e| e.plural_snake.clone())
-        .chain(others.iter().map(|m| (*m).to_owned()))
-        .collect();
-    modules.sort();
-    modules
-}
-
-/// A TOML basic string's contents.
-fn toml_str(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-/// Prose as `//!` lines: a blank line, then each line with a leading space.
-fn doc_block(text: &str) -> Vec<String> {
-    let lines = model::prose_lines(text);
-    if lines.is_empty() {
-        return Vec::new();
-    }
-    std::iter::once(String::new())
-        .chain(lines.into_iter().map(|l| format!(" {l}")))
-        .collect()
-}
-
-#[derive(Template)]
-#[template(path = "backend/Cargo.toml")]
-struct CargoToml<'a> {
-    header: &'a str,
-    name: &'a str,
-    description: &'a str,
-    has_auth: bool,
-}
-
-#[derive(Template)]
-#[template(path = "backend/.gitignore", escape = "none")]
-struct GitIgnore<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/.env.example", escape = "none")]
-struct EnvExample<'a> {
-    header: &'a str,
-    settings: Vec<readme::Setting>,
-}
-
-#[derive(Template)]
-#[template(path = "backend/build.rs")]
-struct BuildRs<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/migrations/README.md")]
-struct MigrationsReadme<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/migrations/sqlite/0001_initial.sql")]
-struct SqliteMigration<'a> {
-    header: &'a str,
-    name: &'a str,
-    tables: Vec<Table>,
-}
-
-#[derive(Template)]
-#[template(path = "backend/migrations/postgres/0001_initial.sql")]
-struct PostgresMigration<'a> {
-    header: &'a str,
-    name: &'a str,
-    /// Whether an exclusion constraint needs `btree_gist` (no-overlap rules).
-    btree_gist: bool,
-    /// The function rule triggers run, when any table has one.
-    rule_function: Option<&'static str>,
-    tables: Vec<Table>,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/main.rs")]
-struct MainRs<'a> {
-    header: &'a str,
-    name: &'a str,
-    crate_name: &'a str,
-    has_auth: bool,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/lib.rs")]
-struct LibRs<'a> {
-    header: &'a str,
-    title: &'a str,
-    name: &'a str,
-    spec_file: &'a str,
-    description_doc: Vec<String>,
-    hook_modules: Vec<String>,
-    has_auth: bool,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/config.rs")]
-struct ConfigRs<'a> {
-    header: &'a str,
-    crate_name: &'a str,
-    /// `pub const DEFAULT_DATABASE_URL: Option<&str> = Some(..);`, laid out.
-    default_database_url_const: String,
-    has_auth: bool,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/telemetry.rs")]
-struct TelemetryRs<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/ops/mod.rs")]
-struct OpsMod<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/ops/backup.rs")]
-struct OpsBackup<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/ops/metrics.rs")]
-struct OpsMetrics<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/startup.rs")]
-struct StartupRs<'a> {
-    header: &'a str,
-    has_auth: bool,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/db.rs")]
-struct DbRs<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/rules.rs")]
-struct RulesRs<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/error.rs")]
-struct ErrorRs<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/validation.rs")]
-struct ValidationRs<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/http/mod.rs")]
-struct HttpMod<'a> {
-    header: &'a str,
-    entities: &'a [EntityView],
-    modules: Vec<String>,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/http/extract.rs")]
-struct ExtractRs<'a> {
-    header: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/http/list.rs")]
-struct ListRs<'a> {
-    header: &'a str,
-}
-
+/// An entity's module (`src/http/<plural>.rs`): its handlers ([`EntityView`]) with the
+/// constants the rules runtime checks ([`EntityRules`]).
 #[derive(Template)]
 #[template(path = "backend/src/http/entity.rs")]
 struct EntityRs<'a> {
     header: &'a str,
     spec_file: &'a str,
     e: &'a EntityView,
-}
-
-#[derive(Template)]
-#[template(path = "backend/src/hooks/entity.rs")]
-struct HooksRs<'a> {
-    header: &'a str,
-    e: &'a EntityView,
-    sig: model::HookSignatures,
-}
-
-#[derive(Template)]
-#[template(path = "backend/tests/api/main.rs")]
-struct TestsMain<'a> {
-    header: &'a str,
-    modules: Vec<String>,
-}
-
-#[derive(Template)]
-#[template(path = "backend/tests/api/health.rs")]
-struct TestsHealth<'a> {
-    header: &'a str,
-    first_route: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "backend/tests/api/helpers.rs")]
-struct TestsHelpers<'a> {
-    header: &'a str,
-    crate_name: &'a str,
-    h: &'a HelpersView,
-    has_auth: bool,
-    admin_role: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "backend/tests/api/rules.rs")]
-struct TestsRules<'a> {
-    header: &'a str,
-    spec_file: &'a str,
-    crate_name: &'a str,
-    /// Whether a test sets a field with `json!`.
-    uses_json: bool,
-    uses_text: bool,
-    has_windows: bool,
-    writes_directly: bool,
-    /// Whether a test names a record by `route/id` (the `item` helper).
-    uses_item: bool,
-    limits: &'a [rules::LimitTest],
-    overlaps: &'a [rules::OverlapTest],
-    windows: &'a [rules::WindowTest],
-    transitions: &'a [rules::TransitionTest],
-    by_role: &'a [rules::ByRoleTest],
-    immutables: &'a [rules::ImmutableTest],
-}
-
-#[derive(Template)]
-#[template(path = "backend/tests/api/entity.rs")]
-struct TestsEntity<'a> {
-    header: &'a str,
-    spec_file: &'a str,
-    e: &'a EntityView,
-    t: &'a EntityTests,
-}
-
-#[derive(Template)]
-#[template(path = "backend/tests/api/ops.rs")]
-struct TestsOps<'a> {
-    header: &'a str,
-    crate_name: &'a str,
-    name: &'a str,
-    has_auth: bool,
-    /// `let route = "..";` with the first resource's route, for the metrics test.
-    route_line: Option<String>,
-    /// `let route = "..";` with a POST route that reads its whole body before it answers,
-    /// for the shutdown test.
-    slow_route_line: Option<String>,
-    /// A record the backup test creates and finds again.
-    record: Option<OpsRecord>,
-}
-
-/// The record of the backup test: the line that creates it and the query that finds it.
-struct OpsRecord {
-    create_line: String,
-    sql_line: String,
-}
-
-/// `let route = "<route>";` in a test function's body.
-fn route_line(route: &str) -> String {
-    layout::assign(4, "let route", &names::rust_str(route))
+    r: &'a EntityRules,
 }

@@ -4,96 +4,45 @@
 use askama::Template;
 use specgen_ir::{Action, App, Entity, Field, FieldType, OnDelete, Value};
 
-use crate::model::{self, EntityView};
+use crate::facts::access::{field_rule_words, who_may};
+use crate::facts::auth::AuthFacts;
+use crate::facts::fields::settable_on_create;
+use crate::facts::rules::enforcement;
+use crate::facts::settings::{Setting, settings};
+use crate::facts::text::{capitalize, prose_lines, with_article};
+use crate::files::Files;
 
-/// One environment variable the app reads.
-#[derive(Debug, Clone)]
-pub struct Setting {
-    pub name: &'static str,
-    pub doc: &'static str,
-    /// The value in `.env.example`.
-    pub example: String,
-    /// `# ` when the example line is commented out.
-    pub comment: &'static str,
-    /// The default, for the README table.
-    pub default: String,
+/// Adds the README (`generated` is its header line) and `.env.example`.
+pub(crate) fn add_files(
+    out: &mut Files,
+    app: &App,
+    auth: Option<&AuthFacts>,
+    header: &str,
+    default_database_url: &str,
+) {
+    out.add(
+        ".env.example",
+        &EnvExample {
+            header,
+            settings: settings(app, default_database_url),
+        },
+    );
+    out.add(
+        "README.md",
+        &ReadmeMd::new(app, auth, header, default_database_url),
+    );
 }
 
-/// The settings, in the order `.env.example` lists them.
-pub fn settings(app: &App, default_database_url: &str) -> Vec<Setting> {
-    let mut settings = vec![
-        Setting {
-            name: "HOST",
-            doc: "Address to listen on; 0.0.0.0 in a container.",
-            example: "127.0.0.1".to_owned(),
-            comment: "",
-            default: "`127.0.0.1`".to_owned(),
-        },
-        Setting {
-            name: "PORT",
-            doc: "TCP port; 0 picks a free one.",
-            example: "3000".to_owned(),
-            comment: "",
-            default: "`3000`".to_owned(),
-        },
-        Setting {
-            name: "DATABASE_URL",
-            doc: "SQLite file (default build) or PostgreSQL server (`--features postgres`), \
-                  e.g. postgres://user:password@localhost:5432/app.",
-            example: default_database_url.to_owned(),
-            comment: "",
-            default: format!("`{default_database_url}` (SQLite builds); required for PostgreSQL"),
-        },
-        Setting {
-            name: "APP_ENV",
-            doc: "development (readable logs) or production (JSON logs).",
-            example: "development".to_owned(),
-            comment: "",
-            default: "`development`".to_owned(),
-        },
-        Setting {
-            name: "RUST_LOG",
-            doc: "Which logs to keep: a level, or a level per module such as info,sqlx=warn.",
-            example: "info".to_owned(),
-            comment: "",
-            default: "`info`".to_owned(),
-        },
-        Setting {
-            name: "REQUEST_TIMEOUT_SECS",
-            doc: "Requests still running after this many seconds are answered with 408.",
-            example: "30".to_owned(),
-            comment: "",
-            default: "`30`".to_owned(),
-        },
-        Setting {
-            name: "BODY_LIMIT_BYTES",
-            doc: "Larger request bodies are refused with 413.",
-            example: "1048576".to_owned(),
-            comment: "",
-            default: "`1048576` (1 MiB)".to_owned(),
-        },
-        Setting {
-            name: "SHUTDOWN_GRACE_SECS",
-            doc: "On SIGTERM or Ctrl-C, how long requests in flight may take to finish.",
-            example: "25".to_owned(),
-            comment: "",
-            default: "`25`".to_owned(),
-        },
-        Setting {
-            name: "PG_BINDIR",
-            doc: "Folder of pg_dump and pg_restore, which backup and restore run on PostgreSQL.",
-            example: "/usr/lib/postgresql/15/bin".to_owned(),
-            comment: "# ",
-            default: "found on `PATH`".to_owned(),
-        },
-    ];
-    settings.extend(crate::auth::settings(app));
-    settings
+#[derive(Template)]
+#[template(path = "backend/.env.example", escape = "none")]
+struct EnvExample<'a> {
+    header: &'a str,
+    settings: Vec<Setting>,
 }
 
 #[derive(Template)]
 #[template(path = "backend/README.md")]
-pub struct ReadmeMd<'a> {
+struct ReadmeMd<'a> {
     header: &'a str,
     title: &'a str,
     name: &'a str,
@@ -104,7 +53,7 @@ pub struct ReadmeMd<'a> {
     postgres_in_production: bool,
     settings: Vec<Setting>,
     /// The sign-in subsystem, when the spec has a sign-in entity.
-    auth: Option<crate::auth::AuthView>,
+    auth: Option<AuthFacts>,
     entities: Vec<EntityDoc>,
     rules: Vec<RuleDoc>,
 }
@@ -122,7 +71,7 @@ struct EntityDoc {
     filters: String,
     sorts: String,
     on_delete: Vec<String>,
-    /// Who may list, create, read, update and delete (see `auth::who_may`).
+    /// Who may list, create, read, update and delete (see `facts::access::who_may`).
     who_list: String,
     who_create: String,
     who_read: String,
@@ -148,18 +97,13 @@ struct RuleDoc {
 }
 
 impl<'a> ReadmeMd<'a> {
-    pub fn new(
+    fn new(
         app: &'a App,
-        views: &[EntityView],
+        auth: Option<&AuthFacts>,
         header: &'a str,
         default_database_url: &'a str,
     ) -> ReadmeMd<'a> {
-        let entities = app
-            .entities
-            .iter()
-            .zip(views)
-            .map(|(e, v)| entity_doc(app, e, v))
-            .collect();
+        let entities = app.entities.iter().map(|e| entity_doc(app, e)).collect();
         let rules = app
             .entities
             .iter()
@@ -169,7 +113,7 @@ impl<'a> ReadmeMd<'a> {
                     line: r.line,
                     message: cell(&r.message),
                     code: r.code.clone(),
-                    enforced: cell(&model::enforcement(r)),
+                    enforced: cell(&enforcement(r)),
                 })
             })
             .collect();
@@ -178,18 +122,18 @@ impl<'a> ReadmeMd<'a> {
             title: &app.title,
             name: &app.name,
             spec_file: &app.spec_file,
-            description: model::prose_lines(&app.description),
+            description: prose_lines(&app.description),
             default_database_url,
             postgres_in_production: app.database == specgen_ir::Database::Postgres,
             settings: settings(app, default_database_url),
-            auth: crate::auth::AuthView::new(app),
+            auth: auth.cloned(),
             entities,
             rules,
         }
     }
 }
 
-fn entity_doc(app: &App, entity: &Entity, view: &EntityView) -> EntityDoc {
+fn entity_doc(app: &App, entity: &Entity) -> EntityDoc {
     let fields = entity
         .fields
         .iter()
@@ -233,7 +177,7 @@ fn entity_doc(app: &App, entity: &Entity, view: &EntityView) -> EntityDoc {
             .replace("{field}", &field.json);
             Some(format!(
                 "Deleting {} {effect} {} reference it (`{}.{}`).",
-                model::with_article(&entity.words),
+                with_article(&entity.words),
                 other.plural_words,
                 other.name,
                 field.json
@@ -241,10 +185,10 @@ fn entity_doc(app: &App, entity: &Entity, view: &EntityView) -> EntityDoc {
         })
         .collect();
     EntityDoc {
-        title: view.title.clone(),
+        title: capitalize(&entity.plural_words),
         name: entity.name.clone(),
         line: entity.line,
-        description: model::prose_lines(&entity.description).join(" "),
+        description: prose_lines(&entity.description).join(" "),
         route: entity.route.clone(),
         plural_snake: entity.plural_snake.clone(),
         fields,
@@ -255,11 +199,11 @@ fn entity_doc(app: &App, entity: &Entity, view: &EntityView) -> EntityDoc {
         },
         sorts: sorts.join(", "),
         on_delete,
-        who_list: crate::auth::who_may(app, entity, Action::List),
-        who_create: crate::auth::who_may(app, entity, Action::Create),
-        who_read: crate::auth::who_may(app, entity, Action::Read),
-        who_update: crate::auth::who_may(app, entity, Action::Update),
-        who_delete: crate::auth::who_may(app, entity, Action::Delete),
+        who_list: who_may(app, entity, Action::List),
+        who_create: who_may(app, entity, Action::Create),
+        who_read: who_may(app, entity, Action::Read),
+        who_update: who_may(app, entity, Action::Update),
+        who_delete: who_may(app, entity, Action::Delete),
     }
 }
 
@@ -300,7 +244,7 @@ fn field_doc(app: &App, field: &Field) -> FieldDoc {
     let required = match (&field.default, field.required) {
         (Some(default), _) => format!("no (default {})", default_md(default)),
         (None, true) if field.owner => "no: the signed-in user".to_owned(),
-        (None, true) if model::settable_on_create(field) => "yes".to_owned(),
+        (None, true) if settable_on_create(field) => "yes".to_owned(),
         (None, true) => "set by the server".to_owned(),
         (None, false) => "no".to_owned(),
     };
@@ -318,13 +262,13 @@ fn field_doc(app: &App, field: &Field) -> FieldDoc {
     if field.read_only && !field.owner {
         notes.push("read-only".to_owned());
     }
-    if let Some(who) = crate::auth::field_rule_words(app, &field.visible_to) {
+    if let Some(who) = field_rule_words(app, &field.visible_to) {
         notes.push(format!("visible to {who} only"));
     }
-    if let Some(who) = crate::auth::field_rule_words(app, &field.settable_by) {
+    if let Some(who) = field_rule_words(app, &field.settable_by) {
         notes.push(format!("set by {who} only"));
     }
-    let description = model::prose_lines(&field.description).join(" ");
+    let description = prose_lines(&field.description).join(" ");
     if !description.is_empty() {
         notes.push(cell(&description));
     }

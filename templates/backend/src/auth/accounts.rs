@@ -44,7 +44,7 @@ const BY_ID: &str = "SELECT id, role, password_hash, email_verified_at FROM {{ a
                      WHERE id = $1";
 
 const INSERT: &str = "\
-{%- for line in a.insert_lines %}
+{%- for line in v.insert_lines %}
     {{ line }}
 {%- endfor %}";
 
@@ -66,9 +66,9 @@ pub async fn find(pool: &DbPool, id: Uuid) -> Result<Option<Account>, sqlx::Erro
 
 /// Inserts a new account: the {{ a.words }}'s fields, and its password hash, role and
 /// verification time.
-{{ a.sig_insert }}
+{{ v.sig_insert }}
     sqlx::query(INSERT)
-{%- for bind in a.insert_binds %}
+{%- for bind in v.insert_binds %}
         .bind({{ bind }})
 {%- endfor %}
         .execute(pool)
@@ -110,9 +110,9 @@ pub async fn mark_verified<'e>(
 /// the last admin, so the app always keeps one; `Err(NotFound)` when there is no such account.
 pub async fn set_role(pool: &DbPool, id: Uuid, role: Role) -> Result<bool, ApiError> {
     let result = sqlx::query(
-        "UPDATE {{ a.table }} SET role = $2 WHERE id = $1 AND ($2 = {{ a.admin_role_sql }} \
-         OR role <> {{ a.admin_role_sql }} \
-         OR (SELECT COUNT(*) FROM {{ a.table }} WHERE role = {{ a.admin_role_sql }}) > 1)",
+        "UPDATE {{ a.table }} SET role = $2 WHERE id = $1 AND ($2 = {{ v.admin_role_sql }} \
+         OR role <> {{ v.admin_role_sql }} \
+         OR (SELECT COUNT(*) FROM {{ a.table }} WHERE role = {{ v.admin_role_sql }}) > 1)",
     )
     .bind(id.to_repr())
     .bind(role.to_repr())

@@ -64,7 +64,7 @@ pub const SESSION_LIFETIME: Duration = Duration::from_secs({{ a.session_seconds 
 /// `{{ a.table }}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Role {
-{%- for role in a.roles %}
+{%- for role in v.roles %}
     /// {{ role.doc }}
     #[serde(rename = "{{ role.name }}")]
     {{ role.variant }},
@@ -72,17 +72,17 @@ pub enum Role {
 }
 
 impl Role {
-{{ a.roles_const }}
+{{ v.roles_const }}
 
     /// The role new sign-ups get.
-    pub const DEFAULT: Role = Role::{{ a.default_role }};
+    pub const DEFAULT: Role = Role::{{ v.default_role }};
 
     /// The administrator role: every action on every resource, and role changes.
-    pub const ADMIN: Role = Role::{{ a.admin_role }};
+    pub const ADMIN: Role = Role::{{ v.admin_role }};
 
     pub fn as_str(self) -> &'static str {
         match self {
-{%- for role in a.roles %}
+{%- for role in v.roles %}
             Role::{{ role.variant }} => "{{ role.name }}",
 {%- endfor %}
         }

@@ -30,7 +30,7 @@ use crate::auth::{AuthUser, Role, accounts, codes, session};
 use crate::email::Email;
 use crate::error::{ApiError, FieldError};
 use crate::hooks::{{ a.module }} as hooks;
-{%- for line in a.http_uses %}
+{%- for line in v.http_uses %}
 {{ line }}
 {%- endfor %}
 use crate::rate_limit::{self, ClientAddr};
@@ -38,7 +38,7 @@ use crate::startup::AppState;
 use crate::validation::{Fields, JsonObject, check};
 
 /// The app's name in email subjects.
-const APP: &str = {{ a.title_literal }};
+const APP: &str = {{ v.title_literal }};
 
 /// The routes of sign-in.
 pub fn router() -> Router<AppState> {

@@ -274,13 +274,13 @@ pub(crate) {{ e.constraints_const }}
 
 /// The column that names a record's owner, for lists of callers allowed only their own.
 const OWNER_COLUMN: Option<&str> = {{ e.access.owner_column }};
-{%- if e.has_row_rules %}
+{%- if r.has_row_rules %}
 
-{{ e.row_rules_const }}
+{{ r.row_rules_const }}
 {%- endif %}
-{%- if e.has_change_rules %}
+{%- if r.has_change_rules %}
 
-{{ e.change_rules_const }}
+{{ r.change_rules_const }}
 {%- endif %}
 
 {%- for l in e.links %}
@@ -359,7 +359,7 @@ async fn create_{{ e.snake }}(
 {%- if !e.compares.is_empty() %}
     check_rules(&{{ e.var }})?;
 {%- endif %}
-{%- if e.has_change_rules %}
+{%- if r.has_change_rules %}
 {{ e.check_new_line }}
 {%- endif %}
 {%- if !e.references.is_empty() %}
@@ -367,7 +367,7 @@ async fn create_{{ e.snake }}(
 {%- endif %}
     let mut transaction = rules::begin_write(&state.db).await?;
     insert(&mut transaction, &{{ e.var }}).await?;
-{%- if e.has_row_rules %}
+{%- if r.has_row_rules %}
     rules::check(&mut transaction, {{ e.var }}.id, RULES).await?;
 {%- endif %}
     transaction.commit().await?;
@@ -411,7 +411,7 @@ async fn update_{{ e.snake }}(
 {%- if !e.compares.is_empty() %}
     check_rules(&{{ e.var }})?;
 {%- endif %}
-{%- if e.has_change_rules %}
+{%- if r.has_change_rules %}
 {{ e.check_update_line }}
 {%- endif %}
 {%- if !e.references.is_empty() %}
@@ -419,7 +419,7 @@ async fn update_{{ e.snake }}(
 {%- endif %}
     let mut transaction = rules::begin_write(&state.db).await?;
     update(&mut transaction, &{{ e.var }}, current.updated_at).await?;
-{%- if e.has_row_rules %}
+{%- if r.has_row_rules %}
     rules::check(&mut transaction, {{ e.var }}.id, RULES).await?;
 {%- endif %}
     transaction.commit().await?;
@@ -437,7 +437,7 @@ async fn delete_{{ e.snake }}(
     let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
     ACCESS.within(scope, caller, owner_of(&{{ e.var }}))?;
     hooks::before_delete(&state, &{{ e.var }}).await?;
-{%- if e.has_change_rules %}
+{%- if r.has_change_rules %}
 {{ e.check_delete_line }}
 {%- endif %}
     let result = sqlx::query(DELETE)
@@ -501,8 +501,8 @@ async fn delete_{{ e.snake }}(
 /// Every reference must name an existing record (422 listing each one that does not).
 {{ e.sig_check_references }}
     let mut missing = Vec::new();
-{%- for r in e.references %}
-{{ r }}
+{%- for check in e.references %}
+{{ check }}
 {%- endfor %}
     if missing.is_empty() {
         Ok(())

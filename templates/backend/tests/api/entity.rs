@@ -19,7 +19,7 @@ async fn valid_body(app: &TestApp) -> Value {
 {{ t.body_tail }}
 }
 
-/// Creates {{ e.article_words }} and returns it.
+/// Creates {{ t.article_words }} and returns it.
 async fn create(app: &TestApp) -> Value {
 {{ t.create_tail }}
 }

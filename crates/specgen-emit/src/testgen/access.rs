@@ -5,11 +5,12 @@
 
 use specgen_ir::{Action, App, Caller, Decision, Entity, Field, Permissions, RuleKind, Who};
 
-use crate::auth::GrantView;
+use super::HelpersView;
+use crate::facts::access::{GrantView, unsettable};
+use crate::facts::fields::{settable_on_create, updatable};
+use crate::facts::text::capitalize;
 use crate::layout;
-use crate::model;
 use crate::names::rust_str;
-use crate::testgen::HelpersView;
 
 /// Everything `tests/api/access.rs` prints.
 #[derive(Debug, Clone)]
@@ -211,17 +212,6 @@ fn expect(app: &App, entity: &Entity, action: Action, kind: &Kind) -> Expect {
     }
 }
 
-/// JSON names of the fields `role` may not set on a record it creates (and so owns).
-pub(crate) fn unsettable(app: &App, entity: &Entity, role: Option<&str>) -> Vec<String> {
-    entity
-        .fields
-        .iter()
-        .filter(|f| !f.settable_by.is_empty())
-        .filter(|f| GrantView::of_field(app, &f.settable_by).decide(role) == Decision::Deny)
-        .map(|f| f.json.clone())
-        .collect()
-}
-
 fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
     let const_name = entity.plural_snake.to_uppercase();
     let owner = match (&entity.owner, entity.is_auth) {
@@ -282,7 +272,7 @@ fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
                     ]
                 })
                 .collect();
-            let variant = model::capitalize(action.as_str());
+            let variant = capitalize(action.as_str());
             ActionTest {
                 test_name: format!(
                     "{}_{}_as_the_spec_says",
@@ -324,7 +314,7 @@ fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
         }
     }
     let sampled = |field: &Field| {
-        model::settable_on_create(field)
+        settable_on_create(field)
             && !field.owner
             && (field.required || !matches!(field.ty, specgen_ir::FieldType::Reference { .. }))
     };
@@ -342,7 +332,7 @@ fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
                 on_create.push(vec![kind.literal(), rust_str(&field.json), ok.to_string()]);
             }
         }
-        if model::updatable(field) && !field.owner {
+        if updatable(field) && !field.owner {
             for kind in kinds.iter().filter(|k| may(Action::Update, k)) {
                 let ok = allowed(&field.settable_by, kind);
                 on_update.push(vec![kind.literal(), rust_str(&field.json), ok.to_string()]);

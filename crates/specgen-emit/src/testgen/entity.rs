@@ -1,39 +1,21 @@
-//! View models of the generated API tests (`tests/api/`): a valid sample body per entity,
-//! and per entity the cases that must fail, with the code each failure must carry.
-
-use std::collections::BTreeMap;
+//! The generated tests of one entity (`tests/api/<plural>.rs`): create, read, update,
+//! delete and list, every invalid value a field must refuse, rules, links and children.
 
 use specgen_ir::{
-    Action, App, Caller, CompareOp, Decision, Entity, Field, FieldType, OnDelete, RuleKind, Value,
+    Action, App, Caller, CompareOp, Decision, Entity, Field, FieldType, OnDelete, RuleKind,
 };
 
+use super::{HelpersView, int_literal, new_value, samples};
+use crate::facts::fields::{MAX_LINKS, settable_on_create, updatable};
+use crate::facts::text::with_article;
 use crate::layout;
-use crate::model::{self, MAX_LINKS};
 use crate::names::{rust_f64, rust_str};
-
-/// `tests/api/helpers.rs`: one body builder per entity.
-#[derive(Debug, Clone)]
-pub struct HelpersView {
-    pub bodies: Vec<BodyView>,
-}
-
-#[derive(Debug, Clone)]
-pub struct BodyView {
-    /// `let body = self.<snake>_body().await;`, laid out.
-    pub body_line: String,
-    pub snake: String,
-    pub words: String,
-    pub route: String,
-    /// Whether a body can be built (no cycle of required references).
-    pub creatable: bool,
-    pub uses_n: bool,
-    /// The `json!` object, indented for the body function.
-    pub json: String,
-}
 
 /// `tests/api/<plural>.rs`.
 #[derive(Debug, Clone)]
 pub struct EntityTests {
+    /// "a booking" / "an order".
+    pub article_words: String,
     pub creatable: bool,
     /// Rows exist before each test: the sign-in entity holds the test admin.
     pub existing: bool,
@@ -131,45 +113,6 @@ pub enum ChildOutcome {
     Emptied,
 }
 
-impl HelpersView {
-    pub fn new(app: &App) -> HelpersView {
-        let creatable = creatable(app);
-        let bodies = app
-            .entities
-            .iter()
-            .map(|entity| {
-                let samples = samples(app, entity);
-                let uses_n = samples.iter().any(|(_, value)| uses_counter(value));
-                let json = if samples.is_empty() {
-                    "        json!({})".to_owned()
-                } else {
-                    let lines: Vec<String> = samples
-                        .iter()
-                        .map(|(json, value)| format!("            {}: {value},", rust_str(json)))
-                        .collect();
-                    format!("        json!({{\n{}\n        }})", lines.join("\n"))
-                };
-                BodyView {
-                    body_line: layout::awaited(
-                        8,
-                        "let body = ",
-                        "self",
-                        &format!("{}_body()", entity.snake),
-                        ";",
-                    ),
-                    snake: entity.snake.clone(),
-                    words: entity.words.clone(),
-                    route: entity.route.clone(),
-                    creatable: creatable.get(&entity.name).copied().unwrap_or(false),
-                    uses_n,
-                    json,
-                }
-            })
-            .collect();
-        HelpersView { bodies }
-    }
-}
-
 impl EntityTests {
     pub fn new(app: &App, entity: &Entity, helpers: &HelpersView) -> EntityTests {
         // The tests act as an admin, who may do anything; in an app without sign-in they
@@ -215,9 +158,7 @@ impl EntityTests {
             .fields
             .iter()
             .filter(|f| {
-                matches!(f.ty, FieldType::Reference { .. })
-                    && model::settable_on_create(f)
-                    && f.required
+                matches!(f.ty, FieldType::Reference { .. }) && settable_on_create(f) && f.required
             })
             .map(named)
             .collect();
@@ -290,23 +231,19 @@ impl EntityTests {
             .iter()
             .find(|f| f.sortable && !f.required && in_sample(f) && !matches!(f.ty, FieldType::Json))
             .map(named);
-        let update = entity
-            .fields
-            .iter()
-            .filter(|f| model::updatable(f))
-            .find_map(|f| {
-                let involved = entity
-                    .rules
-                    .iter()
-                    .any(|r| rule_mentions(&r.kind, &f.ident));
-                if involved {
-                    return None;
-                }
-                new_value(f).map(|value| UpdateTest {
-                    json: f.json.clone(),
-                    value,
-                })
-            });
+        let update = entity.fields.iter().filter(|f| updatable(f)).find_map(|f| {
+            let involved = entity
+                .rules
+                .iter()
+                .any(|r| rule_mentions(&r.kind, &f.ident));
+            if involved {
+                return None;
+            }
+            new_value(f).map(|value| UpdateTest {
+                json: f.json.clone(),
+                value,
+            })
+        });
         let immutables = entity
             .fields
             .iter()
@@ -329,7 +266,7 @@ impl EntityTests {
                     && may(entity, Action::Read)
                     && may(other, Action::Create)
                     && may(other, Action::Read);
-                if !child_creatable || !allowed || !model::settable_on_create(field) {
+                if !child_creatable || !allowed || !settable_on_create(field) {
                     return None;
                 }
                 let (outcome, verb) = match child.on_delete {
@@ -401,6 +338,7 @@ impl EntityTests {
             })
             .collect();
         EntityTests {
+            article_words: with_article(&entity.words),
             may_list: listable,
             may_read: may(entity, Action::Read),
             may_update: may(entity, Action::Update),
@@ -472,126 +410,6 @@ fn link_test_name(ident: &str, index: usize) -> String {
     }
 }
 
-/// Which entities a valid body can be built for: those whose required references do not
-/// lead back to themselves.
-fn creatable(app: &App) -> BTreeMap<String, bool> {
-    fn visit(app: &App, name: &str, path: &mut Vec<String>) -> bool {
-        if path.iter().any(|p| p == name) {
-            return false;
-        }
-        let Some(entity) = app.entity(name) else {
-            return false;
-        };
-        path.push(name.to_owned());
-        let ok = entity.fields.iter().all(|f| match &f.ty {
-            FieldType::Reference { entity: target, .. }
-                if f.required && model::settable_on_create(f) =>
-            {
-                visit(app, target, path)
-            }
-            _ => true,
-        });
-        path.pop();
-        ok
-    }
-    app.entities
-        .iter()
-        .map(|e| (e.name.clone(), visit(app, &e.name, &mut Vec::new())))
-        .collect()
-}
-
-/// The sample body of an entity: `(json name, Rust expression)` for every field a client
-/// sends, except optional references (left out so samples never recurse).
-fn samples(app: &App, entity: &Entity) -> Vec<(String, String)> {
-    let ranks = ranks(entity);
-    entity
-        .fields
-        .iter()
-        .filter(|f| model::settable_on_create(f))
-        .filter_map(|f| {
-            let rank = ranks.get(&f.ident).copied().unwrap_or(0);
-            sample(app, f, rank).map(|value| (f.json.clone(), value))
-        })
-        .collect()
-}
-
-fn sample(app: &App, field: &Field, rank: i64) -> Option<String> {
-    Some(match &field.ty {
-        FieldType::Text {
-            min_length,
-            max_length,
-        } => format!("text(n, {min_length}, {max_length})"),
-        FieldType::Email => "format!(\"user{n}@example.com\")".to_owned(),
-        FieldType::Url => "format!(\"https://example.com/{n}\")".to_owned(),
-        FieldType::Integer { min, max } | FieldType::Money { min, max } => {
-            if field.unique {
-                format!(
-                    "integer(n, {}, {})",
-                    min.unwrap_or(0),
-                    max.unwrap_or(i64::MAX)
-                )
-            } else {
-                let start = min.unwrap_or(1);
-                let value = start.saturating_add(rank);
-                int_literal(max.map_or(value, |max| value.min(max)))
-            }
-        }
-        FieldType::Decimal { min, max } => {
-            let start = min.map_or(1.5, |m| m + 0.5);
-            let value = start + rank as f64;
-            rust_f64(max.map_or(value, |max| value.min(max)))
-        }
-        FieldType::Boolean => "true".to_owned(),
-        FieldType::Date => format!("date(n, {rank})"),
-        FieldType::DateTime => format!("datetime(n, {rank})"),
-        FieldType::Uuid => "Uuid::now_v7()".to_owned(),
-        FieldType::Json => "json!({ \"sample\": n })".to_owned(),
-        FieldType::Enum { values } => {
-            let value = match &field.default {
-                Some(Value::Enum(v) | Value::Text(v)) => v.clone(),
-                _ => values.first()?.clone(),
-            };
-            rust_str(&value)
-        }
-        FieldType::Reference { entity, .. } => {
-            if !field.required {
-                return None;
-            }
-            let target = app.entity(entity)?;
-            format!("self.create_{}().await[\"id\"]", target.snake)
-        }
-    })
-}
-
-fn uses_counter(expression: &str) -> bool {
-    expression.contains("(n,") || expression.contains("{n}") || expression.contains(": n }")
-}
-
-/// Ranks that make the samples satisfy the entity's comparison rules: a field that must be
-/// greater than another gets a higher rank, hence a later time or larger number.
-fn ranks(entity: &Entity) -> BTreeMap<String, i64> {
-    let mut ranks: BTreeMap<String, i64> = BTreeMap::new();
-    for _ in 0..entity.rules.len() + 1 {
-        for rule in &entity.rules {
-            let RuleKind::Compare { left, op, right } = &rule.kind else {
-                continue;
-            };
-            let l = ranks.get(left).copied().unwrap_or(0);
-            let r = ranks.get(right).copied().unwrap_or(0);
-            match op {
-                CompareOp::Gt | CompareOp::Ge if l <= r => {
-                    ranks.insert(left.clone(), r + 1);
-                }
-                CompareOp::Lt | CompareOp::Le if r <= l => {
-                    ranks.insert(right.clone(), l + 1);
-                }
-                _ => {}
-            }
-        }
-    }
-    ranks
-}
-
 fn rule_mentions(kind: &RuleKind, ident: &str) -> bool {
     match kind {
         RuleKind::Compare { left, right, .. } => left == ident || right == ident,
@@ -603,38 +421,6 @@ fn rule_mentions(kind: &RuleKind, ident: &str) -> bool {
         RuleKind::Immutable { fields, .. } => fields.iter().any(|f| f == ident),
         RuleKind::Transitions { field, .. } => field == ident,
         RuleKind::Window { .. } => false,
-    }
-}
-
-/// A valid value different from the sample, for the update test.
-pub(crate) fn new_value(field: &Field) -> Option<String> {
-    Some(match &field.ty {
-        FieldType::Text {
-            min_length,
-            max_length,
-        } => {
-            format!("text(app.next() + 1000, {min_length}, {max_length})")
-        }
-        FieldType::Email => "format!(\"changed{}@example.com\", app.next())".to_owned(),
-        FieldType::Url => "format!(\"https://example.com/changed/{}\", app.next())".to_owned(),
-        FieldType::Boolean => "false".to_owned(),
-        FieldType::Enum { values } if values.len() > 1 => {
-            let current = match &field.default {
-                Some(Value::Enum(v) | Value::Text(v)) => v.clone(),
-                _ => values[0].clone(),
-            };
-            rust_str(values.iter().find(|v| **v != current)?)
-        }
-        _ => return None,
-    })
-}
-
-/// An integer literal, typed `i64` when it does not fit the default `i32`.
-fn int_literal(value: i64) -> String {
-    if i32::try_from(value).is_ok() {
-        value.to_string()
-    } else {
-        format!("{value}_i64")
     }
 }
 
@@ -665,7 +451,7 @@ fn invalid_cases(entity: &Entity) -> Vec<InvalidCase> {
     };
     for field in &entity.fields {
         let json = field.json.as_str();
-        if !model::settable_on_create(field) {
+        if !settable_on_create(field) {
             add(json, "Some(json!(null))".to_owned(), "read_only");
             continue;
         }

@@ -1,0 +1,212 @@
+//! Who may do what: each action's grant as the generated `access::Grant` holds it, the same
+//! in words for the README and the OpenAPI document, and the fields a role may not set.
+//! Everything is computed with [`Permissions::decide`], the one definition of access.
+
+use specgen_ir::{Action, App, Caller, Decision, Entity, Permissions, Role, Who};
+
+use crate::layout;
+use crate::names;
+
+/// Who may perform one action, in the form the generated `access::Grant` takes, computed
+/// with [`Permissions::decide`] for the anonymous caller and every role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantView {
+    /// Callers who are not signed in may (on every record).
+    pub anyone: bool,
+    /// Names of the roles that may act on every record, in spec order.
+    pub roles: Vec<String>,
+    /// Signed-in callers of the other roles may act on their own records.
+    pub owner: bool,
+}
+
+impl GrantView {
+    /// The grant of `action`.
+    /// Without a sign-in entity nobody signs in, so only the anonymous caller counts.
+    pub fn of(app: &App, permissions: &Permissions, action: Action) -> GrantView {
+        let decide = |role: &Role| permissions.decide(action, Caller::Signed(&role.name));
+        let roles: &[Role] = if app.auth.is_some() { &app.roles } else { &[] };
+        GrantView {
+            anyone: permissions.decide(action, Caller::Anonymous) == Decision::All,
+            roles: roles
+                .iter()
+                .filter(|role| decide(role) == Decision::All)
+                .map(|role| role.name.clone())
+                .collect(),
+            owner: roles.iter().any(|role| decide(role) == Decision::Own),
+        }
+    }
+
+    /// The grant of a field rule (`visible to` / `set by`): `who` as an action's list, with
+    /// the admin role added (admins may do anything). Empty: everyone who may act on the row.
+    pub fn of_field(app: &App, who: &[Who]) -> GrantView {
+        let mut list = who.to_vec();
+        if let Some(admin) = app.admin_role() {
+            list.push(Who::Role(admin.name.clone()));
+        }
+        let permissions = Permissions {
+            read: list,
+            ..Permissions::default()
+        };
+        GrantView::of(app, &permissions, Action::Read)
+    }
+
+    /// What the generated code decides for a caller: anonymous (`None`) or a role.
+    pub fn decide(&self, role: Option<&str>) -> Decision {
+        match role {
+            None if self.anyone => Decision::All,
+            None => Decision::Deny,
+            Some(_) if self.anyone => Decision::All,
+            Some(role) if self.roles.iter().any(|r| r == role) => Decision::All,
+            Some(_) if self.owner => Decision::Own,
+            Some(_) => Decision::Deny,
+        }
+    }
+
+    /// The `Grant { .. }` literal at `indent`, after `head` (`list: `), ending in `tail`.
+    pub fn literal(&self, indent: usize, head: &str, tail: &str) -> String {
+        let roles: Vec<String> = self
+            .roles
+            .iter()
+            .map(|r| format!("access::Role::{}", names::enum_variant(r)))
+            .collect();
+        let pad = " ".repeat(indent + 4);
+        let roles = layout::array(indent + 4, "roles: &[", &roles, "],");
+        format!(
+            "{}{head}access::Grant {{\n{pad}anyone: {},\n{roles}\n{pad}owner: {},\n{}}}{tail}",
+            " ".repeat(indent),
+            self.anyone,
+            self.owner,
+            " ".repeat(indent),
+        )
+    }
+}
+
+/// Who may perform `action` on `entity`, in words, for the README and the OpenAPI document:
+/// "anyone", or the roles that may on every record, then those limited to their own.
+pub fn who_may(app: &App, entity: &Entity, action: Action) -> String {
+    let decisions: Vec<(&Role, Decision)> = app
+        .roles
+        .iter()
+        .map(|role| {
+            (
+                role,
+                entity
+                    .permissions
+                    .decide(action, Caller::Signed(&role.name)),
+            )
+        })
+        .collect();
+    if entity.permissions.decide(action, Caller::Anonymous) == Decision::All {
+        return "anyone".to_owned();
+    }
+    let names = |wanted: Decision| -> Vec<String> {
+        decisions
+            .iter()
+            .filter(|(_, decision)| *decision == wanted)
+            .map(|(role, _)| role.plural.clone())
+            .collect()
+    };
+    let all = names(Decision::All);
+    let own = names(Decision::Own);
+    let mut parts = Vec::new();
+    if app.auth.is_none() {
+        return "nobody (the app has no sign-in)".to_owned();
+    }
+    if all.len() == app.roles.len() {
+        return "signed-in users".to_owned();
+    }
+    if !all.is_empty() {
+        parts.push(all.join(", "));
+    }
+    if !own.is_empty() {
+        let record = if entity.is_auth { "account" } else { "records" };
+        parts.push(format!("{}: their own {record}", own.join(", ")));
+    }
+    if parts.is_empty() {
+        "nobody".to_owned()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// A field rule (`visible to`, `set by`) in words, admins included; `None` when empty.
+pub fn field_rule_words(app: &App, who: &[Who]) -> Option<String> {
+    if who.is_empty() {
+        return None;
+    }
+    let grant = GrantView::of_field(app, who);
+    let mut parts: Vec<String> = app
+        .roles
+        .iter()
+        .filter(|role| grant.roles.contains(&role.name))
+        .map(|role| role.plural.clone())
+        .collect();
+    if grant.owner {
+        parts.push("the owner".to_owned());
+    }
+    Some(parts.join(", "))
+}
+
+/// JSON names of the fields `role` may not set on a record it creates (and so owns).
+pub(crate) fn unsettable(app: &App, entity: &Entity, role: Option<&str>) -> Vec<String> {
+    entity
+        .fields
+        .iter()
+        .filter(|f| !f.settable_by.is_empty())
+        .filter(|f| GrantView::of_field(app, &f.settable_by).decide(role) == Decision::Deny)
+        .map(|f| f.json.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generated check decides exactly what `Permissions::decide` decides, for every
+    /// entity, action and caller of the examples.
+    #[test]
+    fn grants_decide_like_the_ir() {
+        let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+        let mut files = std::collections::BTreeMap::new();
+        for name in [
+            "studio-bookings",
+            "shop",
+            "task-tracker",
+            "publishing",
+            "publishing/taxonomy",
+        ] {
+            let path = format!("{name}.spec");
+            let text = std::fs::read_to_string(examples.join(&path)).expect("an example");
+            files.insert(path, text);
+        }
+        let loader = specgen_lower::MemoryLoader(files);
+        for spec in ["studio-bookings", "shop", "task-tracker", "publishing"] {
+            let compiled = specgen_lower::compile(&format!("{spec}.spec"), &loader);
+            let app = compiled
+                .app
+                .unwrap_or_else(|| panic!("{spec}: {:?}", compiled.diagnostics));
+            for entity in &app.entities {
+                for action in Action::ALL {
+                    let grant = GrantView::of(&app, &entity.permissions, action);
+                    assert_eq!(
+                        grant.decide(None),
+                        entity.permissions.decide(action, Caller::Anonymous),
+                        "{spec} {} {action:?} anonymous",
+                        entity.name
+                    );
+                    for role in &app.roles {
+                        assert_eq!(
+                            grant.decide(Some(&role.name)),
+                            entity
+                                .permissions
+                                .decide(action, Caller::Signed(&role.name)),
+                            "{spec} {} {action:?} {}",
+                            entity.name,
+                            role.name
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

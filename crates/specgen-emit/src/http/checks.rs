@@ -1,0 +1,171 @@
+//! Checks an entity module runs before writing: the constraint table the error mapping
+//! reads, comparison rules, and that every reference points at an existing record.
+
+use specgen_ir::{App, CompareOp, Entity, Field, FieldType, RuleKind};
+
+use crate::facts::schema::{self, ConstraintKind};
+use crate::layout;
+use crate::names::rust_str;
+
+#[derive(Debug, Clone)]
+pub struct CompareView {
+    pub line: u32,
+    pub message: String,
+    /// The `if` statement, indented.
+    pub code: String,
+}
+
+pub(super) fn constraints_const(entity: &Entity) -> String {
+    let constraints = schema::constraints(entity);
+    if constraints.is_empty() {
+        return "const CONSTRAINTS: &[error::Constraint] = &[];".to_owned();
+    }
+    let mut out = String::from("const CONSTRAINTS: &[error::Constraint] = &[\n");
+    for c in constraints {
+        let violation = match &c.kind {
+            ConstraintKind::Unique => "violation: error::Violation::Unique,".to_owned(),
+            ConstraintKind::Reference => "violation: error::Violation::Reference,".to_owned(),
+            ConstraintKind::Check => "violation: error::Violation::Check,".to_owned(),
+            ConstraintKind::Rule { code, conflict } => {
+                let status = if *conflict {
+                    "StatusCode::CONFLICT"
+                } else {
+                    "StatusCode::UNPROCESSABLE_ENTITY"
+                };
+                layout::struct_literal(
+                    8,
+                    "violation: error::Violation::Rule {",
+                    &[
+                        format!("code: {}", rust_str(code)),
+                        format!("status: {status}"),
+                    ],
+                    "},",
+                )
+                .trim_start()
+                .to_owned()
+            }
+        };
+        let sqlite = match &c.sqlite_message {
+            Some(message) => format!("Some({})", rust_str(message)),
+            None => "None".to_owned(),
+        };
+        let fields: Vec<String> = c.fields.iter().map(|f| rust_str(f)).collect();
+        out.push_str("    error::Constraint {\n");
+        out.push_str(&format!("        name: {},\n", rust_str(&c.name)));
+        let sqlite_line = format!("sqlite_message: {sqlite},");
+        if layout::fits(8, &[&sqlite_line]) {
+            out.push_str(&format!("        {sqlite_line}\n"));
+        } else {
+            out.push_str(&format!(
+                "        sqlite_message: Some(\n            {},\n        ),\n",
+                &sqlite[5..sqlite.len() - 1]
+            ));
+        }
+        out.push_str(&format!("        {violation}\n"));
+        out.push_str(&layout::array(8, "fields: &[", &fields, "],"));
+        out.push('\n');
+        out.push_str(&layout::field_init(8, "message", &rust_str(&c.message)));
+        out.push('\n');
+        out.push_str("    },\n");
+    }
+    out.push_str("];");
+    out
+}
+
+pub(super) fn compare_views(app: &App, entity: &Entity) -> Vec<CompareView> {
+    let _ = app;
+    entity
+        .rules
+        .iter()
+        .filter_map(|rule| {
+            let RuleKind::Compare { left, op, right } = &rule.kind else {
+                return None;
+            };
+            let (left, right) = (entity.field(left)?, entity.field(right)?);
+            let failing = negate(*op);
+            let push = layout::nested_call(
+                8,
+                "violations.push(",
+                "FieldError::new(",
+                &[rust_str(&left.json), rust_str(&rule.code), rust_str(&rule.message)],
+                "));",
+            );
+            let condition = format!("if row.{} {failing} row.{} {{", left.ident, right.ident);
+            let code = if left.required && right.required && layout::fits(4, &[&condition]) {
+                format!("    {condition}\n{push}\n    }}")
+            } else if left.required && right.required {
+                format!(
+                    "    let left = &row.{};\n    let right = &row.{};\n    if left {failing} right {{\n{push}\n    }}",
+                    left.ident, right.ident
+                )
+            } else {
+                let side = |f: &Field| {
+                    if f.required {
+                        format!("Some(&row.{})", f.ident)
+                    } else {
+                        format!("row.{}.as_ref()", f.ident)
+                    }
+                };
+                format!(
+                    "    let left = {};\n    let right = {};\n    if let (Some(left), Some(right)) = (left, right)\n        && left {failing} right\n    {{\n{push}\n    }}",
+                    side(left),
+                    side(right)
+                )
+            };
+            Some(CompareView { line: rule.line, message: rule.message.clone(), code })
+        })
+        .collect()
+}
+
+/// The Rust operator that holds exactly when `op` fails (values are never NaN).
+fn negate(op: CompareOp) -> &'static str {
+    match op.negated() {
+        CompareOp::Eq => "==",
+        CompareOp::Ne => "!=",
+        other => other.symbol(),
+    }
+}
+
+pub(super) fn reference_checks(app: &App, entity: &Entity) -> Vec<String> {
+    let mut out = Vec::new();
+    for field in &entity.fields {
+        let FieldType::Reference { entity: target, .. } = &field.ty else {
+            continue;
+        };
+        let Some(target) = app.entity(target) else {
+            continue;
+        };
+        let table = rust_str(&target.table);
+        let message = rust_str(&format!("no {} has this id", target.words));
+        let args = [rust_str(&field.json), rust_str("not_found"), message];
+        let push = layout::nested_call(8, "missing.push(", "FieldError::new(", &args, "));");
+        if field.required {
+            out.push(format!(
+                "    let id = row.{};\n    if !db::exists(pool, {table}, id).await? {{\n{push}\n    }}",
+                field.ident
+            ));
+        } else {
+            out.push(format!(
+                "    if let Some(id) = row.{}\n        && !db::exists(pool, {table}, id).await?\n    {{\n{push}\n    }}",
+                field.ident
+            ));
+        }
+    }
+    for link in &entity.links {
+        let Some(target) = app.entity(&link.target) else {
+            continue;
+        };
+        let table = rust_str(&target.table);
+        let message = format!(
+            "format!(\"no {} has the id {{id}}\")",
+            target.words.replace('"', "\\\"")
+        );
+        let args = [rust_str(&link.json), rust_str("not_found"), message];
+        let push = layout::nested_call(12, "missing.push(", "FieldError::new(", &args, "));");
+        out.push(format!(
+            "    for id in &row.{} {{\n        if !db::exists(pool, {table}, *id).await? {{\n{push}\n        }}\n    }}",
+            link.ident
+        ));
+    }
+    out
+}

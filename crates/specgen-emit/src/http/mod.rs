@@ -1,0 +1,637 @@
+//! The HTTP handlers emitter: one module per entity (`src/http/<plural>.rs`) with its
+//! request parsing, SQL, access checks and rule checks, the router that mounts them
+//! (`src/http/mod.rs`) and the developer's hooks (`src/hooks/<plural>.rs`).
+//!
+//! Everything a template prints is computed here; lines whose layout depends on the spec's
+//! names go through [`crate::layout`]. Field views are in [`fields`], the constraint, rule
+//! and reference checks in [`checks`], access in [`access`].
+
+mod access;
+mod checks;
+mod fields;
+
+use askama::Template;
+use specgen_ir::{App, Entity, FieldType, Rule};
+
+use crate::facts::fields::{MAX_LINKS, settable_on_create, updatable};
+use crate::facts::rules::{enforcement, has_delete_window};
+use crate::facts::text::{capitalize, prose_lines, with_article};
+use crate::files::{Files, Headers};
+use crate::layout::{self, continued, wrap_sql};
+use crate::names::{self, rust_str};
+
+use access::EntityAccess;
+use checks::{CompareView, compare_views, constraints_const, reference_checks};
+use fields::{
+    EnumView, FieldView, LinkView, ListColumnView, check_expr, default_expr, enum_view, field_view,
+    link_view, list_columns, refuse,
+};
+
+/// Adds `src/http/mod.rs` (the router), the request extractors, the list machinery and
+/// each entity's hooks. Each entity's own module is put together by the driver, which adds
+/// the rules runtime's constants to `views` (see [`crate::emit`]).
+pub(crate) fn add_files(out: &mut Files, headers: &Headers<'_>, views: &[EntityView]) {
+    let header = headers.generated;
+    let mut modules: Vec<String> = views
+        .iter()
+        .map(|e| e.plural_snake.clone())
+        .chain(["extract".to_owned(), "list".to_owned()])
+        .collect();
+    modules.sort();
+    out.add(
+        "src/http/mod.rs",
+        &HttpMod {
+            header,
+            entities: views,
+            modules,
+        },
+    );
+    out.add("src/http/extract.rs", &ExtractRs { header });
+    out.add("src/http/list.rs", &ListRs { header });
+    for entity in views {
+        out.add_owned(
+            &format!("src/hooks/{}.rs", entity.plural_snake),
+            &HooksRs {
+                header: headers.owned,
+                e: entity,
+                sig: HookSignatures::new(entity),
+            },
+        );
+    }
+}
+
+/// One entity's generated module (`src/http/<plural>.rs`).
+#[derive(Debug, Clone)]
+pub struct EntityView {
+    /// Access rules, field rules and the owner (see [`crate::auth::EntityAccess`]).
+    pub access: EntityAccess,
+    /// The signature of `New<Entity>::from_json`.
+    pub sig_new: String,
+    /// The signature of `<Entity>Changes::from_json`.
+    pub sig_changes: String,
+    /// The signature of `shown`.
+    pub sig_shown: String,
+    /// `let new = New<Entity>::from_json(body, caller)?;` in the create handler, laid out.
+    pub new_line: String,
+    /// `let changes = <Entity>Changes::from_json(body, caller, owner)?;`, laid out.
+    pub changes_line: String,
+    /// The handlers' name for one record: the entity's snake name, or `record` when that is
+    /// long enough to push the handlers' lines past the width limit.
+    pub var: String,
+    /// The `.route(..)` lines of `router()`.
+    pub route_lines: Vec<String>,
+    pub name: String,
+    pub title: String,
+    pub snake: String,
+    pub plural_snake: String,
+    pub words: String,
+    pub plural_words: String,
+    /// "a booking" / "an order".
+    pub article_words: String,
+    pub table: String,
+    pub route: String,
+    pub line: u32,
+    pub doc_lines: Vec<String>,
+    pub fields: Vec<FieldView>,
+    pub links: Vec<LinkView>,
+    pub enums: Vec<EnumView>,
+    pub rules: Vec<RuleView>,
+    pub chrono_import: String,
+    pub error_import: String,
+    pub validation_import: String,
+    pub create_fields: Vec<FieldView>,
+    pub create_reads: Vec<String>,
+    pub create_unwraps: Vec<String>,
+    pub create_literal: String,
+    pub update_fields: Vec<FieldView>,
+    pub update_refusals: Vec<String>,
+    pub update_literal: String,
+    pub has_clearable: bool,
+    pub apply_param: String,
+    pub list_columns: Vec<ListColumnView>,
+    pub constraints_const: String,
+    /// The `rules::check_new(..)?;`, `rules::check_update(..)?;` and
+    /// `rules::check_delete(..)?;` statements of the handlers, laid out.
+    pub check_new_line: String,
+    pub check_update_line: String,
+    pub check_delete_line: String,
+    /// Whether deletes must find the record unchanged since it was checked (a time window
+    /// on deletes).
+    pub has_delete_window: bool,
+    pub select_lines: Vec<String>,
+    pub select_one_lines: Vec<String>,
+    pub insert_lines: Vec<String>,
+    pub update_lines: Vec<String>,
+    pub binds: Vec<String>,
+    pub update_binds: Vec<String>,
+    pub compares: Vec<CompareView>,
+    pub references: Vec<String>,
+    pub sig_fetch: String,
+    pub sig_check_rules: String,
+    pub sig_check_references: String,
+    pub sig_insert: String,
+    pub sig_update: String,
+    pub sig_load_links: String,
+    pub sig_save_links: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleView {
+    pub line: u32,
+    pub code: String,
+    pub message: String,
+    /// Where this version of the generated code enforces it.
+    pub where_enforced: String,
+}
+
+impl EntityView {
+    pub fn new(app: &App, entity: &Entity) -> EntityView {
+        let snake = entity.snake.clone();
+        let fields: Vec<FieldView> = entity
+            .fields
+            .iter()
+            .map(|f| field_view(entity, f))
+            .collect();
+        let links: Vec<LinkView> = entity.links.iter().map(|l| link_view(app, l)).collect();
+        let enums = entity
+            .fields
+            .iter()
+            .filter_map(|f| match &f.ty {
+                FieldType::Enum { values } => Some(enum_view(entity, f, values)),
+                _ => None,
+            })
+            .collect();
+
+        let create_fields: Vec<FieldView> = entity
+            .fields
+            .iter()
+            .zip(&fields)
+            .filter(|(f, _)| settable_on_create(f))
+            .map(|(_, v)| v.clone())
+            .collect();
+        let mut create_reads = Vec::new();
+        let mut create_unwraps = Vec::new();
+        for field in &entity.fields {
+            if !settable_on_create(field) {
+                create_reads.push(refuse(field, "read_only", "is set by the server"));
+                continue;
+            }
+            if field.owner {
+                let args = vec![
+                    "&mut fields".to_owned(),
+                    rust_str(&field.json),
+                    "caller".to_owned(),
+                ];
+                let head = format!("let {} = access::new_owner(", field.ident);
+                create_reads.push(layout::call(8, &head, &args, ")?;"));
+                continue;
+            }
+            let check = check_expr(entity, field);
+            let json = rust_str(&field.json);
+            let default = field
+                .default
+                .as_ref()
+                .map(|d| default_expr(entity, field, d));
+            let (method, args) = match (field.required, default) {
+                (true, None) => ("required", vec![json, check]),
+                (true, Some(default)) => ("required_or", vec![json, default, check]),
+                (false, None) => ("optional", vec![json, check]),
+                (false, Some(default)) => ("optional_or", vec![json, default, check]),
+            };
+            if field.required {
+                create_unwraps.push(layout::let_some_else(8, &field.ident));
+            }
+            let read = layout::let_method_call(8, &field.ident, "fields", method, &args);
+            create_reads.push(read);
+        }
+        for link in &entity.links {
+            let args = vec![
+                rust_str(&link.json),
+                "Vec::new()".to_owned(),
+                format!("check::ids({MAX_LINKS})"),
+            ];
+            let read = layout::let_method_call(8, &link.ident, "fields", "required_or", &args);
+            create_reads.push(read);
+            create_unwraps.push(layout::let_some_else(8, &link.ident));
+        }
+        let literal_fields: Vec<String> = create_fields
+            .iter()
+            .map(|f| f.ident.clone())
+            .chain(links.iter().map(|l| l.ident.clone()))
+            .collect();
+        let create_literal = layout::struct_literal(8, "Ok(Self {", &literal_fields, "})");
+
+        let update_fields: Vec<FieldView> = entity
+            .fields
+            .iter()
+            .zip(&fields)
+            .filter(|(f, _)| updatable(f))
+            .map(|(_, v)| v.clone())
+            .collect();
+        let mut update_refusals = Vec::new();
+        let mut update_inits = Vec::new();
+        for field in &entity.fields {
+            if updatable(field) && field.owner {
+                let prefix = format!("{}: access::owner_change(", field.ident);
+                let args = vec![
+                    "&mut fields".to_owned(),
+                    rust_str(&field.json),
+                    "caller".to_owned(),
+                ];
+                update_inits.push(layout::call(12, &prefix, &args, "),"));
+            } else if updatable(field) {
+                let method = if field.required {
+                    "change"
+                } else {
+                    "change_optional"
+                };
+                let prefix = format!("{}: ", field.ident);
+                let args = vec![rust_str(&field.json), check_expr(entity, field)];
+                update_inits.push(layout::method_call(
+                    12, &prefix, "fields", method, &args, ",",
+                ));
+            } else if field.read_only && !field.owner {
+                update_refusals.push(refuse(field, "read_only", "is set by the server"));
+            } else {
+                update_refusals.push(refuse(
+                    field,
+                    "immutable",
+                    "cannot be changed after creation",
+                ));
+            }
+        }
+        for link in &entity.links {
+            let prefix = format!("{}: ", link.ident);
+            let args = vec![rust_str(&link.json), format!("check::ids({MAX_LINKS})")];
+            update_inits.push(layout::method_call(
+                12, &prefix, "fields", "change", &args, ",",
+            ));
+        }
+        let update_literal = if update_inits.is_empty() {
+            format!("        let changes = {}Changes {{}};", entity.name)
+        } else {
+            format!(
+                "        let changes = {}Changes {{\n{}\n        }};",
+                entity.name,
+                update_inits.join("\n")
+            )
+        };
+        let has_clearable = entity.fields.iter().any(|f| updatable(f) && !f.required);
+        let apply_param = if update_inits.is_empty() {
+            "_row".to_owned()
+        } else {
+            "row".to_owned()
+        };
+
+        let compares = compare_views(app, entity);
+        let references = reference_checks(app, entity);
+        let uses_field_error = !compares.is_empty() || !references.is_empty();
+        let uses_check = entity
+            .fields
+            .iter()
+            .any(|f| !f.owner && (settable_on_create(f) || updatable(f)))
+            || !entity.links.is_empty()
+            || entity.fields.iter().any(names::is_enum);
+        let has_date = entity
+            .fields
+            .iter()
+            .any(|f| matches!(f.ty, FieldType::Date));
+
+        let column_names: Vec<String> = std::iter::once("id".to_owned())
+            .chain(entity.fields.iter().map(|f| f.column.clone()))
+            .chain(["created_at".to_owned(), "updated_at".to_owned()])
+            .collect();
+        let select = wrap_sql(&format!("SELECT {}", column_names.join(", ")));
+        let mut select_lines = continued(&select);
+        end_line(&mut select_lines);
+        select_lines.push(format!("FROM {}", entity.table));
+        let mut select_one_lines = select_lines.clone();
+        end_line(&mut select_one_lines);
+        select_one_lines.push("WHERE id = $1".to_owned());
+        let placeholders: Vec<String> = (1..=column_names.len()).map(|i| format!("${i}")).collect();
+        let mut insert_lines = continued(&wrap_sql(&format!(
+            "INSERT INTO {} ({})",
+            entity.table,
+            column_names.join(", ")
+        )));
+        end_line(&mut insert_lines);
+        insert_lines.extend(continued(&wrap_sql(&format!(
+            "VALUES ({})",
+            placeholders.join(", ")
+        ))));
+        let mut sets: Vec<String> = entity
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| format!("{} = ${}", f.column, i + 2))
+            .collect();
+        let updated_at = entity.fields.len() + 2;
+        sets.push(format!("updated_at = ${updated_at}"));
+        let mut update_lines = continued(&wrap_sql(&format!(
+            "UPDATE {} SET {}",
+            entity.table,
+            sets.join(", ")
+        )));
+        end_line(&mut update_lines);
+        update_lines.push(format!(
+            "WHERE id = $1 AND updated_at = ${}",
+            updated_at + 1
+        ));
+
+        let binds: Vec<String> = std::iter::once("id".to_owned())
+            .chain(entity.fields.iter().map(|f| f.ident.clone()))
+            .chain(["created_at".to_owned(), "updated_at".to_owned()])
+            .map(|field| layout::bind(8, &field))
+            .collect();
+        let update_binds: Vec<String> = entity
+            .fields
+            .iter()
+            .map(|f| f.ident.clone())
+            .chain(["updated_at".to_owned()])
+            .map(|field| layout::bind(8, &field))
+            .collect();
+
+        let name = &entity.name;
+        let sig = |head: &str, params: &[&str], tail: &str| {
+            let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
+            layout::signature(0, head, &params, tail)
+        };
+        let row = format!("row: &{name}");
+        let var = if snake.len() <= 20 {
+            snake.clone()
+        } else {
+            "record".to_owned()
+        };
+        let check_new_line = layout::call(
+            4,
+            "rules::check_new(",
+            &[format!("&{var}"), "CHANGE_RULES".to_owned()],
+            ")?;",
+        );
+        let check_update_line = layout::call(
+            4,
+            "rules::check_update(",
+            &[
+                "&current".to_owned(),
+                format!("&{var}"),
+                "caller".to_owned(),
+                "owner".to_owned(),
+                "CHANGE_RULES".to_owned(),
+            ],
+            ")?;",
+        );
+        let check_delete_line = layout::call(
+            4,
+            "rules::check_delete(",
+            &[format!("&{var}"), "CHANGE_RULES".to_owned()],
+            ")?;",
+        );
+        let item_route = format!("{}/{{id}}", entity.route);
+        let route_lines = [
+            (&entity.route, format!("get(list_{})", entity.plural_snake)),
+            (&entity.route, format!("post(create_{snake})")),
+            (&item_route, format!("get(read_{snake})")),
+            (&item_route, format!("patch(update_{snake})")),
+            (&item_route, format!("delete(delete_{snake})")),
+        ]
+        .into_iter()
+        .map(|(route, handler)| layout::call(8, ".route(", &[rust_str(route), handler], ")"))
+        .collect();
+        let access = EntityAccess::new(app, entity);
+        let has_owner_field = entity.fields.iter().any(|f| f.owner);
+        let caller_used = access.has_settable || has_owner_field;
+        let unused = |used: bool, name: &str| {
+            if used {
+                name.to_owned()
+            } else {
+                format!("_{name}")
+            }
+        };
+        let sig_new = layout::signature(
+            4,
+            "pub fn from_json(",
+            &[
+                "body: JsonObject".to_owned(),
+                format!(
+                    "{}: Option<&access::AuthUser>",
+                    unused(caller_used, "caller")
+                ),
+            ],
+            ") -> Result<Self, ApiError> {",
+        );
+        let sig_changes = layout::signature(
+            4,
+            "pub fn from_json(",
+            &[
+                "body: JsonObject".to_owned(),
+                format!(
+                    "{}: Option<&access::AuthUser>",
+                    unused(caller_used, "caller")
+                ),
+                format!("{}: Option<Uuid>", unused(access.has_settable, "owner")),
+            ],
+            ") -> Result<Self, ApiError> {",
+        );
+        let sig_shown = layout::signature(
+            0,
+            "fn shown(",
+            &[
+                format!("row: &{name}"),
+                "caller: Option<&access::AuthUser>".to_owned(),
+            ],
+            ") -> serde_json::Value {",
+        );
+        // A `let` whose call does not fit goes to the next line, as rustfmt puts it.
+        let let_line = |name: &str, call: String| {
+            let head = format!("let {name} = ");
+            if layout::fits(4, &[&head, &call]) {
+                format!("    {head}{call}")
+            } else {
+                format!("    {}\n        {call}", head.trim_end())
+            }
+        };
+        let new_line = let_line("new", format!("New{name}::from_json(body, caller)?;"));
+        let changes_line = let_line(
+            "changes",
+            format!("{name}Changes::from_json(body, caller, owner)?;"),
+        );
+        EntityView {
+            new_line,
+            changes_line,
+            access,
+            sig_new,
+            sig_changes,
+            sig_shown,
+            var,
+            route_lines,
+            name: name.clone(),
+            title: capitalize(&entity.plural_words),
+            snake: snake.clone(),
+            plural_snake: entity.plural_snake.clone(),
+            words: entity.words.clone(),
+            plural_words: entity.plural_words.clone(),
+            article_words: with_article(&entity.words),
+            table: entity.table.clone(),
+            route: entity.route.clone(),
+            line: entity.line,
+            doc_lines: prose_lines(&entity.description),
+            fields,
+            links,
+            enums,
+            rules: entity.rules.iter().map(rule_view).collect(),
+            chrono_import: if has_date {
+                "{DateTime, NaiveDate, Utc}"
+            } else {
+                "{DateTime, Utc}"
+            }
+            .to_owned(),
+            error_import: if uses_field_error {
+                "{self, ApiError, FieldError}"
+            } else {
+                "{self, ApiError}"
+            }
+            .to_owned(),
+            validation_import: if uses_check {
+                "{Fields, JsonObject, check}"
+            } else {
+                "{Fields, JsonObject}"
+            }
+            .to_owned(),
+            create_fields,
+            create_reads,
+            create_unwraps,
+            create_literal,
+            update_fields,
+            update_refusals,
+            update_literal,
+            has_clearable,
+            apply_param,
+            list_columns: list_columns(entity),
+            constraints_const: constraints_const(entity),
+            check_new_line,
+            check_update_line,
+            check_delete_line,
+            has_delete_window: has_delete_window(entity),
+            select_lines,
+            select_one_lines,
+            insert_lines,
+            update_lines,
+            binds,
+            update_binds,
+            compares,
+            references,
+            sig_fetch: sig(
+                "pub async fn fetch(",
+                &["pool: &DbPool", "id: Uuid"],
+                &format!(") -> Result<Option<{name}>, sqlx::Error> {{"),
+            ),
+            sig_check_rules: sig("fn check_rules(", &[&row], ") -> Result<(), ApiError> {"),
+            sig_check_references: sig(
+                "async fn check_references(",
+                &["pool: &DbPool", &row],
+                ") -> Result<(), ApiError> {",
+            ),
+            sig_insert: sig(
+                "async fn insert(",
+                &["transaction: &mut WriteTx", &row],
+                ") -> Result<(), ApiError> {",
+            ),
+            sig_update: sig(
+                "async fn update(",
+                &["transaction: &mut WriteTx", &row, "seen: DateTime<Utc>"],
+                ") -> Result<(), ApiError> {",
+            ),
+            sig_load_links: sig(
+                "async fn load_links(",
+                &["pool: &DbPool", &format!("rows: &mut [{name}]")],
+                ") -> Result<(), sqlx::Error> {",
+            ),
+            sig_save_links: sig(
+                "async fn save_links(",
+                &["transaction: &mut sqlx::Transaction<'_, db::Db>", &row],
+                ") -> Result<(), ApiError> {",
+            ),
+        }
+    }
+}
+
+fn rule_view(rule: &Rule) -> RuleView {
+    RuleView {
+        line: rule.line,
+        code: rule.code.clone(),
+        message: rule.message.clone(),
+        where_enforced: enforcement(rule),
+    }
+}
+
+/// Ends the last line with ` \\` so the next clause continues the string.
+fn end_line(lines: &mut [String]) {
+    if let Some(last) = lines.last_mut() {
+        last.push_str(" \\");
+    }
+}
+
+/// The signatures of an entity's hook functions (user-owned `src/hooks/<plural>.rs`).
+#[derive(Debug, Clone)]
+pub struct HookSignatures {
+    pub before_create: String,
+    pub before_update: String,
+    pub before_delete: String,
+}
+
+impl HookSignatures {
+    pub fn new(entity: &EntityView) -> HookSignatures {
+        let (name, snake) = (&entity.name, &entity.snake);
+        let tail = ") -> Result<(), ApiError> {";
+        let sig = |head: &str, params: Vec<String>| layout::signature(0, head, &params, tail);
+        HookSignatures {
+            before_create: sig(
+                "pub async fn before_create(",
+                vec![
+                    "_state: &AppState".to_owned(),
+                    format!("_{snake}: &mut {name}"),
+                ],
+            ),
+            before_update: sig(
+                "pub async fn before_update(",
+                vec![
+                    "_state: &AppState".to_owned(),
+                    format!("_current: &{name}"),
+                    format!("_{snake}: &mut {name}"),
+                ],
+            ),
+            before_delete: sig(
+                "pub async fn before_delete(",
+                vec!["_state: &AppState".to_owned(), format!("_{snake}: &{name}")],
+            ),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "backend/src/http/mod.rs")]
+struct HttpMod<'a> {
+    header: &'a str,
+    entities: &'a [EntityView],
+    modules: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "backend/src/http/extract.rs")]
+struct ExtractRs<'a> {
+    header: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "backend/src/http/list.rs")]
+struct ListRs<'a> {
+    header: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "backend/src/hooks/entity.rs")]
+struct HooksRs<'a> {
+    header: &'a str,
+    e: &'a EntityView,
+    sig: HookSignatures,
+}

@@ -1,0 +1,729 @@
+//! The generated tests of an app's rules (`tests/api/rules.rs`): limits and no-overlap
+//! under writes, immutability, transitions (and who may make each), and time windows.
+
+use specgen_ir::{
+    Action, App, Caller, CompareOp, Condition, Decision, Entity, FieldType, Rule, RuleKind,
+    TimeWindow, Value,
+};
+
+use crate::facts::access::{GrantView, unsettable};
+use crate::facts::fields::{settable_on_create, updatable};
+use crate::layout;
+use crate::names::rust_str;
+
+/// The generated tests of an app's rules (`tests/api/rules.rs`).
+#[derive(Debug, Clone, Default)]
+pub struct RuleTests {
+    pub limits: Vec<LimitTest>,
+    pub overlaps: Vec<OverlapTest>,
+    pub windows: Vec<WindowTest>,
+    pub transitions: Vec<TransitionTest>,
+    pub by_role: Vec<ByRoleTest>,
+    pub immutables: Vec<ImmutableTest>,
+    /// Whether a test uses the `text` sample helper.
+    pub uses_text: bool,
+}
+
+/// What every test of one rule starts with.
+#[derive(Debug, Clone)]
+pub struct RuleHead {
+    pub line: u32,
+    pub message: String,
+    /// `let route = "...";`, `let message = "...";` and `let code = "...";`, laid out.
+    pub route_line: String,
+    pub message_line: String,
+    pub code_line: String,
+}
+
+impl RuleHead {
+    fn new(entity: &Entity, rule: &Rule) -> RuleHead {
+        RuleHead {
+            line: rule.line,
+            message: rule.message.clone(),
+            route_line: let_line("route", &entity.route),
+            message_line: let_line("message", &rule.message),
+            code_line: let_line("code", &rule.code),
+        }
+    }
+}
+
+/// The test of one time window: in time, the actions go through; once the window has closed
+/// (the record's time moved back in the database), each is refused and the record stays.
+#[derive(Debug, Clone)]
+pub struct WindowTest {
+    pub head: RuleHead,
+    pub test_name: String,
+    /// `let open = app.create_x().await;` and `let closed = ...`, laid out.
+    pub create_open: String,
+    pub create_closed: String,
+    /// `close_window(..).await;`, laid out.
+    pub close_line: String,
+    pub update: bool,
+    pub delete: bool,
+    pub read: bool,
+}
+
+/// The test of a status field's transitions, as an admin (who may make every transition).
+#[derive(Debug, Clone)]
+pub struct TransitionTest {
+    pub head: RuleHead,
+    pub test_name: String,
+    pub field: String,
+    /// `let mut body = app.x_body().await;`, laid out, and a value other than the initial
+    /// one, when new records must start at the initial value and may set the field.
+    pub body_line: String,
+    pub not_initial: Option<String>,
+    /// `let created = app.create_x().await;`, laid out.
+    pub create_line: String,
+    /// A value the initial value may not change to, and one it may.
+    pub refused: Option<String>,
+    pub allowed: Option<String>,
+    /// `let sql = "UPDATE .. SET <field> = '<refused>' ..";`, laid out: the same refused
+    /// change made straight in the database, which its trigger refuses.
+    pub sql_line: Option<String>,
+}
+
+/// The test of a transition only some roles may make: a caller of another role who may
+/// change the record is refused; an admin then makes the same change.
+#[derive(Debug, Clone)]
+pub struct ByRoleTest {
+    pub head: RuleHead,
+    pub test_name: String,
+    pub field: String,
+    pub role: String,
+    /// Whether the caller changes only their own records (then they create it).
+    pub own: bool,
+    /// `let mut body = app.x_body().await;` and `let created = app.create_x().await;`.
+    pub body_line: String,
+    pub create_line: String,
+    /// `for name in [..] {` naming the fields the caller may not send, when any.
+    pub strip_line: Option<String>,
+    /// The values an admin moves the record through first, after the initial one.
+    pub steps: Vec<String>,
+    pub to: String,
+}
+
+/// The test of an immutability rule, as an admin.
+#[derive(Debug, Clone)]
+pub struct ImmutableTest {
+    pub head: RuleHead,
+    pub test_name: String,
+    pub field: String,
+    /// `let created = app.create_x().await;`, laid out.
+    pub create_line: String,
+    /// Lines that set `value` to a valid new value of the field.
+    pub value_lines: Vec<String>,
+    /// With `once`: `let step = json!(..);` lines, each a change that brings the record
+    /// closer to the condition (the field may change before it holds).
+    pub steps: Vec<String>,
+    /// `let sql = "UPDATE .. SET <column> = NULL ..";`, laid out: a change made straight in
+    /// the database, which its trigger refuses (`None` for a `set empty` reference, which
+    /// the trigger lets the database empty).
+    pub sql_line: Option<String>,
+}
+
+/// The tests of one limit.
+#[derive(Debug, Clone)]
+pub struct LimitTest {
+    pub code: String,
+    pub line: u32,
+    pub message: String,
+    /// `let route = "...";` and `let message = "...";`, laid out.
+    pub route_line: String,
+    pub message_line: String,
+    /// `let route = "...";` of the parent's route, laid out.
+    pub parent_route_line: String,
+    pub max: u32,
+    /// Requests of the race the limit refuses (50 - max).
+    pub refused: u32,
+    /// The helper that makes a valid body (`booking_body`).
+    pub body_fn: String,
+    pub per_json: String,
+    pub parent_body_fn: String,
+    /// `body["plan"] = json!("free");` lines for the parent and the row.
+    pub parent_sets: Vec<String>,
+    pub row_sets: Vec<String>,
+    /// Whether a test moves a record under a parent at the limit (the reference may change).
+    pub move_test: bool,
+    /// For a condition on the parent: lines that make a parent the rule leaves out, and
+    /// `let change = json!(..);` that brings it under the rule.
+    pub exempt_sets: Vec<String>,
+    pub held_change: Option<String>,
+    /// For a condition on the row: `let step = json!(..);` lines that take a record out of it.
+    pub exempt_steps: Vec<String>,
+    /// `let parents = "...";`: the parent's route, laid out.
+    pub parents_line: String,
+}
+
+/// The tests of one no-overlap rule.
+#[derive(Debug, Clone)]
+pub struct OverlapTest {
+    pub code: String,
+    pub line: u32,
+    pub message: String,
+    /// `let route = "...";` and `let message = "...";`, laid out.
+    pub route_line: String,
+    pub message_line: String,
+    pub body_fn: String,
+    /// The `per` fields' JSON names.
+    pub per: Vec<String>,
+}
+
+impl RuleTests {
+    /// The tests of every row rule of an entity whose bodies the test helpers can make.
+    pub fn new(app: &App, creatable: impl Fn(&Entity) -> bool) -> RuleTests {
+        let mut tests = RuleTests::default();
+        for entity in app.entities.iter().filter(|e| creatable(e)) {
+            for rule in &entity.rules {
+                match &rule.kind {
+                    RuleKind::Limit { max, per, when } if *max < 50 => {
+                        let Some(per_field) = entity.field(per) else {
+                            continue;
+                        };
+                        let FieldType::Reference { entity: target, .. } = &per_field.ty else {
+                            continue;
+                        };
+                        let Some(parent) = app.entity(target).filter(|p| creatable(p)) else {
+                            continue;
+                        };
+                        let (mut parent_sets, mut row_sets) = (Vec::new(), Vec::new());
+                        if let Some(condition) = when
+                            && condition.op == CompareOp::Eq
+                        {
+                            match condition.path.as_slice() {
+                                [field] => {
+                                    if let Some(f) = entity.field(field) {
+                                        row_sets.push(set_line(&f.json, &condition.value));
+                                    }
+                                }
+                                [reference, field] if reference == per => {
+                                    if let Some(f) = parent.field(field) {
+                                        parent_sets.push(set_line(&f.json, &condition.value));
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        // A move under a full parent: when the reference may change.
+                        let fixed = per_field.immutable
+                            || entity.rules.iter().any(|r| {
+                                matches!(&r.kind, RuleKind::Immutable { fields, once: None }
+                                    if fields.contains(per))
+                            });
+                        let move_test = updatable(per_field) && !fixed;
+                        // Rows the condition leaves out are not counted.
+                        let (mut exempt_sets, mut held_change, mut exempt_steps) =
+                            (Vec::new(), None, Vec::new());
+                        if let Some(condition) = when {
+                            match condition.path.as_slice() {
+                                [reference, field] if reference == per => {
+                                    let target_field = parent.field(field).filter(|f| updatable(f));
+                                    let other = target_field.and_then(|f| {
+                                        other_value(&f.ty, &condition.value, condition.op)
+                                    });
+                                    if let (Some(f), Some(other)) = (target_field, other)
+                                        && condition.op == CompareOp::Eq
+                                    {
+                                        exempt_sets.push(set_line(&f.json, &other));
+                                        held_change = Some(layout::assign(
+                                            4,
+                                            "let change",
+                                            &format!(
+                                                "json!({{ {}: {} }})",
+                                                rust_str(&f.json),
+                                                json_literal(&condition.value)
+                                            ),
+                                        ));
+                                    }
+                                }
+                                [_] => {
+                                    let negated = Condition {
+                                        path: condition.path.clone(),
+                                        op: condition.op.negated(),
+                                        value: condition.value.clone(),
+                                    };
+                                    if let Some(steps) = condition_steps(entity, &negated) {
+                                        exempt_steps = steps;
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        tests.limits.push(LimitTest {
+                            move_test,
+                            exempt_sets,
+                            held_change,
+                            exempt_steps,
+                            parents_line: let_line("parents", &parent.route),
+                            code: rule.code.clone(),
+                            line: rule.line,
+                            message: rule.message.clone(),
+                            route_line: let_line("route", &entity.route),
+                            message_line: let_line("message", &rule.message),
+                            parent_route_line: let_line("route", &parent.route),
+                            max: *max,
+                            refused: 50 - max,
+                            body_fn: format!("{}_body", entity.snake),
+                            per_json: per_field.json.clone(),
+                            parent_body_fn: format!("{}_body", parent.snake),
+                            parent_sets,
+                            row_sets,
+                        });
+                    }
+                    RuleKind::NoOverlap { per, .. } => {
+                        tests.overlaps.push(OverlapTest {
+                            code: rule.code.clone(),
+                            line: rule.line,
+                            message: rule.message.clone(),
+                            route_line: let_line("route", &entity.route),
+                            message_line: let_line("message", &rule.message),
+                            body_fn: format!("{}_body", entity.snake),
+                            per: per
+                                .iter()
+                                .filter_map(|p| entity.field(p))
+                                .map(|f| f.json.clone())
+                                .collect(),
+                        });
+                    }
+                    _ => {}
+                }
+                change_tests(app, entity, rule, &mut tests);
+            }
+        }
+        tests
+    }
+
+    /// Whether a test sets a field with `json!`.
+    pub fn uses_json(&self) -> bool {
+        self.limits.iter().any(|l| {
+            !l.parent_sets.is_empty()
+                || !l.row_sets.is_empty()
+                || l.move_test
+                || !l.exempt_sets.is_empty()
+                || !l.exempt_steps.is_empty()
+        }) || self.has_change_tests()
+    }
+
+    /// Whether a test writes a refused change straight to the database.
+    pub fn writes_directly(&self) -> bool {
+        self.transitions.iter().any(|t| t.sql_line.is_some())
+            || self.immutables.iter().any(|i| i.sql_line.is_some())
+    }
+
+    /// Whether a test names a record by `route/id`.
+    pub fn uses_item(&self) -> bool {
+        self.has_change_tests()
+            || self
+                .limits
+                .iter()
+                .any(|l| l.move_test || !l.exempt_steps.is_empty())
+    }
+
+    /// Whether there are tests of rules on how a record may change.
+    pub fn has_change_tests(&self) -> bool {
+        !(self.windows.is_empty()
+            && self.transitions.is_empty()
+            && self.by_role.is_empty()
+            && self.immutables.is_empty())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.limits.is_empty() && self.overlaps.is_empty() && !self.has_change_tests()
+    }
+}
+
+/// `    body["field"] = json!(value);`
+fn set_line(json: &str, value: &Value) -> String {
+    format!(
+        "    body[{}] = json!({});",
+        rust_str(json),
+        json_literal(value)
+    )
+}
+
+/// A value as a `json!` argument.
+fn json_literal(value: &Value) -> String {
+    match value {
+        Value::Text(text) | Value::Enum(text) => rust_str(text),
+        Value::Integer(n) | Value::Money(n) => n.to_string(),
+        Value::Decimal(n) => crate::names::rust_f64(*n),
+        Value::Bool(b) => b.to_string(),
+        Value::Now => "null".to_owned(),
+    }
+}
+
+/// A value of `ty` for which `field op value` does not hold, when one is easy to name.
+fn other_value(ty: &FieldType, value: &Value, op: CompareOp) -> Option<Value> {
+    if op != CompareOp::Eq {
+        return None;
+    }
+    match (ty, value) {
+        (FieldType::Enum { values }, Value::Enum(v)) => values
+            .iter()
+            .find(|x| *x != v)
+            .map(|x| Value::Enum(x.clone())),
+        (FieldType::Boolean, Value::Bool(b)) => Some(Value::Bool(!b)),
+        _ => None,
+    }
+}
+
+/// `    let name = "text";`, laid out as rustfmt does.
+fn let_line(name: &str, text: &str) -> String {
+    layout::assign(4, &format!("let {name}"), &rust_str(text))
+}
+
+/// Adds the tests of one rule on how a record may change (for an entity the tests create).
+fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) {
+    let may = |action: Action| {
+        app.auth.is_some() || entity.permissions.decide(action, Caller::Anonymous) == Decision::All
+    };
+    let create = |name: &str| {
+        layout::awaited(
+            4,
+            &format!("let {name} = "),
+            "app",
+            &format!("create_{}()", entity.snake),
+            ";",
+        )
+    };
+    let body_line = layout::awaited(
+        4,
+        "let mut body = ",
+        "app",
+        &format!("{}_body()", entity.snake),
+        ";",
+    );
+    match &rule.kind {
+        RuleKind::Window { actions, window } => {
+            let update = actions.contains(&Action::Update) && may(Action::Update);
+            let delete = actions.contains(&Action::Delete) && may(Action::Delete);
+            if !(update || delete) {
+                return;
+            }
+            let (ident, back) = match window {
+                TimeWindow::Within { seconds, field } => (field, *seconds as i64 + 3600),
+                TimeWindow::Before { field } => (field, 3600),
+            };
+            // `created` is the server's `created_at`, not a field of the spec.
+            let (column, back, date) = match entity.field(ident) {
+                Some(field) if field.ty == FieldType::Date => {
+                    (field.column.clone(), back + 2 * 86_400, true)
+                }
+                Some(field) => (field.column.clone(), back, false),
+                None if ident == "created_at" => (ident.clone(), back, false),
+                None => return,
+            };
+            let args = [
+                "&app".to_owned(),
+                rust_str(&entity.table),
+                rust_str(&column),
+                "&closed".to_owned(),
+                back.to_string(),
+                date.to_string(),
+            ];
+            tests.windows.push(WindowTest {
+                head: RuleHead::new(entity, rule),
+                test_name: format!("{}_allows_in_time_and_answers_409_after", rule.code),
+                create_open: create("open"),
+                create_closed: create("closed"),
+                close_line: layout::call(4, "close_window(", &args, ").await;")
+                    .replace("\n    ).await;", "\n    )\n    .await;"),
+                update,
+                delete,
+                read: may(Action::Read),
+            });
+        }
+        RuleKind::Transitions {
+            field,
+            initial,
+            transitions,
+        } => {
+            let Some(f) = entity.field(field) else {
+                return;
+            };
+            let FieldType::Enum { values } = &f.ty else {
+                return;
+            };
+            if !may(Action::Update) || !updatable(f) {
+                return;
+            }
+            let start = match (initial, &f.default) {
+                (Some(initial), _) => initial.clone(),
+                (None, Some(Value::Enum(v))) => v.clone(),
+                _ => values.first().cloned().unwrap_or_default(),
+            };
+            let reachable =
+                |from: &str, to: &str| transitions.iter().any(|t| t.from == from && t.to == to);
+            let not_initial = initial.as_ref().and_then(|initial| {
+                settable_on_create(f)
+                    .then(|| values.iter().find(|v| *v != initial).cloned())
+                    .flatten()
+            });
+            let refused = values
+                .iter()
+                .find(|v| **v != start && !reachable(&start, v))
+                .cloned();
+            let allowed = transitions
+                .iter()
+                .find(|t| t.from == start)
+                .map(|t| t.to.clone());
+            if not_initial.is_none() && refused.is_none() && allowed.is_none() {
+                return;
+            }
+            let sql_line = refused.as_ref().map(|refused| {
+                let sql = format!(
+                    "UPDATE {} SET {} = {} WHERE id = $1",
+                    entity.table,
+                    f.column,
+                    crate::names::sql_str(refused)
+                );
+                let_line("sql", &sql)
+            });
+            tests.transitions.push(TransitionTest {
+                head: RuleHead::new(entity, rule),
+                test_name: format!("{}_allows_only_the_listed_changes", rule.code),
+                field: f.json.clone(),
+                body_line: body_line.clone(),
+                not_initial,
+                create_line: create("created"),
+                refused,
+                allowed,
+                sql_line,
+            });
+            let lines = (body_line, create("created"));
+            tests.by_role.extend(by_role_test(
+                app,
+                entity,
+                rule,
+                (f, &start),
+                transitions,
+                lines,
+            ));
+        }
+        RuleKind::Immutable { fields, once } => {
+            if !may(Action::Update) || !may(Action::Read) {
+                return;
+            }
+            let Some((field, value_lines)) =
+                fields.iter().filter_map(|f| entity.field(f)).find_map(|f| {
+                    if f.immutable || !updatable(f) {
+                        return None;
+                    }
+                    Some((f, new_value_lines(app, f)?))
+                })
+            else {
+                return;
+            };
+            let steps = match once {
+                None => Vec::new(),
+                Some(condition) => match condition_steps(entity, condition) {
+                    Some(steps) => steps,
+                    None => return,
+                },
+            };
+            if value_lines.iter().any(|l| l.contains("text(")) {
+                tests.uses_text = true;
+            }
+            let emptied = matches!(
+                field.ty,
+                FieldType::Reference {
+                    on_delete: specgen_ir::OnDelete::SetNull,
+                    ..
+                }
+            );
+            let sql_line = (!emptied).then(|| {
+                let sql = format!(
+                    "UPDATE {} SET {} = NULL WHERE id = $1",
+                    entity.table, field.column
+                );
+                let_line("sql", &sql)
+            });
+            tests.immutables.push(ImmutableTest {
+                head: RuleHead::new(entity, rule),
+                test_name: format!("{}_refuses_a_change", rule.code),
+                field: field.json.clone(),
+                create_line: create("created"),
+                value_lines,
+                steps,
+                sql_line,
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Lines that set `value` to a new valid value of `field`.
+fn new_value_lines(app: &App, field: &specgen_ir::Field) -> Option<Vec<String>> {
+    if let FieldType::Reference { entity: target, .. } = &field.ty {
+        let target = app.entity(target)?;
+        return Some(vec![
+            layout::awaited(
+                4,
+                "let target = ",
+                "app",
+                &format!("create_{}()", target.snake),
+                ";",
+            ),
+            "    let value = target[\"id\"].clone();".to_owned(),
+        ]);
+    }
+    let value = crate::testgen::new_value(field)?;
+    let line = layout::assign(4, "let value", &format!("json!({value})"));
+    Some(vec![line])
+}
+
+/// `let step = json!(..);` lines that bring a new record to where `condition` holds: along
+/// the shortest path of a transitions rule when the condition is on its field, else by
+/// setting the field. `None` when no such changes are known.
+fn condition_steps(entity: &Entity, condition: &Condition) -> Option<Vec<String>> {
+    let [ident] = condition.path.as_slice() else {
+        return None;
+    };
+    let field = entity.field(ident)?;
+    let holds = |value: &str| match (&condition.value, condition.op) {
+        (Value::Enum(v), CompareOp::Eq) => value == v,
+        (Value::Enum(v), CompareOp::Ne) => value != v,
+        _ => false,
+    };
+    let transitions = entity.rules.iter().find_map(|rule| match &rule.kind {
+        RuleKind::Transitions {
+            field: f,
+            transitions,
+            ..
+        } if f == ident => Some(transitions),
+        _ => None,
+    });
+    let step = |value: &str| {
+        layout::assign(
+            4,
+            "let step",
+            &format!(
+                "json!({{ {}: {} }})",
+                rust_str(&field.json),
+                rust_str(value)
+            ),
+        )
+    };
+    match (&field.ty, transitions) {
+        (FieldType::Enum { values }, Some(transitions)) => {
+            let start = match &field.default {
+                Some(Value::Enum(v)) => v.clone(),
+                _ => values.first()?.clone(),
+            };
+            let path = shortest_path(&start, transitions, &holds)?;
+            Some(path.iter().map(|v| step(v)).collect())
+        }
+        (FieldType::Enum { values }, None) => {
+            let target = values.iter().find(|v| holds(v))?;
+            Some(vec![step(target)])
+        }
+        (FieldType::Boolean, None) => {
+            let Value::Bool(b) = condition.value else {
+                return None;
+            };
+            let value = if condition.op == CompareOp::Eq { b } else { !b };
+            Some(vec![layout::assign(
+                4,
+                "let step",
+                &format!("json!({{ {}: {value} }})", rust_str(&field.json)),
+            )])
+        }
+        _ => None,
+    }
+}
+
+/// The values after `start`, one transition at a time, to the nearest value where `goal`
+/// holds (empty when it holds at `start`).
+fn shortest_path(
+    start: &str,
+    transitions: &[specgen_ir::Transition],
+    goal: &dyn Fn(&str) -> bool,
+) -> Option<Vec<String>> {
+    let mut paths: Vec<Vec<String>> = vec![vec![start.to_owned()]];
+    let mut seen = vec![start.to_owned()];
+    while !paths.is_empty() {
+        let mut next = Vec::new();
+        for path in paths {
+            let last = path.last()?;
+            if goal(last) {
+                return Some(path[1..].to_vec());
+            }
+            for t in transitions.iter().filter(|t| &t.from == last) {
+                if !seen.contains(&t.to) {
+                    seen.push(t.to.clone());
+                    let mut longer = path.clone();
+                    longer.push(t.to.clone());
+                    next.push(longer);
+                }
+            }
+        }
+        paths = next;
+    }
+    None
+}
+
+/// The test of the first transition only some roles may make, with a caller of another role
+/// who may change the record.
+fn by_role_test(
+    app: &App,
+    entity: &Entity,
+    rule: &Rule,
+    (field, start): (&specgen_ir::Field, &str),
+    transitions: &[specgen_ir::Transition],
+    (body_line, create_line): (String, String),
+) -> Option<ByRoleTest> {
+    let admin = app.admin_role().map(|r| r.name.clone());
+    for t in transitions.iter().filter(|t| !t.by.is_empty()) {
+        let grant = GrantView::of_field(app, &t.by);
+        for role in app.roles.iter().filter(|r| Some(&r.name) != admin.as_ref()) {
+            if grant.decide(Some(&role.name)) != Decision::Deny {
+                continue;
+            }
+            let update = entity
+                .permissions
+                .decide(Action::Update, Caller::Signed(&role.name));
+            let create = entity
+                .permissions
+                .decide(Action::Create, Caller::Signed(&role.name));
+            let own = match update {
+                Decision::All => false,
+                Decision::Own if create != Decision::Deny && entity.owner.is_some() => true,
+                _ => continue,
+            };
+            let Some(mut steps) = shortest_path(start, transitions, &|v: &str| v == t.from) else {
+                continue;
+            };
+            steps.retain(|s| s != start);
+            let mut strip: Vec<String> = Vec::new();
+            if own {
+                if let Some(owner) = entity.owner.as_ref().and_then(|o| entity.field(o)) {
+                    strip.push(owner.json.clone());
+                }
+                strip.extend(unsettable(app, entity, Some(&role.name)));
+            }
+            let strip_line = (!strip.is_empty()).then(|| {
+                let items: Vec<String> = strip.iter().map(|f| rust_str(f)).collect();
+                layout::array(4, "for name in [", &items, "] {")
+            });
+            return Some(ByRoleTest {
+                head: RuleHead::new(entity, rule),
+                test_name: format!(
+                    "{}_{}_to_{}_is_not_for_{}",
+                    rule.code,
+                    t.from,
+                    t.to,
+                    role.name.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                ),
+                field: field.json.clone(),
+                role: role.name.clone(),
+                own,
+                body_line,
+                create_line,
+                strip_line,
+                steps,
+                to: t.to.clone(),
+            });
+        }
+    }
+    None
+}
