@@ -4,7 +4,7 @@
 use serde_json::{Value as Json, json};
 use specgen_ir::{Action, App, Entity};
 
-use super::{error_response, json_content, schema_ref};
+use super::json::{error_response, json_content, schema_ref};
 use crate::facts::access::who_may;
 use crate::facts::auth::AuthFacts;
 

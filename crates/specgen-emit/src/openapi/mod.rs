@@ -5,6 +5,7 @@
 //! Sign-in's paths and who may call each operation are in [`auth`].
 
 mod auth;
+mod json;
 
 use serde_json::{Map, Value as Json, json};
 use specgen_ir::{App, Entity, Field, FieldType, Value};
@@ -12,6 +13,7 @@ use specgen_ir::{App, Entity, Field, FieldType, Value};
 use crate::facts::auth::AuthFacts;
 use crate::facts::fields::{MAX_LINKS, settable_on_create, updatable};
 use crate::facts::text::{prose_lines, with_article};
+use json::{error_response, json_content, schema_ref};
 
 /// The document, pretty-printed, with a final newline.
 pub fn document(app: &App, auth: Option<&AuthFacts>, version: &str) -> String {
@@ -475,16 +477,4 @@ fn error_schema() -> Json {
         },
         "additionalProperties": false
     })
-}
-
-fn schema_ref(name: &str) -> Json {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
-}
-
-fn json_content(schema: Json) -> Json {
-    json!({ "application/json": { "schema": schema } })
-}
-
-fn error_response(description: &str) -> Json {
-    json!({ "description": description, "content": json_content(schema_ref("Error")) })
 }

@@ -5,7 +5,7 @@
 
 use specgen_ir::{Action, App, Caller, Decision, Entity, Field, Permissions, RuleKind, Who};
 
-use super::HelpersView;
+use super::helpers::HelpersView;
 use crate::facts::access::{GrantView, unsettable};
 use crate::facts::fields::{settable_on_create, updatable};
 use crate::facts::text::capitalize;

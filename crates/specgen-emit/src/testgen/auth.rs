@@ -4,8 +4,8 @@
 use askama::Template;
 use specgen_ir::App;
 
-use super::HelpersView;
 use super::access::AccessTests;
+use super::helpers::HelpersView;
 use crate::facts::auth::AuthFacts;
 use crate::files::Files;
 

@@ -5,7 +5,7 @@ use specgen_ir::{
     Action, App, Caller, CompareOp, Decision, Entity, Field, FieldType, OnDelete, RuleKind,
 };
 
-use super::{HelpersView, int_literal, new_value, samples};
+use super::helpers::{HelpersView, int_literal, new_value, samples};
 use crate::facts::fields::{MAX_LINKS, settable_on_create, updatable};
 use crate::facts::text::with_article;
 use crate::layout;

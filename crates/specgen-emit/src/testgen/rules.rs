@@ -6,6 +6,7 @@ use specgen_ir::{
     TimeWindow, Value,
 };
 
+use super::helpers::new_value;
 use crate::facts::access::{GrantView, unsettable};
 use crate::facts::fields::{settable_on_create, updatable};
 use crate::layout;
@@ -567,7 +568,7 @@ fn new_value_lines(app: &App, field: &specgen_ir::Field) -> Option<Vec<String>> 
             "    let value = target[\"id\"].clone();".to_owned(),
         ]);
     }
-    let value = crate::testgen::new_value(field)?;
+    let value = new_value(field)?;
     let line = layout::assign(4, "let value", &format!("json!({value})"));
     Some(vec![line])
 }

@@ -2,8 +2,8 @@
 
 use specgen_ir::{App, Entity};
 
-use super::Table;
 use super::dialect::Dialect;
+use super::table::Table;
 
 /// The tables of the sign-in subsystem, created after the entities' tables (sessions and
 /// codes reference the sign-in entity's table). Empty without a sign-in entity.
