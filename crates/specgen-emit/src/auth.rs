@@ -214,9 +214,7 @@ impl AuthView {
             entity.table,
             columns.join(", ")
         )));
-        if let Some(last) = insert_lines.last_mut() {
-            last.push_str(" \\");
-        }
+        layout::end_line(&mut insert_lines);
         insert_lines.extend(continued(&wrap_sql(&format!(
             "VALUES ({})",
             placeholders.join(", ")

@@ -335,6 +335,13 @@ pub fn continued(lines: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Ends the last line with ` \\` so the next clause continues the string.
+pub fn end_line(lines: &mut [String]) {
+    if let Some(last) = lines.last_mut() {
+        last.push_str(" \\");
+    }
+}
+
 /// `text` as `///` lines of at most 100 columns.
 pub fn doc_comment(text: &str) -> String {
     let mut lines: Vec<String> = Vec::new();

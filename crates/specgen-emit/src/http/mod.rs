@@ -7,25 +7,28 @@
 //! and reference checks in [`checks`], access in [`access`].
 
 mod access;
+mod body;
 mod checks;
 mod fields;
+mod statements;
 
 use askama::Template;
 use specgen_ir::{App, Entity, FieldType, Rule};
 
-use crate::facts::fields::{MAX_LINKS, settable_on_create, updatable};
+use crate::facts::fields::{settable_on_create, updatable};
 use crate::facts::rules::{enforcement, has_delete_window};
 use crate::facts::text::{capitalize, prose_lines, with_article};
 use crate::files::{Files, Headers};
-use crate::layout::{self, continued, wrap_sql};
+use crate::layout::{self};
 use crate::names::{self, rust_str};
 
 use access::EntityAccess;
+use body::{CreateCode, UpdateCode};
 use checks::{CompareView, compare_views, constraints_const, reference_checks};
 use fields::{
-    EnumView, FieldView, LinkView, ListColumnView, check_expr, default_expr, enum_view, field_view,
-    link_view, list_columns, refuse,
+    EnumView, FieldView, LinkView, ListColumnView, enum_view, field_view, link_view, list_columns,
 };
+use statements::Statements;
 
 /// Adds `src/http/mod.rs` (the router), the request extractors, the list machinery and
 /// each entity's hooks. Each entity's own module is put together by the driver, which adds
@@ -162,126 +165,8 @@ impl EntityView {
             })
             .collect();
 
-        let create_fields: Vec<FieldView> = entity
-            .fields
-            .iter()
-            .zip(&fields)
-            .filter(|(f, _)| settable_on_create(f))
-            .map(|(_, v)| v.clone())
-            .collect();
-        let mut create_reads = Vec::new();
-        let mut create_unwraps = Vec::new();
-        for field in &entity.fields {
-            if !settable_on_create(field) {
-                create_reads.push(refuse(field, "read_only", "is set by the server"));
-                continue;
-            }
-            if field.owner {
-                let args = vec![
-                    "&mut fields".to_owned(),
-                    rust_str(&field.json),
-                    "caller".to_owned(),
-                ];
-                let head = format!("let {} = access::new_owner(", field.ident);
-                create_reads.push(layout::call(8, &head, &args, ")?;"));
-                continue;
-            }
-            let check = check_expr(entity, field);
-            let json = rust_str(&field.json);
-            let default = field
-                .default
-                .as_ref()
-                .map(|d| default_expr(entity, field, d));
-            let (method, args) = match (field.required, default) {
-                (true, None) => ("required", vec![json, check]),
-                (true, Some(default)) => ("required_or", vec![json, default, check]),
-                (false, None) => ("optional", vec![json, check]),
-                (false, Some(default)) => ("optional_or", vec![json, default, check]),
-            };
-            if field.required {
-                create_unwraps.push(layout::let_some_else(8, &field.ident));
-            }
-            let read = layout::let_method_call(8, &field.ident, "fields", method, &args);
-            create_reads.push(read);
-        }
-        for link in &entity.links {
-            let args = vec![
-                rust_str(&link.json),
-                "Vec::new()".to_owned(),
-                format!("check::ids({MAX_LINKS})"),
-            ];
-            let read = layout::let_method_call(8, &link.ident, "fields", "required_or", &args);
-            create_reads.push(read);
-            create_unwraps.push(layout::let_some_else(8, &link.ident));
-        }
-        let literal_fields: Vec<String> = create_fields
-            .iter()
-            .map(|f| f.ident.clone())
-            .chain(links.iter().map(|l| l.ident.clone()))
-            .collect();
-        let create_literal = layout::struct_literal(8, "Ok(Self {", &literal_fields, "})");
-
-        let update_fields: Vec<FieldView> = entity
-            .fields
-            .iter()
-            .zip(&fields)
-            .filter(|(f, _)| updatable(f))
-            .map(|(_, v)| v.clone())
-            .collect();
-        let mut update_refusals = Vec::new();
-        let mut update_inits = Vec::new();
-        for field in &entity.fields {
-            if updatable(field) && field.owner {
-                let prefix = format!("{}: access::owner_change(", field.ident);
-                let args = vec![
-                    "&mut fields".to_owned(),
-                    rust_str(&field.json),
-                    "caller".to_owned(),
-                ];
-                update_inits.push(layout::call(12, &prefix, &args, "),"));
-            } else if updatable(field) {
-                let method = if field.required {
-                    "change"
-                } else {
-                    "change_optional"
-                };
-                let prefix = format!("{}: ", field.ident);
-                let args = vec![rust_str(&field.json), check_expr(entity, field)];
-                update_inits.push(layout::method_call(
-                    12, &prefix, "fields", method, &args, ",",
-                ));
-            } else if field.read_only && !field.owner {
-                update_refusals.push(refuse(field, "read_only", "is set by the server"));
-            } else {
-                update_refusals.push(refuse(
-                    field,
-                    "immutable",
-                    "cannot be changed after creation",
-                ));
-            }
-        }
-        for link in &entity.links {
-            let prefix = format!("{}: ", link.ident);
-            let args = vec![rust_str(&link.json), format!("check::ids({MAX_LINKS})")];
-            update_inits.push(layout::method_call(
-                12, &prefix, "fields", "change", &args, ",",
-            ));
-        }
-        let update_literal = if update_inits.is_empty() {
-            format!("        let changes = {}Changes {{}};", entity.name)
-        } else {
-            format!(
-                "        let changes = {}Changes {{\n{}\n        }};",
-                entity.name,
-                update_inits.join("\n")
-            )
-        };
-        let has_clearable = entity.fields.iter().any(|f| updatable(f) && !f.required);
-        let apply_param = if update_inits.is_empty() {
-            "_row".to_owned()
-        } else {
-            "row".to_owned()
-        };
+        let create = CreateCode::new(entity, &fields, &links);
+        let update = UpdateCode::new(entity, &fields);
 
         let compares = compare_views(app, entity);
         let references = reference_checks(app, entity);
@@ -297,59 +182,7 @@ impl EntityView {
             .iter()
             .any(|f| matches!(f.ty, FieldType::Date));
 
-        let column_names: Vec<String> = std::iter::once("id".to_owned())
-            .chain(entity.fields.iter().map(|f| f.column.clone()))
-            .chain(["created_at".to_owned(), "updated_at".to_owned()])
-            .collect();
-        let select = wrap_sql(&format!("SELECT {}", column_names.join(", ")));
-        let mut select_lines = continued(&select);
-        end_line(&mut select_lines);
-        select_lines.push(format!("FROM {}", entity.table));
-        let mut select_one_lines = select_lines.clone();
-        end_line(&mut select_one_lines);
-        select_one_lines.push("WHERE id = $1".to_owned());
-        let placeholders: Vec<String> = (1..=column_names.len()).map(|i| format!("${i}")).collect();
-        let mut insert_lines = continued(&wrap_sql(&format!(
-            "INSERT INTO {} ({})",
-            entity.table,
-            column_names.join(", ")
-        )));
-        end_line(&mut insert_lines);
-        insert_lines.extend(continued(&wrap_sql(&format!(
-            "VALUES ({})",
-            placeholders.join(", ")
-        ))));
-        let mut sets: Vec<String> = entity
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| format!("{} = ${}", f.column, i + 2))
-            .collect();
-        let updated_at = entity.fields.len() + 2;
-        sets.push(format!("updated_at = ${updated_at}"));
-        let mut update_lines = continued(&wrap_sql(&format!(
-            "UPDATE {} SET {}",
-            entity.table,
-            sets.join(", ")
-        )));
-        end_line(&mut update_lines);
-        update_lines.push(format!(
-            "WHERE id = $1 AND updated_at = ${}",
-            updated_at + 1
-        ));
-
-        let binds: Vec<String> = std::iter::once("id".to_owned())
-            .chain(entity.fields.iter().map(|f| f.ident.clone()))
-            .chain(["created_at".to_owned(), "updated_at".to_owned()])
-            .map(|field| layout::bind(8, &field))
-            .collect();
-        let update_binds: Vec<String> = entity
-            .fields
-            .iter()
-            .map(|f| f.ident.clone())
-            .chain(["updated_at".to_owned()])
-            .map(|field| layout::bind(8, &field))
-            .collect();
+        let statements = Statements::new(entity);
 
         let name = &entity.name;
         let sig = |head: &str, params: &[&str], tail: &str| {
@@ -497,27 +330,27 @@ impl EntityView {
                 "{Fields, JsonObject}"
             }
             .to_owned(),
-            create_fields,
-            create_reads,
-            create_unwraps,
-            create_literal,
-            update_fields,
-            update_refusals,
-            update_literal,
-            has_clearable,
-            apply_param,
+            create_fields: create.create_fields,
+            create_reads: create.create_reads,
+            create_unwraps: create.create_unwraps,
+            create_literal: create.create_literal,
+            update_fields: update.update_fields,
+            update_refusals: update.update_refusals,
+            update_literal: update.update_literal,
+            has_clearable: update.has_clearable,
+            apply_param: update.apply_param,
             list_columns: list_columns(entity),
             constraints_const: constraints_const(entity),
             check_new_line,
             check_update_line,
             check_delete_line,
             has_delete_window: has_delete_window(entity),
-            select_lines,
-            select_one_lines,
-            insert_lines,
-            update_lines,
-            binds,
-            update_binds,
+            select_lines: statements.select_lines,
+            select_one_lines: statements.select_one_lines,
+            insert_lines: statements.insert_lines,
+            update_lines: statements.update_lines,
+            binds: statements.binds,
+            update_binds: statements.update_binds,
             compares,
             references,
             sig_fetch: sig(
@@ -561,13 +394,6 @@ fn rule_view(rule: &Rule) -> RuleView {
         code: rule.code.clone(),
         message: rule.message.clone(),
         where_enforced: enforcement(rule),
-    }
-}
-
-/// Ends the last line with ` \\` so the next clause continues the string.
-fn end_line(lines: &mut [String]) {
-    if let Some(last) = lines.last_mut() {
-        last.push_str(" \\");
     }
 }
 
