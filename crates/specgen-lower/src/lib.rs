@@ -11,6 +11,7 @@
 
 use specgen_diagnostics::{Diagnostic, SourceMap};
 
+mod cx;
 mod includes;
 mod lower;
 pub mod names;

@@ -14,6 +14,7 @@ use specgen_syntax::{
     NumberLit, OnDeleteWord, Op, RolesSection, RuleSpec, Section, Spanned, SpecFile, WindowAst,
 };
 
+use crate::cx::{Cx, Lines, Resolved, list, sorted};
 use crate::names::{self, key, pluralize, singularize};
 use crate::settings::{self, AuthSettings};
 
@@ -131,65 +132,6 @@ fn ty_word(w: &str) -> Option<TyWord> {
     })
 }
 
-/// Line numbers from byte offsets, per file (binary search, so lowering stays linear).
-struct Lines {
-    starts: Vec<Vec<u32>>,
-}
-
-impl Lines {
-    fn new(sources: &SourceMap) -> Lines {
-        let starts = sources
-            .files
-            .iter()
-            .map(|f| {
-                let mut v = vec![0u32];
-                v.extend(f.text.match_indices('\n').map(|(i, _)| i as u32 + 1));
-                v
-            })
-            .collect();
-        Lines { starts }
-    }
-
-    fn line(&self, span: Span) -> u32 {
-        match self.starts.get(span.file.0 as usize) {
-            Some(starts) => match starts.binary_search(&span.start) {
-                Ok(i) => i as u32 + 1,
-                Err(i) => i as u32,
-            },
-            None => 0,
-        }
-    }
-}
-
-/// What a name in a rule or condition resolved to.
-#[derive(Debug, Clone)]
-struct Resolved {
-    ident: String,
-    /// Words for messages (`starts at`).
-    name: String,
-    ty: FieldType,
-}
-
-struct Cx<'a> {
-    diags: &'a mut Vec<Diagnostic>,
-    lines: Lines,
-    roles: Vec<Role>,
-    role_keys: HashMap<String, usize>,
-    admin: Option<String>,
-    sections: Vec<&'a EntitySection>,
-    entities: Vec<Entity>,
-    entity_keys: HashMap<String, usize>,
-    plural_keys: HashMap<String, usize>,
-    /// Entity index by table name.
-    tables: HashMap<String, usize>,
-    field_keys: Vec<HashMap<String, usize>>,
-    /// Keys of field lines that were reported and dropped, per entity: later lookups of
-    /// them stay silent instead of adding a misleading "no field" error.
-    failed_fields: Vec<BTreeSet<String>>,
-    auth_idx: Option<usize>,
-    rule_codes: BTreeSet<String>,
-}
-
 pub(crate) fn lower(
     files: &[SpecFile],
     sources: &SourceMap,
@@ -300,29 +242,7 @@ pub(crate) fn lower(
     })
 }
 
-fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
-    v.sort();
-    v.dedup();
-    v
-}
-
-fn list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|w| format!("`{w}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 impl<'a> Cx<'a> {
-    fn push(&mut self, d: Diagnostic) {
-        self.diags.push(d);
-    }
-
-    fn line(&self, span: Span) -> u32 {
-        self.lines.line(span)
-    }
-
     // ------------------------------------------------------------------ roles
 
     fn roles(&mut self, sections: &[&RolesSection], root_span: Span) {
@@ -1715,10 +1635,6 @@ impl<'a> Cx<'a> {
                 None
             }
         }
-    }
-
-    fn admin_who(&self) -> Option<Who> {
-        self.admin.clone().map(Who::Role)
     }
 
     // ------------------------------------------------------------------ relations
