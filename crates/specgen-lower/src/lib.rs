@@ -12,9 +12,11 @@
 use specgen_diagnostics::{Diagnostic, SourceMap};
 
 mod cx;
+mod entities;
 mod includes;
 mod lower;
 pub mod names;
+mod roles;
 mod settings;
 
 pub use includes::{Loader, MemoryLoader, normalize_path};
