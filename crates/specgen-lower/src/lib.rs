@@ -11,13 +11,17 @@
 
 use specgen_diagnostics::{Diagnostic, SourceMap};
 
+mod access;
 mod cx;
 mod entities;
 mod includes;
 mod lower;
 pub mod names;
+mod numbers;
 mod roles;
 mod settings;
+mod types;
+mod values;
 
 pub use includes::{Loader, MemoryLoader, normalize_path};
 
