@@ -89,7 +89,27 @@ pub(crate) fn list(items: &[&str]) -> String {
         .join(", ")
 }
 
-impl Cx<'_> {
+impl<'a> Cx<'a> {
+    /// An empty context that reports into `diags`.
+    pub(crate) fn new(diags: &'a mut Vec<Diagnostic>, sources: &SourceMap) -> Cx<'a> {
+        Cx {
+            diags,
+            lines: Lines::new(sources),
+            roles: Vec::new(),
+            role_keys: HashMap::new(),
+            admin: None,
+            sections: Vec::new(),
+            entities: Vec::new(),
+            entity_keys: HashMap::new(),
+            plural_keys: HashMap::new(),
+            tables: HashMap::new(),
+            field_keys: Vec::new(),
+            failed_fields: Vec::new(),
+            auth_idx: None,
+            rule_codes: BTreeSet::new(),
+        }
+    }
+
     /// Report a diagnostic.
     pub(crate) fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);

@@ -12,13 +12,17 @@
 use specgen_diagnostics::{Diagnostic, SourceMap};
 
 mod access;
+mod auth;
+mod conditions;
 mod cx;
 mod entities;
+mod fields;
 mod includes;
 mod lower;
 pub mod names;
 mod numbers;
 mod roles;
+mod rules;
 mod settings;
 mod types;
 mod values;
