@@ -21,6 +21,7 @@ mod includes;
 mod lower;
 pub mod names;
 mod numbers;
+mod options;
 mod roles;
 mod rules;
 mod settings;
