@@ -14,7 +14,7 @@ use crate::cx::{Cx, list, sorted};
 use crate::names::key;
 
 /// Who-words that mean anyone.
-pub(crate) const ANYONE: &[&str] = &[
+const ANYONE: &[&str] = &[
     "anyone",
     "everyone",
     "anybody",
@@ -25,7 +25,7 @@ pub(crate) const ANYONE: &[&str] = &[
     "public",
 ];
 /// Who-words that mean any signed-in user (when no role has that name).
-pub(crate) const SIGNED_IN: &[&str] = &[
+const SIGNED_IN: &[&str] = &[
     "signed-in users",
     "signed in users",
     "signed-in user",
@@ -37,7 +37,7 @@ pub(crate) const SIGNED_IN: &[&str] = &[
     "user",
 ];
 /// Who-words that mean the owner of the row.
-pub(crate) const OWNER: &[&str] = &[
+const OWNER: &[&str] = &[
     "owner",
     "owners",
     "the owner",
@@ -65,7 +65,7 @@ impl Cx<'_> {
         ok.then_some(out)
     }
 
-    pub(crate) fn resolve_who(&mut self, ei: usize, w: &Spanned<String>) -> Option<Who> {
+    fn resolve_who(&mut self, ei: usize, w: &Spanned<String>) -> Option<Who> {
         let lower = w.value.to_lowercase();
         let k = key(&lower);
         if let Some(&i) = self.role_keys.get(&k) {
@@ -127,7 +127,7 @@ impl Cx<'_> {
         None
     }
 
-    pub(crate) fn needs_auth(&mut self, w: &Spanned<String>, who: Who) -> Option<Who> {
+    fn needs_auth(&mut self, w: &Spanned<String>, who: Who) -> Option<Who> {
         if self.auth_idx.is_none() {
             self.push(
                 Diagnostic::error("access_needs_sign_in", w.span, format!("`{}` only makes sense when people sign in", w.value))
@@ -229,7 +229,7 @@ impl Cx<'_> {
     }
 
     /// Whether the words after the actions name this entity (`bookings`, `a booking`).
-    pub(crate) fn object_matches(&mut self, ei: usize, object: &Spanned<String>) -> bool {
+    fn object_matches(&mut self, ei: usize, object: &Spanned<String>) -> bool {
         let lower = object.value.to_lowercase();
         let mut words: Vec<&str> = lower.split_whitespace().collect();
         if words

@@ -175,11 +175,7 @@ impl Cx<'_> {
         })
     }
 
-    pub(crate) fn condition_value(
-        &mut self,
-        ty: &FieldType,
-        lit: &Spanned<Literal>,
-    ) -> Option<Value> {
+    fn condition_value(&mut self, ty: &FieldType, lit: &Spanned<Literal>) -> Option<Value> {
         let shown = lit.value.display();
         let bad = |cx: &mut Self, expected: String| {
             cx.push(

@@ -13,12 +13,12 @@ use specgen_ir::{Entity, FieldType, Role, Who};
 use specgen_syntax::EntitySection;
 
 /// Line numbers from byte offsets, per file (binary search, so lowering stays linear).
-pub(crate) struct Lines {
+struct Lines {
     starts: Vec<Vec<u32>>,
 }
 
 impl Lines {
-    pub(crate) fn new(sources: &SourceMap) -> Lines {
+    fn new(sources: &SourceMap) -> Lines {
         let starts = sources
             .files
             .iter()
@@ -55,7 +55,7 @@ pub(crate) struct Resolved {
 /// here and adds its own results.
 pub(crate) struct Cx<'a> {
     pub(crate) diags: &'a mut Vec<Diagnostic>,
-    pub(crate) lines: Lines,
+    lines: Lines,
     pub(crate) roles: Vec<Role>,
     pub(crate) role_keys: HashMap<String, usize>,
     pub(crate) admin: Option<String>,

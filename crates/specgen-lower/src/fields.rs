@@ -28,7 +28,7 @@ const AUTH_MANAGED: &[&str] = &[
 ];
 
 /// A lowered field line: a column (with the comparisons written on it) or a link.
-pub(crate) enum LoweredField {
+enum LoweredField {
     Field(Field, Vec<(Op, Spanned<String>, Span)>),
     Link(Link),
 }
@@ -119,7 +119,7 @@ impl Cx<'_> {
     }
 
     /// Lower one field line; `None` when it was reported (the line is then dropped).
-    pub(crate) fn field(&mut self, ei: usize, line: &FieldLine) -> Option<LoweredField> {
+    fn field(&mut self, ei: usize, line: &FieldLine) -> Option<LoweredField> {
         let (name_words, snake) = self.field_name(ei, line)?;
         let o = self.field_options(ei, line, &name_words)?;
         let is_required = o.optional.is_none();

@@ -44,7 +44,7 @@ pub fn money_cents(text: &str) -> Result<i64, &'static str> {
 }
 
 impl Cx<'_> {
-    pub(crate) fn no_currency(&mut self, n: &Spanned<NumberLit>) -> Option<()> {
+    fn no_currency(&mut self, n: &Spanned<NumberLit>) -> Option<()> {
         if n.value.currency {
             self.push(
                 Diagnostic::error(

@@ -171,7 +171,7 @@ impl Cx<'_> {
         self.index_roles();
     }
 
-    pub(crate) fn index_roles(&mut self) {
+    fn index_roles(&mut self) {
         for (i, r) in self.roles.iter().enumerate() {
             self.role_keys.insert(key(&r.name), i);
             self.role_keys.insert(key(&r.plural), i);

@@ -16,7 +16,7 @@ use crate::conditions::{FieldCompare, compare_op};
 use crate::cx::{Cx, Resolved, list, sorted};
 use crate::names;
 
-pub(crate) fn op_code(op: Op) -> &'static str {
+fn op_code(op: Op) -> &'static str {
     match op {
         Op::Eq => "eq",
         Op::Ne => "ne",
@@ -28,7 +28,7 @@ pub(crate) fn op_code(op: Op) -> &'static str {
 }
 
 /// Words for a comparison in a message, by the type compared.
-pub(crate) fn op_words(op: Op, ty: &FieldType) -> &'static str {
+fn op_words(op: Op, ty: &FieldType) -> &'static str {
     let time = matches!(ty, FieldType::Date | FieldType::DateTime);
     match (op, time) {
         (Op::Gt, true) => "after",
@@ -44,7 +44,7 @@ pub(crate) fn op_words(op: Op, ty: &FieldType) -> &'static str {
     }
 }
 
-pub(crate) fn enforcement_check() -> Enforcement {
+fn enforcement_check() -> Enforcement {
     Enforcement {
         database: true,
         service: true,
@@ -53,7 +53,7 @@ pub(crate) fn enforcement_check() -> Enforcement {
     }
 }
 
-pub(crate) fn past(actions: &[Action]) -> String {
+fn past(actions: &[Action]) -> String {
     actions
         .iter()
         .map(|a| match a {
@@ -67,7 +67,7 @@ pub(crate) fn past(actions: &[Action]) -> String {
         .join(" or ")
 }
 
-pub(crate) fn human_seconds(s: u64) -> String {
+fn human_seconds(s: u64) -> String {
     let (n, unit) = if s.is_multiple_of(604_800) {
         (s / 604_800, "week")
     } else if s.is_multiple_of(86_400) {
@@ -85,7 +85,7 @@ pub(crate) fn human_seconds(s: u64) -> String {
 }
 
 /// FNV-1a, for short stable suffixes of long names.
-pub(crate) fn fnv(s: &str) -> u32 {
+fn fnv(s: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in s.bytes() {
         h ^= u32::from(b);
@@ -149,7 +149,7 @@ impl Cx<'_> {
         }
     }
 
-    pub(crate) fn rule_code(&mut self, ei: usize, suffix: &str) -> String {
+    fn rule_code(&mut self, ei: usize, suffix: &str) -> String {
         let base = format!("{}_{}", names::snake(&self.entities[ei].words), suffix);
         let base = if base.len() > 55 {
             let cut = base
@@ -197,7 +197,7 @@ impl Cx<'_> {
     }
 
     /// Check one rule annotation and lower it.
-    pub(crate) fn rule(&mut self, ei: usize, spec: &RuleSpec) -> Option<LoweredRule> {
+    fn rule(&mut self, ei: usize, spec: &RuleSpec) -> Option<LoweredRule> {
         match spec {
             RuleSpec::NoOverlap { start, end, per } => self.no_overlap_rule(ei, start, end, per),
             RuleSpec::Limit { max, per, when } => self.limit_rule(ei, max, per, when),
@@ -684,13 +684,13 @@ impl Cx<'_> {
         ))
     }
 
-    pub(crate) fn field_default(&self, ei: usize, ident: &str) -> Option<Value> {
+    fn field_default(&self, ei: usize, ident: &str) -> Option<Value> {
         self.entities[ei]
             .field(ident)
             .and_then(|f| f.default.clone())
     }
 
-    pub(crate) fn time_field(&mut self, ei: usize, name: &Spanned<String>) -> Option<Resolved> {
+    fn time_field(&mut self, ei: usize, name: &Spanned<String>) -> Option<Resolved> {
         let f = self.resolve_field(ei, name)?;
         if !matches!(f.ty, FieldType::Date | FieldType::DateTime) {
             self.push(

@@ -26,7 +26,7 @@ pub const FLAG_WORDS: &[&str] = &[
     "indexed",
 ];
 /// Common names of types in other languages, and what to write instead.
-pub(crate) const TYPE_ALIASES: &[(&str, &str)] = &[
+const TYPE_ALIASES: &[(&str, &str)] = &[
     ("string", "text"),
     ("str", "text"),
     ("varchar", "text"),
@@ -257,7 +257,7 @@ impl Cx<'_> {
         })
     }
 
-    pub(crate) fn check_order(
+    fn check_order(
         &mut self,
         lo: Option<f64>,
         hi: Option<f64>,

@@ -15,7 +15,7 @@ use crate::numbers::money_cents;
 use crate::types::a_type;
 
 /// A literal's text as written (without quotes).
-pub(crate) fn literal_text(lit: &Literal) -> String {
+fn literal_text(lit: &Literal) -> String {
     match lit {
         Literal::Quoted(s) | Literal::Words(s) => s.clone(),
         Literal::Number(n) => n.text.clone(),
@@ -23,7 +23,7 @@ pub(crate) fn literal_text(lit: &Literal) -> String {
 }
 
 /// Why a numeric default was refused.
-pub(crate) enum BadNumber {
+enum BadNumber {
     /// Not a number of the field's kind.
     WrongType,
     /// A number outside the field's `min..max`.
@@ -31,7 +31,7 @@ pub(crate) enum BadNumber {
 }
 
 /// A numeric default: `lit` must be a number that `parse` accepts, inside the bounds.
-pub(crate) fn bounded<T: PartialOrd + Copy>(
+fn bounded<T: PartialOrd + Copy>(
     lit: &Literal,
     parse: impl Fn(&str) -> Option<T>,
     min: Option<T>,
