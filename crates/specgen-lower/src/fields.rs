@@ -2,9 +2,9 @@
 //! many-to-many [`specgen_ir::Link`]s), checked for duplicates, and indexed by name; and
 //! the children each entity gets from the reference fields pointing at it.
 //!
-//! Depends on `cx`, `names`, `entities` (`find_entity`), `access` (`visible to`, `set
-//! by`), `types`, `values` and `conditions` (the comparisons it hands on); it must not
-//! depend on rules, auth or the driver.
+//! Depends on `cx`, `names`, `options` (a line's items, collected), `types`, `values`
+//! (defaults) and `conditions` (the comparisons it hands on to rules); it must not depend
+//! on rules, auth or the driver.
 
 use std::collections::HashMap;
 

@@ -8,6 +8,12 @@
 //!
 //! This crate does no I/O: reading files is the loader's job (the CLI's loader reads the
 //! disk; tests use [`MemoryLoader`]).
+//!
+//! The modules are layered, bottom to top, each using only those below it: `cx` (the
+//! shared context), `names`, `settings`, `includes`, `roles`, `entities`, `access`,
+//! `numbers`, `types`, `values`, `conditions`, `options`, `fields`, `rules`, `auth`, and
+//! the driver `lower`. The passes are `impl Cx` blocks in their concern's module;
+//! `tests/lower/layers.rs` checks that imports and calls only go down.
 
 use specgen_diagnostics::{Diagnostic, SourceMap};
 

@@ -5,6 +5,7 @@
 
 mod bad_specs;
 mod examples;
+mod layers;
 mod no_panic;
 mod sentences;
 mod support;
