@@ -4,6 +4,7 @@
 //! is adding a file (`examples/*.spec`, `tests/bad-specs/*.spec`) or a line in a table.
 
 mod bad_specs;
+mod codes;
 mod examples;
 mod layers;
 mod no_panic;
