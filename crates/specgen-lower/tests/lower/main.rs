@@ -6,6 +6,7 @@
 mod bad_specs;
 mod codes;
 mod examples;
+mod fields;
 mod layers;
 mod no_panic;
 mod sentences;
