@@ -12,5 +12,6 @@ mod includes;
 mod layers;
 mod names;
 mod no_panic;
+mod rules;
 mod sentences;
 mod support;
