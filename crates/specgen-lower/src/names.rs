@@ -11,7 +11,10 @@
 //!
 //! Names that would clash with the implicit columns (`id`, `created at`, `updated at`)
 //! and a few Rust type names used by every generated backend are rejected instead (see
-//! `lower.rs`), because mapping them would surprise the reader.
+//! `entities.rs` and `fields.rs`), because mapping them would surprise the reader.
+//!
+//! Pure functions over strings: this module must not depend on any other module of the
+//! crate (it is public, and every layer of lowering uses it).
 
 use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
 

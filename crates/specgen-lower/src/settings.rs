@@ -1,4 +1,7 @@
 //! The front matter: app name, database, auth settings, includes.
+//!
+//! Depends only on `names`; it must not depend on the lowering context (`cx`) or any
+//! pass: the settings are read before lowering starts.
 
 use specgen_diagnostics::{Diagnostic, Span, suggest};
 use specgen_ir::{Database, PasswordPolicy, SignInMethod};

@@ -1,0 +1,279 @@
+//! Access: who-words (`members`, `anyone`, `signed-in users`, `the owner`) resolved to
+//! [`specgen_ir::Who`], and each entity's `Access:` lines (sentences and annotations)
+//! folded into its access rules and permissions, with the admin role always included.
+//!
+//! Depends only on `cx` and `names` (and on the roles and entity indexes already in
+//! `Cx`); fields use `resolve_whos` for `visible to` and `set by`, so this module must
+//! not depend on fields, rules or auth.
+
+use specgen_diagnostics::{Diagnostic, suggest};
+use specgen_ir::{AccessRule, Action, Who};
+use specgen_syntax::{AccessGrant, ActionWord, FieldItemKind, Spanned};
+
+use crate::cx::{Cx, list, sorted};
+use crate::names::key;
+
+/// Who-words that mean anyone.
+const ANYONE: &[&str] = &[
+    "anyone",
+    "everyone",
+    "anybody",
+    "everybody",
+    "visitors",
+    "guests",
+    "the public",
+    "public",
+];
+/// Who-words that mean any signed-in user (when no role has that name).
+const SIGNED_IN: &[&str] = &[
+    "signed-in users",
+    "signed in users",
+    "signed-in user",
+    "signed in user",
+    "any signed-in user",
+    "logged-in users",
+    "logged in users",
+    "users",
+    "user",
+];
+/// Who-words that mean the owner of the row.
+const OWNER: &[&str] = &[
+    "owner",
+    "owners",
+    "the owner",
+    "the owners",
+    "its owner",
+    "their owner",
+    "the row's owner",
+];
+
+impl Cx<'_> {
+    /// Resolve who-words; `None` when one of them is not understood (reported).
+    pub(crate) fn resolve_whos(
+        &mut self,
+        ei: usize,
+        words: &[Spanned<String>],
+    ) -> Option<Vec<Who>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for w in words {
+            match self.resolve_who(ei, w) {
+                Some(who) => out.push(who),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn resolve_who(&mut self, ei: usize, w: &Spanned<String>) -> Option<Who> {
+        let lower = w.value.to_lowercase();
+        let k = key(&lower);
+        if let Some(&i) = self.role_keys.get(&k) {
+            return self.needs_auth(w, Who::Role(self.roles[i].name.clone()));
+        }
+        let trimmed = lower
+            .trim_start_matches("the ")
+            .trim_start_matches("any ")
+            .trim_start_matches("all ")
+            .trim_start_matches("every ")
+            .trim_start_matches("each ")
+            .trim_start_matches("an ")
+            .trim_start_matches("a ");
+        if let Some(&i) = self.role_keys.get(&key(trimmed)) {
+            return self.needs_auth(w, Who::Role(self.roles[i].name.clone()));
+        }
+        if ANYONE.contains(&lower.as_str()) {
+            return Some(Who::Anyone);
+        }
+        if SIGNED_IN.contains(&lower.as_str()) || SIGNED_IN.iter().any(|s| key(s) == k) {
+            return self.needs_auth(w, Who::SignedIn);
+        }
+        if OWNER.contains(&lower.as_str()) {
+            let e = &self.entities[ei];
+            let declares_owner = self.sections[ei].fields.iter().any(|f| {
+                f.items
+                    .iter()
+                    .any(|i| matches!(i.kind, FieldItemKind::Owner))
+            });
+            if e.owner.is_none() && !e.is_auth && !declares_owner {
+                let auth = self
+                    .auth_idx
+                    .map(|a| self.entities[a].name.clone())
+                    .unwrap_or_else(|| "User".into());
+                self.push(
+                    Diagnostic::error("owner_without_owner_field", w.span, format!("`{}` has no owner field", e.name))
+                        .with_hint(format!("add a field that references the signed-in user, for example `- owner {{-> {auth}, the signed-in user}}`")),
+                );
+                return None;
+            }
+            return self.needs_auth(w, Who::Owner);
+        }
+        let mut candidates: Vec<String> =
+            self.roles.iter().flat_map(|r| [r.plural.clone()]).collect();
+        candidates.extend(["anyone", "signed-in users", "the owner"].map(String::from));
+        let d = Diagnostic::error(
+            "unknown_role",
+            w.span,
+            format!("unknown role `{}`", w.value),
+        );
+        let d = match suggest(&lower, candidates.iter().map(String::as_str)) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None => d.with_hint(format!(
+                "the roles are {}; also `anyone`, `signed-in users` and `the owner`; add roles under `## Roles`",
+                list(&self.roles.iter().map(|r| r.plural.as_str()).collect::<Vec<_>>())
+            )),
+        };
+        self.push(d);
+        None
+    }
+
+    fn needs_auth(&mut self, w: &Spanned<String>, who: Who) -> Option<Who> {
+        if self.auth_idx.is_none() {
+            self.push(
+                Diagnostic::error("access_needs_sign_in", w.span, format!("`{}` only makes sense when people sign in", w.value))
+                    .with_hint("mark the entity people sign in as, for example `## User {auth}`, or grant this to `anyone`"),
+            );
+            return None;
+        }
+        Some(who)
+    }
+
+    pub(crate) fn access(&mut self, ei: usize) {
+        let sec = self.sections[ei];
+        let mut rules = Vec::new();
+        for line in &sec.access {
+            let Some(grant) = &line.grant else { continue };
+            let mut whos = Vec::new();
+            let mut actions = Vec::new();
+            let mut ok = true;
+            match grant {
+                AccessGrant::Sentence {
+                    who,
+                    actions: acts,
+                    object,
+                } => {
+                    if let Some(object) = object
+                        && !self.object_matches(ei, object)
+                    {
+                        ok = false;
+                    }
+                    match self.resolve_whos(ei, who) {
+                        Some(w) => whos.extend(w.into_iter().map(|w| (w, acts.clone()))),
+                        None => ok = false,
+                    }
+                }
+                AccessGrant::Annotation(groups) => {
+                    for g in groups {
+                        match self.resolve_whos(ei, &g.who) {
+                            Some(w) => whos.extend(w.into_iter().map(|w| (w, g.actions.clone()))),
+                            None => ok = false,
+                        }
+                    }
+                }
+            }
+            if !ok {
+                continue;
+            }
+            let mut who_list = Vec::new();
+            for (who, acts) in whos {
+                for a in &acts {
+                    let expanded: Vec<Action> = match a.value {
+                        ActionWord::List => vec![Action::List],
+                        ActionWord::Read => vec![Action::Read],
+                        ActionWord::Create => vec![Action::Create],
+                        ActionWord::Update => vec![Action::Update],
+                        ActionWord::Delete => vec![Action::Delete],
+                        ActionWord::All => Action::ALL.to_vec(),
+                    };
+                    for action in expanded {
+                        if who == Who::Owner && action == Action::Create {
+                            if a.value == ActionWord::Create {
+                                self.push(
+                                    Diagnostic::error("owner_cannot_create", a.span, "`the owner` cannot create: a row has no owner before it exists")
+                                        .with_hint("grant `create` to a role or to signed-in users; whoever creates a row becomes its owner"),
+                                );
+                                ok = false;
+                            }
+                            continue;
+                        }
+                        let perms = self.entities[ei].permissions.get_mut(action);
+                        perms.push(who.clone());
+                        actions.push(action);
+                    }
+                }
+                who_list.push(who);
+            }
+            if !ok {
+                continue;
+            }
+            let line_no = self.line(line.span);
+            rules.push(AccessRule {
+                text: line.text.clone(),
+                who: sorted(who_list),
+                actions: sorted(actions),
+                span: line.span,
+                line: line_no,
+            });
+        }
+        let admin = self.admin_who();
+        let e = &mut self.entities[ei];
+        e.access = rules;
+        for action in Action::ALL {
+            let list = e.permissions.get_mut(action);
+            if let Some(a) = &admin {
+                list.push(a.clone());
+            }
+            let v = std::mem::take(list);
+            *list = sorted(v);
+        }
+    }
+
+    /// Whether the words after the actions name this entity (`bookings`, `a booking`).
+    fn object_matches(&mut self, ei: usize, object: &Spanned<String>) -> bool {
+        let lower = object.value.to_lowercase();
+        let mut words: Vec<&str> = lower.split_whitespace().collect();
+        if words
+            .first()
+            .is_some_and(|w| ["their", "his", "her", "its", "my", "own", "your"].contains(w))
+        {
+            self.push(
+                Diagnostic::error(
+                    "access_not_understood",
+                    object.span,
+                    format!("`{}` is not understood in an access line", object.value),
+                )
+                .with_hint(format!(
+                    "for rows someone owns, write `The owner can <actions> {}.`",
+                    self.entities[ei].plural_words
+                )),
+            );
+            return false;
+        }
+        if words
+            .first()
+            .is_some_and(|w| ["a", "an", "the", "any", "all", "every", "each", "other"].contains(w))
+        {
+            words.remove(0);
+        }
+        let k = key(&words.join(" "));
+        let e = &self.entities[ei];
+        if k == key(&e.words) || k == key(&e.plural_words) || k == key(&e.name) {
+            return true;
+        }
+        let other = self
+            .entity_keys
+            .get(&k)
+            .or_else(|| self.plural_keys.get(&k))
+            .copied();
+        let e_words = e.words.clone();
+        let e_plural = e.plural_words.clone();
+        let d = match other {
+            Some(o) => Diagnostic::error("access_wrong_entity", object.span, format!("this access line is under `{}` but talks about `{}`", self.entities[ei].name, object.value))
+                .with_hint(format!("move it to the `## {}` section", heck::ToTitleCase::to_title_case(self.entities[o].words.as_str()))),
+            None => Diagnostic::error("access_not_understood", object.span, format!("`{}` is not understood here", object.value))
+                .with_hint(format!("after the actions, name this entity (`{e_plural}` or `a {e_words}`) and end the sentence; conditions belong in an annotation or under `Rules:`")),
+        };
+        self.push(d);
+        false
+    }
+}

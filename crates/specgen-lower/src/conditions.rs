@@ -1,0 +1,246 @@
+//! Field names and comparisons in rules: a written field name resolved on an entity
+//! (including `id`, `created` and `updated`), two fields checked to be comparable, and a
+//! `when`/`once` condition (`status = draft`, `owner.plan = free`) with its value.
+//!
+//! Depends on `cx`, `names`, `numbers`, `types` and `values`; it must not depend on
+//! fields, rules or auth (fields and rules both use it).
+
+use specgen_diagnostics::{Diagnostic, Span, suggest};
+use specgen_ir::{CompareOp, Condition, FieldType, Value};
+use specgen_syntax::{ConditionAst, Literal, Op, Spanned};
+
+use crate::cx::{Cx, Resolved, list};
+use crate::names::key;
+use crate::numbers::money_cents;
+use crate::types::{a_type, type_label};
+
+pub(crate) fn compare_op(op: Op) -> CompareOp {
+    match op {
+        Op::Eq => CompareOp::Eq,
+        Op::Ne => CompareOp::Ne,
+        Op::Lt => CompareOp::Lt,
+        Op::Le => CompareOp::Le,
+        Op::Gt => CompareOp::Gt,
+        Op::Ge => CompareOp::Ge,
+    }
+}
+
+/// A comparison written on a field line (`ends at {datetime, after starts at}`): the
+/// field's index, the operator, the other field as written, and where it was written.
+pub(crate) struct FieldCompare {
+    pub(crate) field: usize,
+    pub(crate) op: Op,
+    pub(crate) other: Spanned<String>,
+    pub(crate) at: Span,
+}
+
+impl Cx<'_> {
+    pub(crate) fn resolve_field(&mut self, ei: usize, name: &Spanned<String>) -> Option<Resolved> {
+        let lower = name.value.to_lowercase();
+        let k = key(&lower);
+        match k.as_str() {
+            "id" => {
+                return Some(Resolved {
+                    ident: "id".into(),
+                    name: "id".into(),
+                    ty: FieldType::Uuid,
+                });
+            }
+            "created" | "createdat" | "creation" | "creationtime" => {
+                return Some(Resolved {
+                    ident: "created_at".into(),
+                    name: "created at".into(),
+                    ty: FieldType::DateTime,
+                });
+            }
+            "updated" | "updatedat" => {
+                return Some(Resolved {
+                    ident: "updated_at".into(),
+                    name: "updated at".into(),
+                    ty: FieldType::DateTime,
+                });
+            }
+            _ => {}
+        }
+        if let Some(&fi) = self.field_keys[ei].get(&k) {
+            let f = &self.entities[ei].fields[fi];
+            return Some(Resolved {
+                ident: f.ident.clone(),
+                name: f.name.clone(),
+                ty: f.ty.clone(),
+            });
+        }
+        if self.failed_fields[ei].contains(&k) {
+            return None;
+        }
+        let e = &self.entities[ei];
+        let d = Diagnostic::error(
+            "unknown_field",
+            name.span,
+            format!("`{}` has no field `{}`", e.name, name.value),
+        );
+        let d = if let Some(l) = e.links.iter().find(|l| key(&l.name) == k) {
+            d.with_hint(format!(
+                "`{}` is a many-to-many link; rules apply to fields",
+                l.name
+            ))
+        } else {
+            let mut candidates: Vec<&str> = e.fields.iter().map(|f| f.name.as_str()).collect();
+            candidates.extend(["created at", "updated at"]);
+            match suggest(&lower, candidates.iter().copied()) {
+                Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                None => d.with_hint(format!(
+                    "the fields of `{}` are {}",
+                    e.name,
+                    list(&candidates)
+                )),
+            }
+        };
+        self.push(d);
+        None
+    }
+
+    pub(crate) fn check_compare(&mut self, l: &Resolved, r: &Resolved, span: Span) -> bool {
+        let kind = |t: &FieldType| match t {
+            FieldType::Integer { .. } | FieldType::Decimal { .. } => "number",
+            FieldType::Money { .. } => "money",
+            FieldType::Date => "date",
+            FieldType::DateTime => "datetime",
+            _ => "other",
+        };
+        let (kl, kr) = (kind(&l.ty), kind(&r.ty));
+        if kl == "other" || kr == "other" || kl != kr || l.ident == r.ident {
+            self.push(
+                Diagnostic::error(
+                    "incompatible_compare",
+                    span,
+                    format!("`{}` ({}) cannot be compared with `{}` ({})", l.name, type_label(&l.ty), r.name, type_label(&r.ty)),
+                )
+                .with_hint("compare two different numbers, two money amounts, two dates or two datetimes of the same entity"),
+            );
+            return false;
+        }
+        true
+    }
+
+    pub(crate) fn condition(&mut self, ei: usize, c: &ConditionAst) -> Option<Condition> {
+        let (path, ty) = match c.path.as_slice() {
+            [one] => {
+                let f = self.resolve_field(ei, one)?;
+                (vec![f.ident], f.ty)
+            }
+            [first, second] => {
+                let f = self.resolve_field(ei, first)?;
+                let FieldType::Reference { entity, .. } = &f.ty else {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid_condition",
+                            first.span,
+                            format!(
+                                "`{}` is not a reference, so `{}.{}` leads nowhere",
+                                f.name, first.value, second.value
+                            ),
+                        )
+                        .with_hint("look through a `-> Entity` field, for example `owner.plan`"),
+                    );
+                    return None;
+                };
+                let target = *self.entity_keys.get(&key(entity))?;
+                let g = self.resolve_field(target, second)?;
+                (vec![f.ident, g.ident], g.ty)
+            }
+            _ => return None,
+        };
+        let value = self.condition_value(&ty, &c.value)?;
+        if !matches!(c.op, Op::Eq | Op::Ne)
+            && !matches!(
+                ty,
+                FieldType::Integer { .. } | FieldType::Decimal { .. } | FieldType::Money { .. }
+            )
+        {
+            self.push(
+                Diagnostic::error(
+                    "invalid_condition",
+                    c.span,
+                    format!("{} can only be compared with `=` or `!=` here", a_type(&ty)),
+                )
+                .with_hint("use `=` or `!=`"),
+            );
+            return None;
+        }
+        Some(Condition {
+            path,
+            op: compare_op(c.op),
+            value,
+        })
+    }
+
+    fn condition_value(&mut self, ty: &FieldType, lit: &Spanned<Literal>) -> Option<Value> {
+        let shown = lit.value.display();
+        let bad = |cx: &mut Self, expected: String| {
+            cx.push(
+                Diagnostic::error(
+                    "invalid_condition",
+                    lit.span,
+                    format!("`{shown}` is not {expected}"),
+                )
+                .with_hint("compare with a value of the field's type"),
+            );
+            None
+        };
+        match ty {
+            FieldType::Enum { values } => self.enum_value(
+                values,
+                lit,
+                "unknown_enum_value",
+                format!("`{shown}` is not one of the values"),
+            ),
+            FieldType::Boolean => match &lit.value {
+                Literal::Words(w)
+                    if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("yes") =>
+                {
+                    Some(Value::Bool(true))
+                }
+                Literal::Words(w)
+                    if w.eq_ignore_ascii_case("false") || w.eq_ignore_ascii_case("no") =>
+                {
+                    Some(Value::Bool(false))
+                }
+                _ => bad(self, "`true` or `false`".into()),
+            },
+            FieldType::Integer { .. } => match &lit.value {
+                Literal::Number(n) => n
+                    .text
+                    .parse()
+                    .ok()
+                    .map(Value::Integer)
+                    .or_else(|| bad(self, "a whole number".into())),
+                _ => bad(self, "a whole number".into()),
+            },
+            FieldType::Decimal { .. } => match &lit.value {
+                Literal::Number(n) => n
+                    .text
+                    .parse()
+                    .ok()
+                    .map(Value::Decimal)
+                    .or_else(|| bad(self, "a number".into())),
+                _ => bad(self, "a number".into()),
+            },
+            FieldType::Money { .. } => match &lit.value {
+                Literal::Number(n) => money_cents(&n.text)
+                    .ok()
+                    .map(Value::Money)
+                    .or_else(|| bad(self, "an amount".into())),
+                _ => bad(self, "an amount".into()),
+            },
+            FieldType::Text { .. } | FieldType::Email | FieldType::Url => match &lit.value {
+                Literal::Quoted(s) | Literal::Words(s) => Some(Value::Text(s.clone())),
+                Literal::Number(n) => Some(Value::Text(n.text.clone())),
+            },
+            other => bad(
+                self,
+                format!("something {} can be compared with", a_type(other)),
+            ),
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! Entity names: each `## Entity` heading becomes an [`specgen_ir::Entity`] with its
+//! derived names (snake, plural, table, route), its `{auth}` marker and the indexes
+//! (`entity_keys`, `plural_keys`, `tables`) later passes look names up in; and
+//! `find_entity`, which resolves a written entity name with a suggestion when it fails.
+//!
+//! Depends only on `cx` and `names`; it must not depend on fields, access, rules or auth
+//! (entity headers are read before any field).
+
+use std::collections::{BTreeSet, HashMap};
+
+use specgen_diagnostics::{Diagnostic, suggest};
+use specgen_ir::{Entity, Permissions};
+use specgen_syntax::{EntitySection, Spanned};
+
+use crate::cx::{Cx, list};
+use crate::names::{self, key, pluralize, singularize};
+
+impl<'a> Cx<'a> {
+    pub(crate) fn entity_header(&mut self, sec: &'a EntitySection) {
+        let words = names::words(&sec.name.value);
+        let snake = names::snake(&words);
+        if !names::is_valid_snake(&snake) {
+            self.push(
+                Diagnostic::error("invalid_name", sec.name.span, format!("`{}` is not a usable entity name", sec.name.value))
+                    .with_hint("use words made of letters a-z and digits, starting with a letter, for example `## Order Line`"),
+            );
+            return;
+        }
+        let pascal = names::pascal(&words);
+        if names::RESERVED_TYPE_NAMES.contains(&pascal.as_str()) {
+            self.push(
+                Diagnostic::error(
+                    "reserved_name",
+                    sec.name.span,
+                    format!(
+                        "`{}` cannot be an entity name: the generated code already uses `{pascal}`",
+                        sec.name.value
+                    ),
+                )
+                .with_hint(format!(
+                    "choose a more specific name, for example `## App {}`",
+                    sec.name.value
+                )),
+            );
+            return;
+        }
+        let k = key(&pascal);
+        if let Some(&first) = self.entity_keys.get(&k) {
+            let first_span = self.entities[first].span;
+            self.push(
+                Diagnostic::error(
+                    "duplicate_entity",
+                    sec.name.span,
+                    format!("the entity `{pascal}` is defined twice"),
+                )
+                .with_label(first_span, "first defined here")
+                .with_hint("merge the two sections or rename one of them"),
+            );
+            return;
+        }
+        let singular = singularize(&words);
+        if singular != words && pluralize(&singular) == words {
+            self.push(
+                Diagnostic::warning(
+                    "plural_entity_name",
+                    sec.name.span,
+                    format!(
+                        "entity names are singular, but `{}` reads as a plural",
+                        sec.name.value
+                    ),
+                )
+                .with_hint(format!(
+                    "write `## {}`; plurals such as `{words}` are derived from it",
+                    heck::ToTitleCase::to_title_case(singular.as_str())
+                )),
+            );
+        }
+        let plural_words = pluralize(&words);
+        let table = names::sql_table(&names::snake(&plural_words));
+        if let Some(other) = self.tables.get(&table).map(|&i| &self.entities[i]) {
+            let other_span = other.span;
+            self.push(
+                Diagnostic::error("name_collision", sec.name.span, format!("the entity `{pascal}` would use the table `{table}`, which another entity already uses"))
+                    .with_label(other_span, "this entity uses it")
+                    .with_hint("rename one of the two entities"),
+            );
+            return;
+        }
+        let mut is_auth = false;
+        for m in &sec.markers {
+            match m.value.as_str() {
+                "auth" => is_auth = true,
+                other => {
+                    let d = Diagnostic::error(
+                        "unknown_marker",
+                        m.span,
+                        format!("unknown entity marker `{other}`"),
+                    );
+                    self.push(match suggest(other, ["auth"]) {
+                        Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                        None => d.with_hint(
+                            "an entity can be marked `{auth}` (the one people sign in as)",
+                        ),
+                    });
+                }
+            }
+        }
+        let idx = self.entities.len();
+        if is_auth {
+            match self.auth_idx {
+                Some(first) => {
+                    let first_span = self.entities[first].span;
+                    self.push(
+                        Diagnostic::error(
+                            "duplicate_auth_entity",
+                            sec.heading,
+                            format!(
+                                "`{pascal}` is marked `{{auth}}` but `{}` already is",
+                                self.entities[first].name
+                            ),
+                        )
+                        .with_label(first_span, "the sign-in entity")
+                        .with_hint("one entity signs in; give the other a reference to it instead"),
+                    );
+                    is_auth = false;
+                }
+                None => self.auth_idx = Some(idx),
+            }
+        }
+        let line = self.line(sec.heading);
+        self.entity_keys.insert(k, idx);
+        self.plural_keys.insert(key(&plural_words), idx);
+        self.tables.insert(table.clone(), idx);
+        self.entities.push(Entity {
+            name: pascal,
+            words: words.clone(),
+            plural_words: plural_words.clone(),
+            snake: names::rust_ident(&snake),
+            plural_snake: names::rust_ident(&names::snake(&plural_words)),
+            table,
+            route: format!("/api/{}", names::kebab(&plural_words)),
+            description: sec.description.clone(),
+            is_auth,
+            fields: Vec::new(),
+            links: Vec::new(),
+            children: Vec::new(),
+            owner: None,
+            access: Vec::new(),
+            permissions: Permissions::default(),
+            rules: Vec::new(),
+            span: sec.heading,
+            line,
+        });
+        self.field_keys.push(HashMap::new());
+        self.failed_fields.push(BTreeSet::new());
+        self.sections.push(sec);
+    }
+
+    pub(crate) fn find_entity(&self, name: &Spanned<String>) -> Result<usize, Diagnostic> {
+        let k = key(&name.value);
+        if let Some(&i) = self.entity_keys.get(&k) {
+            return Ok(i);
+        }
+        let d = Diagnostic::error(
+            "unknown_entity",
+            name.span,
+            format!("unknown entity `{}`", name.value),
+        );
+        let candidates: Vec<String> = self.entities.iter().map(|e| e.words.clone()).collect();
+        let singular = singularize(&names::words(&name.value));
+        Err(if let Some(&i) = self.entity_keys.get(&key(&singular)) {
+            d.with_hint(format!(
+                "entity names are singular: did you mean `{}`?",
+                self.entities[i].name
+            ))
+        } else {
+            match suggest(
+                &names::words(&name.value),
+                candidates.iter().map(String::as_str),
+            ) {
+                Some(s) => d.with_hint(format!("did you mean `{}`?", names::pascal(s))),
+                None if self.entities.is_empty() => {
+                    d.with_hint("define it with a `## Name` section")
+                }
+                None => d.with_hint(format!(
+                    "the entities are {}; define new ones with a `## Name` section",
+                    list(
+                        &self
+                            .entities
+                            .iter()
+                            .map(|e| e.name.as_str())
+                            .collect::<Vec<_>>()
+                    )
+                )),
+            }
+        })
+    }
+}

@@ -1,0 +1,582 @@
+//! Fields: each entity's field lines lowered into [`specgen_ir::Field`]s (or
+//! many-to-many [`specgen_ir::Link`]s), checked for duplicates, and indexed by name; and
+//! the children each entity gets from the reference fields pointing at it.
+//!
+//! Depends on `cx`, `names`, `options` (a line's items, collected), `types`, `values`
+//! (defaults) and `conditions` (the comparisons it hands on to rules); it must not depend
+//! on rules, auth or the driver.
+
+use std::collections::HashMap;
+
+use specgen_diagnostics::{Diagnostic, Span};
+use specgen_ir::{ChildRef, Field, FieldType, Link, OnDelete, Value, Who};
+use specgen_syntax::{FieldLine, OnDeleteWord, Op, Spanned};
+
+use crate::conditions::FieldCompare;
+use crate::cx::{Cx, list, sorted};
+use crate::names::{self, key, singularize};
+use crate::options::FieldOptions;
+use crate::types::{TYPE_NAMES, a_type};
+
+/// Fields of the sign-in entity that the generated backend manages itself.
+const AUTH_MANAGED: &[&str] = &[
+    "password",
+    "password_hash",
+    "role",
+    "email_verified_at",
+    "email_verified",
+];
+
+/// A lowered field line: a column (with the comparisons written on it) or a link.
+enum LoweredField {
+    Field(Field, Vec<(Op, Spanned<String>, Span)>),
+    Link(Link),
+}
+
+/// What `field` has decided about a field before it is built.
+struct FieldParts {
+    name_words: String,
+    snake: String,
+    /// The name of the column and JSON key (`studio_id` for a reference `studio`).
+    base_ident: String,
+    ty: FieldType,
+    required: bool,
+    default: Option<Value>,
+}
+
+impl Cx<'_> {
+    /// Lower an entity's field lines; returns the comparisons written on them
+    /// (`after starts at`), which become rules once every field is known.
+    pub(crate) fn fields(&mut self, ei: usize) -> Vec<FieldCompare> {
+        let sec = self.sections[ei];
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut compares: Vec<FieldCompare> = Vec::new();
+        for line in &sec.fields {
+            let Some(lowered) = self.field(ei, line) else {
+                self.failed_fields[ei].insert(key(&line.name.value));
+                continue;
+            };
+            let (ident, json, column, span) = match &lowered {
+                LoweredField::Field(f, _) => {
+                    (f.ident.clone(), f.json.clone(), f.column.clone(), f.span)
+                }
+                LoweredField::Link(l) => (
+                    l.ident.clone(),
+                    l.json.clone(),
+                    l.join_table.clone(),
+                    l.span,
+                ),
+            };
+            let mut clash = None;
+            for n in [&ident, &json, &column] {
+                if let Some(first) = seen.get(n.as_str()) {
+                    clash = Some(*first);
+                    break;
+                }
+            }
+            if let Some(first) = clash {
+                self.push(
+                    Diagnostic::error(
+                        "duplicate_field",
+                        line.name.span,
+                        format!(
+                            "the field `{}` is defined twice in `{}`",
+                            line.name.value, self.entities[ei].name
+                        ),
+                    )
+                    .with_label(first, "first defined here")
+                    .with_hint("rename or remove one of them"),
+                );
+                continue;
+            }
+            for n in [ident, json, column] {
+                seen.insert(n, span);
+            }
+            match lowered {
+                LoweredField::Field(f, cmp) => {
+                    let fi = self.entities[ei].fields.len();
+                    let fk = &mut self.field_keys[ei];
+                    fk.insert(key(&f.name), fi);
+                    fk.insert(key(&f.ident), fi);
+                    fk.insert(key(&f.json), fi);
+                    for (op, other, at) in cmp {
+                        compares.push(FieldCompare {
+                            field: fi,
+                            op,
+                            other,
+                            at,
+                        });
+                    }
+                    if f.owner {
+                        self.entities[ei].owner = Some(f.ident.clone());
+                    }
+                    self.entities[ei].fields.push(f);
+                }
+                LoweredField::Link(l) => self.entities[ei].links.push(l),
+            }
+        }
+        compares
+    }
+
+    /// Lower one field line; `None` when it was reported (the line is then dropped).
+    fn field(&mut self, ei: usize, line: &FieldLine) -> Option<LoweredField> {
+        let (name_words, snake) = self.field_name(ei, line)?;
+        let o = self.field_options(ei, line, &name_words)?;
+        let is_required = o.optional.is_none();
+        // Many-to-many: a link, not a column.
+        if let Some((true, target, rspan)) = o.reference {
+            return self
+                .link(ei, line, &name_words, &snake, &o, (target, rspan))
+                .map(LoweredField::Link);
+        }
+        let (field_ty, base_ident) = match o.reference {
+            Some((_, target, _)) => {
+                self.reference_type(&name_words, &snake, &o, target, is_required)?
+            }
+            None => (self.plain_type(line, &name_words, &o)?, snake.clone()),
+        };
+        self.check_range_applies(line, &name_words, &o, &field_ty)?;
+        if let Some(ospan) = o.owner {
+            self.check_owner(ei, ospan, &name_words, &field_ty, is_required)?;
+        }
+        self.check_unique_applies(&o, &field_ty)?;
+        let default_value = self.field_default_value(&o, &field_ty)?;
+        if o.read_only && is_required && default_value.is_none() && o.owner.is_none() {
+            self.push(
+                Diagnostic::error("read_only_without_default", line.name.span, format!("`{name_words}` is read-only and required but has no default, so it could never be set"))
+                    .with_hint("add a default (for example `default 0`) or make it `optional`"),
+            );
+            return None;
+        }
+        let compares = o.compares.clone();
+        let field = self.build_field(
+            ei,
+            line,
+            FieldParts {
+                name_words,
+                snake,
+                base_ident,
+                ty: field_ty,
+                required: is_required,
+                default: default_value,
+            },
+            o,
+        );
+        Some(LoweredField::Field(field, compares))
+    }
+
+    /// A field's name in words and snake_case; `None` when it is unusable or reserved.
+    fn field_name(&mut self, ei: usize, line: &FieldLine) -> Option<(String, String)> {
+        let name_words = names::words(&line.name.value);
+        let snake = names::snake(&name_words);
+        if !names::is_valid_snake(&snake) {
+            self.push(
+                Diagnostic::error("invalid_name", line.name.span, format!("`{}` is not a usable field name", line.name.value))
+                    .with_hint("use words made of letters a-z and digits, starting with a letter, for example `starts at`"),
+            );
+            return None;
+        }
+        if ["id", "created_at", "updated_at"].contains(&snake.as_str()) {
+            self.push(
+                Diagnostic::error("reserved_field_name", line.name.span, format!("every entity already has `{name_words}`"))
+                    .with_hint("remove this line: `id`, `created at` and `updated at` are added to every entity"),
+            );
+            return None;
+        }
+        if self.entities[ei].is_auth && AUTH_MANAGED.contains(&snake.as_str()) {
+            self.push(
+                Diagnostic::error("reserved_field_name", line.name.span, format!("the sign-in entity already has `{name_words}`"))
+                    .with_hint("remove this line: passwords, roles and email verification are managed by the generated backend"),
+            );
+            return None;
+        }
+        Some((name_words, snake))
+    }
+
+    /// A `many -> Entity` field: a join table between the two entities. It takes no other
+    /// option.
+    fn link(
+        &mut self,
+        ei: usize,
+        line: &FieldLine,
+        name_words: &str,
+        snake: &str,
+        o: &FieldOptions,
+        (target, rspan): (usize, Span),
+    ) -> Option<Link> {
+        let extra = [
+            o.optional.or(o.required),
+            o.unique,
+            o.default.as_ref().map(|d| d.span),
+            o.range.as_ref().map(|r| r.2),
+            o.owner,
+            o.on_delete.map(|o| o.1),
+            o.compares.first().map(|c| c.2),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(o.who_spans.iter().copied())
+        .next();
+        if let Some(span) = extra.or(if o.read_only || o.immutable || o.indexed {
+            Some(rspan)
+        } else {
+            None
+        }) {
+            self.push(
+                Diagnostic::error("option_not_allowed", span, format!("`{name_words}` is a many-to-many link; this option does not apply to it"))
+                    .with_hint("a `many -> Entity` field takes no other options; describe it after a `:` instead"),
+            );
+            return None;
+        }
+        let source = &self.entities[ei];
+        let ident = names::rust_ident(snake);
+        let target_snake = names::snake(&self.entities[target].words);
+        let source_snake = names::snake(&source.words);
+        let source_column = format!("{source_snake}_id");
+        let mut target_column = format!("{target_snake}_id");
+        if target_column == source_column {
+            target_column = format!("{}_id", names::snake(&singularize(name_words)));
+            if target_column == source_column {
+                target_column = format!("related_{target_snake}_id");
+            }
+        }
+        let join_table = names::sql_table(&format!("{source_snake}_{snake}"));
+        if let Some(other) = self.tables.get(&join_table).map(|&i| &self.entities[i]) {
+            let other_span = other.span;
+            self.push(
+                Diagnostic::error("name_collision", line.name.span, format!("the link `{name_words}` needs the table `{join_table}`, which the entity `{}` uses", other.name))
+                    .with_label(other_span, "that entity")
+                    .with_hint("rename the link or the entity"),
+            );
+            return None;
+        }
+        let line_no = self.line(line.span);
+        Some(Link {
+            name: name_words.to_string(),
+            ident,
+            json: format!("{}_ids", names::snake(&singularize(name_words))),
+            target: self.entities[target].name.clone(),
+            join_table,
+            source_column,
+            target_column,
+            span: line.span,
+            line: line_no,
+        })
+    }
+
+    /// A `-> Entity` field's type (with what happens on delete) and its `_id` name.
+    fn reference_type(
+        &mut self,
+        name_words: &str,
+        snake: &str,
+        o: &FieldOptions,
+        target: usize,
+        is_required: bool,
+    ) -> Option<(FieldType, String)> {
+        let od = match o.on_delete {
+            None | Some((OnDeleteWord::Restrict, _)) => OnDelete::Restrict,
+            Some((OnDeleteWord::Cascade, _)) => OnDelete::Cascade,
+            Some((OnDeleteWord::SetEmpty, span)) => {
+                if is_required {
+                    self.push(
+                        Diagnostic::error(
+                            "set_empty_on_required",
+                            span,
+                            format!("`set empty` needs `{name_words}` to be optional"),
+                        )
+                        .with_hint("add `optional`, or use `cascade` or `restrict`"),
+                    );
+                    return None;
+                }
+                OnDelete::SetNull
+            }
+        };
+        let base = if snake.ends_with("_id") {
+            snake.to_string()
+        } else {
+            format!("{snake}_id")
+        };
+        Some((
+            FieldType::Reference {
+                entity: self.entities[target].name.clone(),
+                on_delete: od,
+            },
+            base,
+        ))
+    }
+
+    /// The type of a field that is not a reference: an enumeration or a type word with
+    /// its range.
+    fn plain_type(
+        &mut self,
+        line: &FieldLine,
+        name_words: &str,
+        o: &FieldOptions,
+    ) -> Option<FieldType> {
+        if let Some((_, span)) = o.on_delete {
+            self.push(
+                Diagnostic::error(
+                    "option_not_allowed",
+                    span,
+                    format!(
+                        "`{name_words}` is not a reference, so nothing happens to it on delete"
+                    ),
+                )
+                .with_hint("`cascade`, `restrict` and `set empty` apply to `-> Entity` fields"),
+            );
+            return None;
+        }
+        match (&o.enum_values, o.ty) {
+            (Some((values, _)), _) => Some(FieldType::Enum {
+                values: values.clone(),
+            }),
+            (None, Some((t, _))) => self.typed(t, o.range.as_ref(), name_words),
+            (None, None) => {
+                self.push(
+                    Diagnostic::error("missing_type", line.name.span, format!("field `{name_words}` has no type"))
+                        .with_hint(format!("add a type, for example `{{text}}`; the types are {}, `a | b` and `-> Entity`", list(TYPE_NAMES))),
+                );
+                None
+            }
+        }
+    }
+
+    /// Enumerations and references take no range.
+    fn check_range_applies(
+        &mut self,
+        line: &FieldLine,
+        name_words: &str,
+        o: &FieldOptions,
+        field_ty: &FieldType,
+    ) -> Option<()> {
+        if o.range.is_some()
+            && matches!(
+                field_ty,
+                FieldType::Enum { .. } | FieldType::Reference { .. }
+            )
+        {
+            let span = o.range.as_ref().map_or(line.span, |r| r.2);
+            self.push(
+                Diagnostic::error(
+                    "range_not_allowed",
+                    span,
+                    format!("`{name_words}` cannot have a range"),
+                )
+                .with_hint("ranges apply to text (length), integer, decimal and money fields"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    /// The owner field references the sign-in entity, is required, and is the entity's
+    /// only one.
+    fn check_owner(
+        &mut self,
+        ei: usize,
+        ospan: Span,
+        name_words: &str,
+        field_ty: &FieldType,
+        is_required: bool,
+    ) -> Option<()> {
+        match (field_ty, self.auth_idx) {
+            (FieldType::Reference { entity, .. }, Some(a)) if *entity == self.entities[a].name => {}
+            (_, Some(a)) => {
+                self.push(
+                    Diagnostic::error(
+                        "owner_not_auth_entity",
+                        ospan,
+                        format!(
+                            "the owner field must reference the sign-in entity `{}`",
+                            self.entities[a].name
+                        ),
+                    )
+                    .with_hint(format!(
+                        "write `- {name_words} {{-> {}, the signed-in user}}`",
+                        self.entities[a].name
+                    )),
+                );
+                return None;
+            }
+            (_, None) => {
+                self.push(
+                    Diagnostic::error(
+                        "owner_without_auth",
+                        ospan,
+                        "`the signed-in user` needs an entity people sign in as",
+                    )
+                    .with_hint("mark the sign-in entity, for example `## User {auth}`"),
+                );
+                return None;
+            }
+        }
+        if !is_required {
+            self.push(
+                Diagnostic::error(
+                    "conflicting_options",
+                    ospan,
+                    "the owner field is set from the session, so it cannot be optional",
+                )
+                .with_hint("remove `optional`"),
+            );
+            return None;
+        }
+        if let Some(first) = self.entities[ei].owner.clone() {
+            let entity_name = self.entities[ei].name.clone();
+            self.push(
+                Diagnostic::error(
+                    "duplicate_owner",
+                    ospan,
+                    format!("`{entity_name}` already has an owner field `{first}`"),
+                )
+                .with_hint("keep `the signed-in user` on one field"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    /// Booleans and json cannot be unique.
+    fn check_unique_applies(&mut self, o: &FieldOptions, field_ty: &FieldType) -> Option<()> {
+        if let Some(uspan) = o.unique
+            && matches!(field_ty, FieldType::Boolean | FieldType::Json)
+        {
+            self.push(
+                Diagnostic::error(
+                    "option_not_allowed",
+                    uspan,
+                    format!("{} field cannot be unique", a_type(field_ty)),
+                )
+                .with_hint("remove `unique`, or add a rule `{unique: ...}` over several fields"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    /// The checked default (`Some(None)` when there is none); `None` when it was refused.
+    fn field_default_value(
+        &mut self,
+        o: &FieldOptions,
+        field_ty: &FieldType,
+    ) -> Option<Option<Value>> {
+        let Some(lit) = &o.default else {
+            return Some(None);
+        };
+        if o.owner.is_some() {
+            self.push(
+                Diagnostic::error(
+                    "default_not_allowed",
+                    lit.span,
+                    "the owner field is set from the session; it has no default",
+                )
+                .with_hint("remove the default"),
+            );
+            return None;
+        }
+        Some(Some(self.default_value(field_ty, lit)?))
+    }
+
+    /// The IR field, with what follows from its options: admins see and set what is
+    /// restricted, and which fields are indexed, filterable and sortable.
+    fn build_field(
+        &self,
+        ei: usize,
+        line: &FieldLine,
+        parts: FieldParts,
+        o: FieldOptions,
+    ) -> Field {
+        let FieldParts {
+            name_words,
+            snake,
+            base_ident,
+            ty: field_ty,
+            required: is_required,
+            default: default_value,
+        } = parts;
+        let admin = self.admin_who();
+        let with_admin = |mut v: Vec<Who>| {
+            if !v.is_empty()
+                && let Some(a) = &admin
+            {
+                v.push(a.clone());
+            }
+            sorted(v)
+        };
+        let visible_to = with_admin(o.visible_to);
+        let settable_by = with_admin(o.settable_by);
+        let hidden = !visible_to.is_empty();
+        let is_unique = o.unique.is_some()
+            || (self.entities[ei].is_auth
+                && snake == "email"
+                && matches!(field_ty, FieldType::Email));
+        let is_ref = matches!(field_ty, FieldType::Reference { .. });
+        let is_enum = matches!(field_ty, FieldType::Enum { .. });
+        let indexed = o.indexed || is_ref || is_unique || is_enum || o.owner.is_some();
+        let filterable = !hidden
+            && (indexed
+                || matches!(
+                    field_ty,
+                    FieldType::Boolean
+                        | FieldType::Email
+                        | FieldType::Uuid
+                        | FieldType::Date
+                        | FieldType::Integer { .. }
+                ));
+        let sortable = !hidden
+            && match &field_ty {
+                FieldType::Integer { .. }
+                | FieldType::Decimal { .. }
+                | FieldType::Money { .. }
+                | FieldType::Date
+                | FieldType::DateTime => true,
+                FieldType::Email | FieldType::Enum { .. } => true,
+                FieldType::Text { max_length, .. } => *max_length <= 255,
+                _ => false,
+            };
+        let line_no = self.line(line.span);
+        let json = base_ident.clone();
+        Field {
+            name: name_words,
+            ident: names::rust_ident(&base_ident),
+            json,
+            column: names::sql_column(&base_ident),
+            ty: field_ty,
+            required: is_required,
+            default: default_value,
+            unique: is_unique,
+            immutable: o.immutable,
+            read_only: o.read_only,
+            owner: o.owner.is_some(),
+            indexed,
+            filterable,
+            sortable,
+            visible_to,
+            settable_by,
+            description: line.description.clone(),
+            span: line.span,
+            line: line_no,
+        }
+    }
+
+    /// Each entity's children: the reference fields of other entities that point at it.
+    pub(crate) fn children(&mut self) {
+        let mut by_target: HashMap<String, Vec<ChildRef>> = HashMap::new();
+        for e in &self.entities {
+            for f in &e.fields {
+                if let FieldType::Reference { entity, on_delete } = &f.ty {
+                    by_target.entry(entity.clone()).or_default().push(ChildRef {
+                        entity: e.name.clone(),
+                        field: f.ident.clone(),
+                        on_delete: *on_delete,
+                    });
+                }
+            }
+        }
+        for e in &mut self.entities {
+            if let Some(children) = by_target.remove(&e.name) {
+                e.children = children;
+            }
+        }
+    }
+}

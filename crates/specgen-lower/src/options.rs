@@ -1,0 +1,270 @@
+//! Field options: the items of one field line (`{text, optional, 1..80, default x,
+//! visible to the owner}`) collected into [`FieldOptions`], with the checks that only
+//! need the items themselves: unknown words, enumeration values, repeated ranges or
+//! defaults, more than one type, `optional` with `required`, and an owner field's
+//! implied reference to the sign-in entity.
+//!
+//! Depends on `cx`, `names`, `entities` (`find_entity`), `access` (`visible to`, `set
+//! by`) and `types`; it must not depend on fields (which builds on it), rules or auth.
+
+use specgen_diagnostics::{Diagnostic, Span};
+use specgen_ir::Who;
+use specgen_syntax::{FieldItem, FieldItemKind, FieldLine, Literal, OnDeleteWord, Op, Spanned};
+
+use crate::cx::Cx;
+use crate::names;
+use crate::types::{RangeItem, TyWord, ty_word};
+
+/// What a field line's items say, before the type is decided.
+#[derive(Default)]
+pub(crate) struct FieldOptions {
+    /// The first type word.
+    pub(crate) ty: Option<(TyWord, Span)>,
+    /// The first enumeration `a | b | c`, normalized.
+    pub(crate) enum_values: Option<(Vec<String>, Span)>,
+    /// The first reference: (many, target entity, span).
+    pub(crate) reference: Option<(bool, usize, Span)>,
+    pub(crate) range: Option<RangeItem>,
+    pub(crate) default: Option<Spanned<Literal>>,
+    pub(crate) optional: Option<Span>,
+    pub(crate) required: Option<Span>,
+    pub(crate) unique: Option<Span>,
+    pub(crate) read_only: bool,
+    pub(crate) immutable: bool,
+    pub(crate) indexed: bool,
+    pub(crate) owner: Option<Span>,
+    pub(crate) on_delete: Option<(OnDeleteWord, Span)>,
+    pub(crate) visible_to: Vec<Who>,
+    pub(crate) settable_by: Vec<Who>,
+    /// Spans of the `visible to` and `set by` items.
+    pub(crate) who_spans: Vec<Span>,
+    /// Comparisons with other fields (`after starts at`).
+    pub(crate) compares: Vec<(Op, Spanned<String>, Span)>,
+    /// How many types were written (type words, enumerations and references).
+    pub(crate) type_count: usize,
+}
+
+impl Cx<'_> {
+    /// Collect and check a field line's items; `None` when any of them was reported.
+    pub(crate) fn field_options(
+        &mut self,
+        ei: usize,
+        line: &FieldLine,
+        name_words: &str,
+    ) -> Option<FieldOptions> {
+        let mut o = FieldOptions::default();
+        let mut ok = true;
+        for item in &line.items {
+            if !self.field_item(ei, item, &mut o) {
+                ok = false;
+            }
+        }
+        if o.type_count > 1 {
+            ok = false;
+            self.push(
+                Diagnostic::error(
+                    "conflicting_types",
+                    line.span,
+                    format!("field `{name_words}` has more than one type"),
+                )
+                .with_hint(
+                    "keep one type: a type word, an enumeration `a | b` or a reference `-> Entity`",
+                ),
+            );
+        }
+        if let (Some(opt), Some(_)) = (o.optional, o.required) {
+            ok = false;
+            self.push(
+                Diagnostic::error(
+                    "conflicting_options",
+                    opt,
+                    format!("field `{name_words}` is marked both `optional` and `required`"),
+                )
+                .with_hint("keep one of them"),
+            );
+        }
+        if !self.owner_reference(line, &mut o) {
+            ok = false;
+        }
+        ok.then_some(o)
+    }
+
+    /// Record one item; false when it was reported.
+    fn field_item(&mut self, ei: usize, item: &FieldItem, o: &mut FieldOptions) -> bool {
+        match &item.kind {
+            FieldItemKind::Word(w) => return self.field_word(w, item.span, o),
+            FieldItemKind::Enum(values) => {
+                o.type_count += 1;
+                let (out, ok) = self.enum_values(values);
+                if o.enum_values.is_none() {
+                    o.enum_values = Some((out, item.span));
+                }
+                return ok;
+            }
+            FieldItemKind::Reference { many, target } => {
+                o.type_count += 1;
+                match self.find_entity(target) {
+                    Ok(t) => {
+                        if o.reference.is_none() {
+                            o.reference = Some((*many, t, item.span));
+                        }
+                    }
+                    Err(d) => {
+                        self.push(d);
+                        return false;
+                    }
+                }
+            }
+            FieldItemKind::Range { min, max } => {
+                if o.range.is_some() {
+                    self.push(
+                        Diagnostic::error(
+                            "duplicate_option",
+                            item.span,
+                            "this field already has a range",
+                        )
+                        .with_hint("write one range, for example `1..80`"),
+                    );
+                    return false;
+                }
+                o.range = Some((min.clone(), max.clone(), item.span));
+            }
+            FieldItemKind::Default(lit) => {
+                if o.default.is_some() {
+                    self.push(
+                        Diagnostic::error(
+                            "duplicate_option",
+                            item.span,
+                            "this field already has a default",
+                        )
+                        .with_hint("keep one `default`"),
+                    );
+                    return false;
+                }
+                o.default = Some(lit.clone());
+            }
+            FieldItemKind::Owner => o.owner = Some(item.span),
+            FieldItemKind::OnDelete(w) => o.on_delete = Some((*w, item.span)),
+            FieldItemKind::VisibleTo(who) => {
+                o.who_spans.push(item.span);
+                match self.resolve_whos(ei, who) {
+                    Some(w) => o.visible_to.extend(w),
+                    None => return false,
+                }
+            }
+            FieldItemKind::SetBy(who) => {
+                o.who_spans.push(item.span);
+                match self.resolve_whos(ei, who) {
+                    Some(w) => o.settable_by.extend(w),
+                    None => return false,
+                }
+            }
+            FieldItemKind::Compare { op, field } => {
+                o.compares.push((*op, field.clone(), item.span))
+            }
+            FieldItemKind::Unknown(text) => {
+                let d = self.unknown_word(text, item.span, false);
+                self.push(d);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A bare word: a type word or a flag; false when it is neither (reported).
+    fn field_word(&mut self, w: &str, span: Span, o: &mut FieldOptions) -> bool {
+        if let Some(t) = ty_word(w) {
+            o.type_count += 1;
+            if o.ty.is_none() {
+                o.ty = Some((t, span));
+            }
+            return true;
+        }
+        match w {
+            "optional" => o.optional = Some(span),
+            "required" => o.required = Some(span),
+            "unique" => o.unique = Some(span),
+            "read-only" | "readonly" => o.read_only = true,
+            "immutable" => o.immutable = true,
+            "indexed" => o.indexed = true,
+            other => {
+                let expecting_type =
+                    o.ty.is_none() && o.enum_values.is_none() && o.reference.is_none();
+                let d = self.unknown_word(other, span, expecting_type);
+                self.push(d);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// An enumeration's values in snake_case, and whether all of them were usable.
+    fn enum_values(&mut self, values: &[Spanned<String>]) -> (Vec<String>, bool) {
+        let mut out: Vec<String> = Vec::new();
+        let mut ok = true;
+        for v in values {
+            let s = names::snake(&v.value);
+            if s == "self" {
+                ok = false;
+                self.push(
+                    Diagnostic::error(
+                        "reserved_name",
+                        v.span,
+                        "`self` cannot be a value: the generated code uses that word",
+                    )
+                    .with_hint("choose another word, for example `own`"),
+                );
+            } else if !names::is_valid_snake(&s) {
+                ok = false;
+                self.push(
+                    Diagnostic::error(
+                        "invalid_name",
+                        v.span,
+                        format!("`{}` is not a usable value", v.value),
+                    )
+                    .with_hint("use words made of letters a-z and digits, starting with a letter"),
+                );
+            } else if out.contains(&s) {
+                ok = false;
+                self.push(
+                    Diagnostic::error(
+                        "duplicate_enum_value",
+                        v.span,
+                        format!("`{}` is listed twice", v.value),
+                    )
+                    .with_hint("remove one of them"),
+                );
+            } else {
+                out.push(s);
+            }
+        }
+        (out, ok)
+    }
+
+    /// The owner field references the sign-in entity; its type may be left out. False
+    /// when there is no sign-in entity to reference (reported).
+    fn owner_reference(&mut self, line: &FieldLine, o: &mut FieldOptions) -> bool {
+        if o.owner.is_some()
+            && o.reference.is_none()
+            && o.ty.is_none()
+            && o.enum_values.is_none()
+            && o.type_count == 0
+        {
+            match self.auth_idx {
+                Some(a) => o.reference = Some((false, a, line.name.span)),
+                None => {
+                    self.push(
+                        Diagnostic::error(
+                            "owner_without_auth",
+                            o.owner.unwrap_or(line.span),
+                            "`the signed-in user` needs an entity people sign in as",
+                        )
+                        .with_hint("mark the sign-in entity, for example `## User {auth}`"),
+                    );
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}

@@ -1,0 +1,178 @@
+//! Who-words and access lines, one table row per case: who a word resolves to (through
+//! a field's `visible to`), what an access line under an entity grants, or the
+//! diagnostic either gets. `sentences.rs` has the table of sentence forms.
+
+use specgen_ir::{Entity, Who};
+
+use crate::support::{compile_text, render};
+
+const BASE: &str = "---
+app: access
+---
+
+## Roles
+- member: signs up
+- team lead: leads
+- admin: staff
+
+## User {auth}
+- email {email, unique}
+
+## Studio
+- name {text}
+
+## Booking
+- owner {-> User, the signed-in user}
+- note {text, optional}
+";
+
+fn who(w: &Who) -> String {
+    match w {
+        Who::Anyone => "anyone".into(),
+        Who::SignedIn => "signed-in".into(),
+        Who::Role(r) => r.clone(),
+        Who::Owner => "owner".into(),
+    }
+}
+
+/// The who-words of a list, alphabetically.
+fn names(v: &[Who]) -> Vec<String> {
+    let mut out: Vec<String> = v.iter().map(who).collect();
+    out.sort();
+    out
+}
+
+/// Compile `spec`; `want` is a diagnostic, or what `show` says of the `Booking`.
+fn check(spec: &str, want: &str, show: fn(&Entity) -> String) {
+    let compiled = compile_text(spec);
+    let rendered = render(&compiled);
+    if want.starts_with("error[") || want.starts_with("warning[") {
+        assert!(
+            rendered.contains(want),
+            "{spec}\nexpected {want}, got\n{rendered}"
+        );
+        return;
+    }
+    let Some(app) = compiled.app else {
+        panic!("{spec}\nwas refused:\n{rendered}")
+    };
+    let booking = app
+        .entity("Booking")
+        .unwrap_or_else(|| panic!("no Booking"));
+    assert_eq!(show(booking), want, "{spec}");
+}
+
+fn visible(e: &Entity) -> String {
+    let f = e.field("note").unwrap_or_else(|| panic!("no note"));
+    names(&f.visible_to).join(",")
+}
+
+fn permissions(e: &Entity) -> String {
+    let p = &e.permissions;
+    let show = |v: &[Who]| names(v).join("+");
+    format!(
+        "list={} read={} create={} update={} delete={}",
+        show(&p.list),
+        show(&p.read),
+        show(&p.create),
+        show(&p.update),
+        show(&p.delete)
+    )
+}
+
+#[test]
+fn who_words_resolve_to_roles_and_kinds() {
+    let cases = [
+        ("members", "admin,member"),
+        ("a member", "admin,member"),
+        ("every team lead", "admin,team_lead"),
+        ("team leads and members", "admin,member,team_lead"),
+        ("the owner", "admin,owner"),
+        ("its owner", "admin,owner"),
+        ("signed-in users", "admin,signed-in"),
+        ("logged in users", "admin,signed-in"),
+        ("anyone", "admin,anyone"),
+        ("the public", "admin,anyone"),
+        ("admins", "admin"),
+        ("membres", "error[unknown_role]"),
+        ("wizards", "error[unknown_role]"),
+    ];
+    for (words, want) in cases {
+        let spec = BASE.replace(
+            "- note {text, optional}",
+            &format!("- note {{text, optional, visible to {words}}}"),
+        );
+        check(&spec, want, visible);
+    }
+}
+
+#[test]
+fn access_lines_fold_into_permissions() {
+    let cases = [
+        (
+            "",
+            "list=admin read=admin create=admin update=admin delete=admin",
+        ),
+        (
+            "- Anyone can read bookings.\n- Members can create bookings.",
+            "list=admin read=admin+anyone create=admin+member update=admin delete=admin",
+        ),
+        (
+            "- The owner can read, change and delete a booking.",
+            "list=admin read=admin+owner create=admin update=admin+owner delete=admin+owner",
+        ),
+        (
+            "- Owners can manage bookings.",
+            "list=admin+owner read=admin+owner create=admin update=admin+owner delete=admin+owner",
+        ),
+        (
+            "- The owner can create bookings.",
+            "error[owner_cannot_create]",
+        ),
+        ("- Anyone can read studios.", "error[access_wrong_entity]"),
+        (
+            "- Members can read their bookings.",
+            "error[access_not_understood]",
+        ),
+        (
+            "- Members can read bookings today.",
+            "error[access_not_understood]",
+        ),
+        ("- Wizards can read bookings.", "error[unknown_role]"),
+    ];
+    for (lines, want) in cases {
+        let spec = if lines.is_empty() {
+            BASE.to_string()
+        } else {
+            format!("{BASE}\nAccess:\n{lines}\n")
+        };
+        check(&spec, want, permissions);
+    }
+}
+
+#[test]
+fn access_that_needs_what_the_spec_lacks() {
+    let no_auth = "---\napp: access\n---\n\n## Booking\n- note {text}\n\nAccess:\n";
+    let no_owner = BASE.replace("- owner {-> User, the signed-in user}\n", "");
+    let cases = [
+        (
+            format!("{no_auth}- Members can read bookings.\n"),
+            "error[access_needs_sign_in]",
+        ),
+        (
+            format!("{no_auth}- Signed-in users can read bookings.\n"),
+            "error[access_needs_sign_in]",
+        ),
+        (
+            format!("{no_auth}- Anyone can read bookings.\n"),
+            "list=admin read=admin+anyone create=admin update=admin delete=admin",
+        ),
+        (
+            format!("{no_owner}\nAccess:\n- The owner can read bookings.\n"),
+            "error[owner_without_owner_field]",
+        ),
+    ];
+    for (spec, want) in cases {
+        check(&spec, want, permissions);
+    }
+}
