@@ -2,10 +2,13 @@
 //!
 //! Each crate's modules form a graph: an edge runs from a module to every module whose
 //! names it uses (`use` items and inline `crate::`/`super::`/`self::` paths; `mod` items and
-//! the text of strings, comments and `#[cfg(test)] mod tests` are not uses). The graph
-//! must have no circle, and each crate's modules sit in ordered layers: a module may use
-//! modules of a lower layer, and of its own package (the same first path segment), and of
-//! its own layer only where that layer says so. Emitters, for one, never use each other.
+//! the text of strings, comments and `#[cfg(test)] mod tests` are not uses), and to the
+//! module that defines a method it calls on `self` or `cx` (lowering's passes are `impl Cx`
+//! blocks spread over modules: calling one is using that module). The graph must have no
+//! circle, and each crate's modules sit in ordered layers: a module may use modules of a
+//! lower layer, and of its own package (the same first path segment), and of its own layer
+//! only where that layer says so. Emitters, for one, never use each other. Every module also
+//! opens with a `//!` comment saying what it is, and stays under 800 lines.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -59,41 +62,44 @@ fn specgen_emit_emitters_use_only_facts_and_helpers_and_no_module_graph_circle()
 
 #[test]
 fn specgen_lower_passes_depend_downward_and_no_module_graph_circle() {
-    check_crate("specgen-lower", LOWER_LAYERS);
+    check_crate("specgen-lower", &lower_layers());
 }
 
-const LOWER_LAYERS: &[Layer] = &[
-    Layer {
-        name: "context and naming",
-        modules: &["names", "cx"],
-        siblings_may_use_each_other: true,
-    },
-    Layer {
-        name: "front matter and includes",
-        modules: &["settings", "includes"],
-        siblings_may_use_each_other: false,
-    },
-    Layer {
-        name: "passes",
-        modules: &[
-            "roles",
-            "entities",
-            "fields",
-            "types",
-            "values",
-            "access",
-            "conditions",
-            "rules",
-            "auth",
-        ],
-        siblings_may_use_each_other: true,
-    },
-    Layer {
-        name: "driver",
-        modules: &["lower", "crate"],
-        siblings_may_use_each_other: true,
-    },
+/// Lowering, bottom to top: each module may use only those before it. The passes are
+/// `impl Cx` blocks; the driver `lower` runs them in order.
+static LOWER_ORDER: [&str; 17] = [
+    "cx",
+    "names",
+    "settings",
+    "includes",
+    "roles",
+    "entities",
+    "access",
+    "numbers",
+    "types",
+    "values",
+    "conditions",
+    "options",
+    "fields",
+    "rules",
+    "auth",
+    "lower",
+    "crate",
 ];
+
+fn lower_layers() -> Vec<Layer> {
+    LOWER_ORDER
+        .iter()
+        .map(|module| Layer {
+            name: module,
+            modules: std::slice::from_ref(module),
+            siblings_may_use_each_other: false,
+        })
+        .collect()
+}
+
+/// The most lines a source file may have.
+const MAX_LINES: usize = 800;
 
 /// Checks one crate's `src/` against its layers; panics with every violation.
 fn check_crate(name: &str, layers: &[Layer]) {
@@ -116,6 +122,19 @@ fn check_crate(name: &str, layers: &[Layer]) {
             if let Err(why) = allowed(layers, from, to) {
                 problems.push(format!("`{from}` uses `{to}`: {why}"));
             }
+        }
+    }
+    for (module, text) in &graph.sources {
+        if !text.starts_with("//! ") {
+            problems.push(format!(
+                "module `{module}` does not open with a `//!` comment"
+            ));
+        }
+        let lines = text.lines().count();
+        if lines > MAX_LINES {
+            problems.push(format!(
+                "module `{module}` has {lines} lines (at most {MAX_LINES}): split it by concern"
+            ));
         }
     }
     if let Some(circle) = graph.circle() {
@@ -168,6 +187,8 @@ struct Graph {
     /// Module path -> its child modules' names.
     modules: BTreeMap<String, BTreeSet<String>>,
     edges: BTreeMap<String, BTreeSet<String>>,
+    /// Module path -> its source text.
+    sources: BTreeMap<String, String>,
 }
 
 impl Graph {
@@ -194,18 +215,46 @@ impl Graph {
                     .insert(child.to_owned());
             }
         }
-        for (module, text) in sources {
-            let code = without_tests(&code_only(text));
+        let codes: BTreeMap<&String, String> = sources
+            .iter()
+            .map(|(module, text)| (module, without_tests(&code_only(text))))
+            .collect();
+        // Methods by name -> the one module defining them (a name two modules define is
+        // left out: a call to it names neither for sure).
+        let mut methods: BTreeMap<String, Option<&String>> = BTreeMap::new();
+        for (module, code) in &codes {
+            for name in methods_defined(code) {
+                methods
+                    .entry(name)
+                    .and_modify(|owner| {
+                        if *owner != Some(*module) {
+                            *owner = None;
+                        }
+                    })
+                    .or_insert(Some(*module));
+            }
+        }
+        for (module, code) in &codes {
             let mut uses = BTreeSet::new();
-            for path in paths_used(&code) {
+            for path in paths_used(code) {
                 if let Some(target) = graph.resolve(module, &path)
-                    && target != *module
+                    && target != **module
                 {
                     uses.insert(target);
                 }
             }
-            graph.edges.insert(module.clone(), uses);
+            for (name, owner) in &methods {
+                if let Some(owner) = owner
+                    && owner != module
+                    && (code.contains(&format!("self.{name}("))
+                        || code.contains(&format!("cx.{name}(")))
+                {
+                    uses.insert((*owner).clone());
+                }
+            }
+            graph.edges.insert((*module).clone(), uses);
         }
+        graph.sources = sources.clone();
         graph
     }
 
@@ -480,6 +529,29 @@ fn paths_used(code: &str) -> Vec<Vec<String>> {
     paths
 }
 
+/// The names of the functions defined inside the top-level `impl` blocks of `code`.
+fn methods_defined(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_impl = false;
+    for line in code.lines() {
+        if line.starts_with("impl") {
+            in_impl = !line.trim_end().ends_with('}');
+        } else if line == "}" {
+            in_impl = false;
+        } else if in_impl && let Some(at) = find_word(line, "fn") {
+            let name: String = line[at + 2..]
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if line.starts_with("    ") && !line.starts_with("     ") && !name.is_empty() {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
 /// The index of `word` standing alone (not part of another identifier).
 fn find_word(text: &str, word: &str) -> Option<usize> {
     let bytes = text.as_bytes();
@@ -573,6 +645,24 @@ fn use_trees_inline_paths_and_child_modules_become_edges() {
 }
 
 #[test]
+fn a_call_of_a_method_defined_in_another_module_is_a_use() {
+    let g = graph(&[
+        ("crate", "mod cx; mod fields; mod rules;"),
+        ("cx", "pub struct Cx;"),
+        (
+            "fields",
+            "use crate::cx::Cx;\nimpl Cx {\n    pub(crate) fn fields(&mut self) {}\n}\n",
+        ),
+        (
+            "rules",
+            "use crate::cx::Cx;\nimpl Cx {\n    fn rules(&mut self) {\n        self.fields();\n    }\n}\n",
+        ),
+    ]);
+    assert_eq!(uses(&g, "rules"), ["cx", "fields"]);
+    assert_eq!(uses(&g, "fields"), ["cx"]);
+}
+
+#[test]
 fn strings_comments_and_tests_are_not_uses() {
     let g = graph(&[
         ("crate", "mod a; mod b;"),
@@ -608,4 +698,7 @@ fn uses_between_emitters_and_upward_are_refused() {
     assert!(allowed(EMIT_LAYERS, "readme", "http").is_err());
     assert!(allowed(EMIT_LAYERS, "facts::auth", "auth").is_err());
     assert!(allowed(EMIT_LAYERS, "testgen", "crate").is_err());
+    let lower = lower_layers();
+    assert!(allowed(&lower, "rules", "fields").is_ok());
+    assert!(allowed(&lower, "fields", "rules").is_err());
 }

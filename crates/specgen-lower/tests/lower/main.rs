@@ -9,7 +9,6 @@ mod codes;
 mod examples;
 mod fields;
 mod includes;
-mod layers;
 mod names;
 mod no_panic;
 mod rules;
