@@ -22,6 +22,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 pub use crate::auth::{AuthUser, MaybeAuthUser, Role};
+use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::validation::{Fields, check};
 {%- else -%}
@@ -30,6 +31,7 @@ use axum::http::request::Parts;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::validation::Fields;
 
@@ -146,6 +148,34 @@ impl Access {
             Err(ApiError::forbidden("only its owner may do this"))
         } else {
             Err(ApiError::NotFound)
+        }
+    }
+}
+
+/// A resource a reference may name: its table, who may read it and how to find a record's
+/// owner. A reference a caller sets must name a record that caller may read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Readable {
+    pub table: &'static str,
+    pub read: Grant,
+    /// The column that names a record's owner (`None`: records nobody owns).
+    pub owner_column: Option<&'static str>,
+}
+
+/// Whether the record `id` of `target` exists and `caller` may read it. A record the caller
+/// may not read answers exactly as a missing one does, so a caller can neither attach
+/// their records to someone else's nor learn which ids exist.
+pub async fn readable(
+    pool: &DbPool,
+    target: &Readable,
+    id: Uuid,
+    caller: Option<&AuthUser>,
+) -> Result<bool, sqlx::Error> {
+    match (target.read.scope(caller), target.owner_column) {
+        (None, _) | (Some(Scope::Own(_)), None) => Ok(false),
+        (Some(Scope::All), _) => db::exists(pool, target.table, id).await,
+        (Some(Scope::Own(owner)), Some(column)) => {
+            db::exists_owned(pool, target.table, id, column, owner).await
         }
     }
 }

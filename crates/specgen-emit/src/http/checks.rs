@@ -126,6 +126,11 @@ fn negate(op: CompareOp) -> &'static str {
     }
 }
 
+/// The checks of `check_references`: every reference the request sets must name a record
+/// the caller may read (`access::readable`), which answers exactly as a missing record does
+/// for one they may not. On update (`before` is the stored record) only the references the
+/// request changes are checked: a record may keep pointing at one its owner cannot see. The
+/// owner field only has to name an existing account.
 pub(super) fn reference_checks(app: &App, entity: &Entity) -> Vec<String> {
     let mut out = Vec::new();
     for field in &entity.fields {
@@ -135,19 +140,35 @@ pub(super) fn reference_checks(app: &App, entity: &Entity) -> Vec<String> {
         let Some(target) = app.entity(target) else {
             continue;
         };
-        let table = rust_str(&target.table);
+        let readable = format!("&super::{}::READABLE", target.plural_snake);
         let message = rust_str(&format!("no {} has this id", target.words));
         let args = [rust_str(&field.json), rust_str("not_found"), message];
         let push = layout::nested_call(8, "missing.push(", "FieldError::new(", &args, "));");
-        if field.required {
+        let ident = &field.ident;
+        if field.owner {
+            // The owner is the caller, or an account an admin names: it must exist, and
+            // a caller may always name themselves, even without reading accounts.
+            let table = rust_str(&target.table);
+            let exists = format!("!db::exists(pool, {table}, id).await?");
+            out.push(if field.required {
+                format!("    let id = row.{ident};\n    if {exists} {{\n{push}\n    }}")
+            } else {
+                format!(
+                    "    if let Some(id) = row.{ident}\n        && {exists}\n    {{\n{push}\n    }}"
+                )
+            });
+        } else if field.required {
+            let body = format!("before.{ident} != id");
+            let changed = let_changed(4, &body, &body);
+            let check = if_readable(4, &readable, "id");
             out.push(format!(
-                "    let id = row.{};\n    if !db::exists(pool, {table}, id).await? {{\n{push}\n    }}",
-                field.ident
+                "    let id = row.{ident};\n{changed}\n{check}\n{push}\n    }}"
             ));
         } else {
+            let changed = unchanged_check(8, "&& ", &format!("before.{ident} != Some(id)"), "");
+            let call = readable_call(8, "&& !", &readable, "id");
             out.push(format!(
-                "    if let Some(id) = row.{}\n        && !db::exists(pool, {table}, id).await?\n    {{\n{push}\n    }}",
-                field.ident
+                "    if let Some(id) = row.{ident}\n{changed}\n{call}\n    {{\n{push}\n    }}"
             ));
         }
     }
@@ -155,17 +176,96 @@ pub(super) fn reference_checks(app: &App, entity: &Entity) -> Vec<String> {
         let Some(target) = app.entity(&link.target) else {
             continue;
         };
-        let table = rust_str(&target.table);
+        let readable = format!("&super::{}::READABLE", target.plural_snake);
         let message = format!(
             "format!(\"no {} has the id {{id}}\")",
             target.words.replace('"', "\\\"")
         );
         let args = [rust_str(&link.json), rust_str("not_found"), message];
         let push = layout::nested_call(12, "missing.push(", "FieldError::new(", &args, "));");
+        let ident = &link.ident;
+        // In a block, a chain wider than 60 columns gets one line per call, as rustfmt does.
+        let chain = format!("before.{ident}.contains(id)");
+        let block = if chain.len() > 60 {
+            format!("!before\n{p}.{ident}\n{p}.contains(id)", p = pad(16))
+        } else {
+            format!("!{chain}")
+        };
+        let changed = let_changed(8, &format!("!{chain}"), &block);
+        let check = if_readable(8, &readable, "*id");
         out.push(format!(
-            "    for id in &row.{} {{\n        if !db::exists(pool, {table}, *id).await? {{\n{push}\n        }}\n    }}",
+            "    for id in &row.{} {{\n{changed}\n{check}\n{push}\n        }}\n    }}",
             link.ident
         ));
     }
     out
+}
+
+/// `let changed = before.is_none_or(|before| <body>);`, laid out as rustfmt does: on one
+/// line, else the call on the next line, else the closure's body in a block (`block`: the
+/// body as laid out there).
+fn let_changed(indent: usize, body: &str, block: &str) -> String {
+    let call = format!("before.is_none_or(|before| {body})");
+    if layout::fits(indent, &["let changed = ", &call, ";"]) {
+        format!("{}let changed = {call};", pad(indent))
+    } else if layout::fits(indent + 4, &[&call, ";"]) {
+        format!("{}let changed =\n{}{call};", pad(indent), pad(indent + 4))
+    } else {
+        unchanged_check(indent, "let changed = ", block, ";")
+    }
+}
+
+/// `<lead>before.is_none_or(|before| <body>)<tail>`: on one line when it fits, else with
+/// the closure's body in a block.
+fn unchanged_check(indent: usize, lead: &str, body: &str, tail: &str) -> String {
+    let call = format!("before.is_none_or(|before| {body})");
+    if layout::fits(indent, &[lead, &call, tail]) {
+        format!("{}{lead}{call}{tail}", pad(indent))
+    } else {
+        format!(
+            "{}{lead}before.is_none_or(|before| {{\n{}{body}\n{}}}){tail}",
+            pad(indent),
+            pad(indent + 4),
+            pad(indent)
+        )
+    }
+}
+
+/// `if changed && !access::readable(..).await? {`: on one line when it fits, else the
+/// condition broken at `&&`.
+fn if_readable(indent: usize, readable: &str, id: &str) -> String {
+    let one_line = readable_call(0, "", readable, id);
+    if !one_line.contains('\n') && layout::fits(indent, &["if changed && !", &one_line, " {"]) {
+        return format!("{}if changed && !{one_line} {{", pad(indent));
+    }
+    format!(
+        "{}if changed\n{}\n{}{{",
+        pad(indent),
+        readable_call(indent + 4, "&& !", readable, id),
+        pad(indent)
+    )
+}
+
+/// `<lead>access::readable(pool, <readable>, <id>, caller).await?` at `indent`: one line when
+/// the arguments fit in 60 columns and the line in 100, else one argument per line with
+/// `.await?` under the closing parenthesis.
+fn readable_call(indent: usize, lead: &str, readable: &str, id: &str) -> String {
+    let args = ["pool", readable, id, "caller"];
+    let joined = args.join(", ");
+    let line = format!("{lead}access::readable({joined}).await?");
+    if joined.len() <= 60 && layout::fits(indent, &[&line]) {
+        return format!("{}{line}", pad(indent));
+    }
+    let inner = pad(indent + 4);
+    let args: String = args.iter().map(|a| format!("{inner}{a},\n")).collect();
+    format!(
+        "{}{lead}access::readable(\n{args}{})\n{}.await?",
+        pad(indent),
+        pad(indent),
+        pad(indent)
+    )
+}
+
+fn pad(indent: usize) -> String {
+    " ".repeat(indent)
 }

@@ -132,6 +132,9 @@ pub struct EntityView {
     pub sig_fetch: String,
     pub sig_check_rules: String,
     pub sig_check_references: String,
+    /// `pub(crate) const READABLE: access::Readable = ...;` when a reference elsewhere may
+    /// name one of these records.
+    pub readable_const: Option<String>,
     pub sig_insert: String,
     pub sig_update: String,
     pub sig_load_links: String,
@@ -231,6 +234,12 @@ impl EntityView {
         .map(|(route, handler)| layout::call(8, ".route(", &[rust_str(route), handler], ")"))
         .collect();
         let access = EntityAccess::new(app, entity);
+        // Owner fields only need to exist; any other reference is checked against the caller.
+        let checks_access = entity
+            .fields
+            .iter()
+            .any(|f| !f.owner && matches!(f.ty, FieldType::Reference { .. }))
+            || !entity.links.is_empty();
         let has_owner_field = entity.fields.iter().any(|f| f.owner);
         let caller_used = access.has_settable || has_owner_field;
         let unused = |used: bool, name: &str| {
@@ -361,9 +370,18 @@ impl EntityView {
             sig_check_rules: sig("fn check_rules(", &[&row], ") -> Result<(), ApiError> {"),
             sig_check_references: sig(
                 "async fn check_references(",
-                &["pool: &DbPool", &row],
+                &[
+                    "pool: &DbPool",
+                    &row,
+                    &format!(
+                        "{}: Option<&access::AuthUser>",
+                        unused(checks_access, "caller")
+                    ),
+                    &format!("{}: Option<&{name}>", unused(checks_access, "before")),
+                ],
                 ") -> Result<(), ApiError> {",
             ),
+            readable_const: is_referenced(app, entity).then(|| readable_const(entity)),
             sig_insert: sig(
                 "async fn insert(",
                 &["transaction: &mut WriteTx", &row],
@@ -460,4 +478,29 @@ struct HooksRs<'a> {
     header: &'a str,
     e: &'a EntityView,
     sig: HookSignatures,
+}
+
+/// Whether a link, or a reference other than an owner field, of any entity names `entity`:
+/// those are checked against the caller's read access (`READABLE`).
+fn is_referenced(app: &App, entity: &Entity) -> bool {
+    app.entities.iter().any(|e| {
+        e.links.iter().any(|l| l.target == entity.name)
+            || e.fields.iter().any(|f| match &f.ty {
+                FieldType::Reference { entity: target, .. } => !f.owner && *target == entity.name,
+                _ => false,
+            })
+    })
+}
+
+/// The `READABLE` constant: the table, the read grant and the owner column that a
+/// reference to this entity is checked against.
+fn readable_const(entity: &Entity) -> String {
+    let doc = layout::doc_comment(&format!(
+        "What a reference to {} is checked against: a caller may only name one they may read.",
+        with_article(&entity.words)
+    ));
+    format!(
+        "{doc}\npub(crate) const READABLE: access::Readable = access::Readable {{\n{}\n    read: ACCESS.read,\n    owner_column: OWNER_COLUMN,\n}};",
+        layout::field_init(4, "table", &rust_str(&entity.table))
+    )
 }

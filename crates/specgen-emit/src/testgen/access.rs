@@ -3,12 +3,15 @@
 //! [`Permissions::decide`] (the matrix `specgen explain` prints), and the same for the field
 //! rules (`visible to`, `set by`) and the owner field.
 
-use specgen_ir::{Action, App, Caller, Decision, Entity, Field, Permissions, RuleKind, Who};
+use heck::ToSnakeCase;
+use specgen_ir::{
+    Action, App, Caller, Decision, Entity, Field, FieldType, Permissions, RuleKind, Who,
+};
 
 use super::helpers::HelpersView;
 use crate::facts::access::{GrantView, unsettable};
 use crate::facts::fields::{settable_on_create, updatable};
-use crate::facts::text::capitalize;
+use crate::facts::text::{capitalize, with_article};
 use crate::layout;
 use crate::names::rust_str;
 
@@ -40,6 +43,17 @@ pub struct ResourceTests {
     /// `let cases = [...];` of callers who may list but not see a field, with the field and
     /// whether it is a filter (else a sort).
     pub unsearchable: Option<FieldTest>,
+    /// A reference naming a record the caller may not read is refused as a missing one.
+    pub hidden_references: Vec<HiddenReferenceTest>,
+}
+
+/// `check_hidden_reference(..)`: one reference of a resource, a caller who may create (and
+/// perhaps change) records of it but may not read every record the reference could name.
+#[derive(Debug, Clone)]
+pub struct HiddenReferenceTest {
+    pub test_name: String,
+    /// `check_hidden_reference(..).await;`, laid out.
+    pub call: String,
 }
 
 #[derive(Debug, Clone)]
@@ -138,7 +152,10 @@ impl AccessTests {
             })
             .collect();
         AccessTests {
-            resources: testable.iter().map(|e| resource_tests(app, e)).collect(),
+            resources: testable
+                .iter()
+                .map(|e| resource_tests(app, e, &testable))
+                .collect(),
             body_arms,
             default_role: app
                 .default_role()
@@ -205,14 +222,123 @@ fn expect(app: &App, entity: &Entity, action: Action, kind: &Kind) -> Expect {
         .iter()
         .filter_map(|json| entity.fields.iter().find(|f| f.json == *json))
         .any(|f| f.required && f.default.is_none());
-    if blocked {
+    // A required reference must name a record the caller may read: when they may read
+    // none, they cannot create one at all.
+    let unreachable =
+        sample_references(app, entity).any(|(_, target)| reach(target, kind.role()) == Reach::None);
+    if blocked || unreachable {
         Expect::Invalid
     } else {
         Expect::Allowed
     }
 }
 
-fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
+/// Which records of `target` a caller (`role`; `None`: anonymous) may name in a reference:
+/// those they may read (own records only count where records have an owner).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    All,
+    Own,
+    None,
+}
+
+fn reach(target: &Entity, role: Option<&str>) -> Reach {
+    match decide(&target.permissions, Action::Read, role) {
+        Decision::All => Reach::All,
+        Decision::Own if owned(target) => Reach::Own,
+        Decision::Own | Decision::Deny => Reach::None,
+    }
+}
+
+/// The references a client sends (not the owner field), with their targets.
+fn client_references<'a>(
+    app: &'a App,
+    entity: &'a Entity,
+) -> impl Iterator<Item = (&'a Field, &'a Entity)> + 'a {
+    entity
+        .fields
+        .iter()
+        .filter_map(move |field| match &field.ty {
+            FieldType::Reference { entity: target, .. }
+                if !field.owner && settable_on_create(field) =>
+            {
+                app.entity(target).map(|target| (field, target))
+            }
+            _ => None,
+        })
+}
+
+/// The references of the sample body: the required ones a client sends.
+fn sample_references<'a>(
+    app: &'a App,
+    entity: &'a Entity,
+) -> impl Iterator<Item = (&'a Field, &'a Entity)> + 'a {
+    client_references(app, entity).filter(|(field, _)| field.required)
+}
+
+/// For each reference a client sends and each role that may create records but may not
+/// read every record the reference could name: a test that a hidden one is refused exactly
+/// as a missing one is, on create and, where the role may change the field, on update.
+fn hidden_reference_tests(
+    app: &App,
+    entity: &Entity,
+    testable: &[&Entity],
+) -> Vec<HiddenReferenceTest> {
+    let mut tests = Vec::new();
+    for (field, target) in client_references(app, entity) {
+        if !testable.iter().any(|t| t.name == target.name) {
+            continue;
+        }
+        for role in &app.roles {
+            let kind = Kind::Role(role.name.clone());
+            let reach = reach(target, Some(&role.name));
+            let creates = decide(&entity.permissions, Action::Create, Some(&role.name))
+                != Decision::Deny
+                && !unsettable(app, entity, Some(&role.name)).contains(&field.json);
+            // The rest of the body must be valid for this caller.
+            let others_valid = expect(app, entity, Action::Create, &kind) == Expect::Allowed
+                || (reach == Reach::None
+                    && field.required
+                    && sample_references(app, entity)
+                        .filter(|(other, _)| other.ident != field.ident)
+                        .all(|(_, t)| self::reach(t, Some(&role.name)) != Reach::None));
+            if reach == Reach::All || !creates || !others_valid {
+                continue;
+            }
+            let on_update = reach == Reach::Own
+                && expect(app, entity, Action::Update, &Kind::Owner(role.name.clone()))
+                    == Expect::Allowed
+                && updatable(field)
+                && !entity.rules.iter().any(|rule| match &rule.kind {
+                    RuleKind::Immutable { fields, .. } => fields.contains(&field.ident),
+                    RuleKind::Window { actions, .. } => actions.contains(&Action::Update),
+                    _ => false,
+                });
+            let args = [
+                "&app".to_owned(),
+                format!("&{}", entity.plural_snake.to_uppercase()),
+                rust_str(&role.name),
+                rust_str(&field.json),
+                format!("&{}", target.plural_snake.to_uppercase()),
+                on_update.to_string(),
+            ];
+            tests.push(HiddenReferenceTest {
+                test_name: format!(
+                    "{}_refuse_{}_{}_may_not_read",
+                    entity.plural_snake,
+                    with_article(&field.ident),
+                    with_article(&role.name.to_snake_case())
+                )
+                .replace(' ', "_"),
+                call: layout::call(4, "check_hidden_reference(", &args, ").await;")
+                    .replace("\n    ).await;", "\n    )\n    .await;"),
+            });
+        }
+    }
+    tests
+}
+
+fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceTests {
     let const_name = entity.plural_snake.to_uppercase();
     let owner = match (&entity.owner, entity.is_auth) {
         (Some(ident), _) => {
@@ -251,8 +377,26 @@ fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
             .collect();
         format!("    unsettable: &[\n{}\n    ],", lines.join("\n"))
     };
+    let own_targets: Vec<Vec<String>> = app
+        .roles
+        .iter()
+        .flat_map(|role| {
+            sample_references(app, entity)
+                .filter(|(_, target)| testable.iter().any(|t| t.name == target.name))
+                .filter(|(_, target)| reach(target, Some(&role.name)) == Reach::Own)
+                .map(|(field, target)| {
+                    vec![
+                        rust_str(&role.name),
+                        rust_str(&field.json),
+                        format!("&{}", target.plural_snake.to_uppercase()),
+                    ]
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let own_targets_line = tuple_list(4, "own_targets: &[", &own_targets, "],");
     let resource_const = format!(
-        "const {const_name}: Resource = Resource {{\n    route: {},\n    body: {},\n    owner: {owner},\n{unsettable_line}\n}};",
+        "const {const_name}: Resource = Resource {{\n    route: {},\n    body: {},\n    owner: {owner},\n{unsettable_line}\n{own_targets_line}\n}};",
         rust_str(&entity.route),
         rust_str(&entity.snake),
     );
@@ -394,7 +538,10 @@ fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
         })
     });
 
+    let hidden_references = hidden_reference_tests(app, entity, testable);
+
     ResourceTests {
+        hidden_references,
         plural_words: entity.plural_words.clone(),
         resource_const,
         const_name,
@@ -426,6 +573,28 @@ fn resource_tests(app: &App, entity: &Entity) -> ResourceTests {
             unsearchable,
         ),
     }
+}
+
+/// `<head>(a, b), (c, d)<tail>` inside a struct literal at `indent`: the array on one
+/// line when it fits, else one tuple per line.
+fn tuple_list(indent: usize, head: &str, items: &[Vec<String>], tail: &str) -> String {
+    let tuples: Vec<String> = items
+        .iter()
+        .map(|parts| format!("({})", parts.join(", ")))
+        .collect();
+    let one_line = layout::array(indent, head, &tuples, tail);
+    if !one_line.contains('\n') || items.is_empty() {
+        return one_line;
+    }
+    let lines: Vec<String> = items
+        .iter()
+        .map(|parts| layout::call(indent + 4, "(", parts, "),"))
+        .collect();
+    format!(
+        "{pad}{head}\n{}\n{pad}{tail}",
+        lines.join("\n"),
+        pad = " ".repeat(indent)
+    )
 }
 
 /// `let cases = [...];` of tuples, laid out as rustfmt does: on one line when it fits, else

@@ -274,6 +274,10 @@ pub(crate) {{ e.constraints_const }}
 
 /// The column that names a record's owner, for lists of callers allowed only their own.
 const OWNER_COLUMN: Option<&str> = {{ e.access.owner_column }};
+{%- if let Some(readable) = e.readable_const %}
+
+{{ readable }}
+{%- endif %}
 {%- if r.has_row_rules %}
 
 {{ r.row_rules_const }}
@@ -363,7 +367,7 @@ async fn create_{{ e.snake }}(
 {{ e.check_new_line }}
 {%- endif %}
 {%- if !e.references.is_empty() %}
-    check_references(&state.db, &{{ e.var }}).await?;
+    check_references(&state.db, &{{ e.var }}, caller, None).await?;
 {%- endif %}
     let mut transaction = rules::begin_write(&state.db).await?;
     insert(&mut transaction, &{{ e.var }}).await?;
@@ -415,7 +419,7 @@ async fn update_{{ e.snake }}(
 {{ e.check_update_line }}
 {%- endif %}
 {%- if !e.references.is_empty() %}
-    check_references(&state.db, &{{ e.var }}).await?;
+    check_references(&state.db, &{{ e.var }}, caller, Some(&current)).await?;
 {%- endif %}
     let mut transaction = rules::begin_write(&state.db).await?;
     update(&mut transaction, &{{ e.var }}, current.updated_at).await?;
@@ -498,7 +502,9 @@ async fn delete_{{ e.snake }}(
 {%- endif %}
 {%- if !e.references.is_empty() %}
 
-/// Every reference must name an existing record (422 listing each one that does not).
+/// Every reference the request sets must name a record the caller may read (422 listing
+/// each one that does not, with the same answer for a hidden record as for a missing one).
+/// On update (`before`), only the references the request changes are checked.
 {{ e.sig_check_references }}
     let mut missing = Vec::new();
 {%- for check in e.references %}

@@ -35,7 +35,8 @@ enum Expect {
     Unauthorized,
     /// 403: signed in, but not allowed.
     Forbidden,
-    /// 422: a required field the caller may not set.
+    /// 422: a required field the caller may not set, or a required reference to records the
+    /// caller may not read.
     Invalid,
 }
 
@@ -68,6 +69,9 @@ struct Resource {
     /// Per caller role (`None`: anonymous), the fields it may not set (`set by`): left out of
     /// the bodies it sends.
     unsettable: &'static [(Option<&'static str>, &'static [&'static str])],
+    /// Per caller role, the references that must name a record the caller owns (they may
+    /// read only their own records of the target), with the target.
+    own_targets: &'static [(&'static str, &'static str, &'static Resource)],
 }
 
 /// A valid body for a new record of `resource`, made with the app's sample bodies.
@@ -124,8 +128,14 @@ async fn record_for(
 }
 
 /// The body `who` sends to create a record: the sample without the owner field (the server
-/// sets it) and without the fields `who` may not set.
-async fn create_body(app: &TestApp, resource: &Resource, who: Who) -> Value {
+/// sets it) and without the fields `who` may not set, its references naming records `who`
+/// may read.
+async fn create_body(
+    app: &TestApp,
+    resource: &Resource,
+    who: Who,
+    caller: Option<&Caller>,
+) -> Value {
     let mut body = body(app, resource).await;
     let object = body.as_object_mut().expect("an object");
     if let Owner::Field(field) = resource.owner {
@@ -140,6 +150,12 @@ async fn create_body(app: &TestApp, resource: &Resource, who: Who) -> Value {
             object.remove(*field);
         }
     }
+    for &(owner, field, target) in resource.own_targets {
+        if Some(owner) == role {
+            let owned = record_for(app, target, Who::Owner(owner), caller).await;
+            body[field] = owned["id"].clone();
+        }
+    }
     body
 }
 
@@ -150,7 +166,7 @@ async fn check(app: &TestApp, resource: &Resource, action: Action, cases: &[(Who
         let request = requests(app, caller.as_ref());
         let context = format!("{action:?} {} as {who:?}", resource.route);
         if action == Action::Create {
-            let body = create_body(app, resource, who).await;
+            let body = create_body(app, resource, who, caller.as_ref()).await;
             let response = request.post(resource.route, &body).await;
             assert_outcome(&response, expect, 201, &context);
             if let (Owner::Field(field), Some(caller), Expect::Allowed) =
@@ -236,7 +252,7 @@ async fn check_settable_on_create(app: &TestApp, resource: &Resource, cases: &[(
     for &(who, field, settable) in cases {
         let caller = caller(app, who).await;
         let sample = body(app, resource).await;
-        let mut sent = create_body(app, resource, who).await;
+        let mut sent = create_body(app, resource, who, caller.as_ref()).await;
         sent[field] = sample[field].clone();
         let response = requests(app, caller.as_ref())
             .post(resource.route, &sent)
@@ -311,7 +327,7 @@ async fn check_owner(
     };
     let creator = app.caller(role).await;
     let someone = app.caller(role).await;
-    let body = create_body(app, resource, Who::Role(role)).await;
+    let body = create_body(app, resource, Who::Role(role), Some(&creator)).await;
     let created = app.as_caller(&creator).post(resource.route, &body).await;
     assert_eq!(created.status, 201, "{created:?}");
     assert_eq!(created.body[field], creator.id.as_str());
@@ -345,6 +361,65 @@ async fn check_owner(
             assert_eq!(kept.body[field], creator.id.as_str());
         }
     }
+}
+
+/// A reference must name a record the caller may read: a caller of `role` naming one of
+/// `target` they may not read is refused exactly as for a missing record (422 `not_found`,
+/// the same error), on create and, when `on_update`, on changing the reference of a record
+/// of their own. Nobody can attach records to someone else's or probe which ids exist.
+async fn check_hidden_reference(
+    app: &TestApp,
+    resource: &Resource,
+    role: &'static str,
+    field: &str,
+    target: &Resource,
+    on_update: bool,
+) {
+    let caller = app.caller(role).await;
+    let who = Who::Role(role);
+    let hidden = record_for(app, target, who, Some(&caller)).await;
+    let body = create_body(app, resource, who, Some(&caller)).await;
+    let request = app.as_caller(&caller);
+
+    let mut sent = body.clone();
+    sent[field] = hidden["id"].clone();
+    let refused = request.post(resource.route, &sent).await;
+    sent[field] = json!(uuid::Uuid::now_v7());
+    let missing = request.post(resource.route, &sent).await;
+    assert_looks_missing(&refused, &missing, field);
+    if !on_update {
+        return;
+    }
+    let created = request.post(resource.route, &body).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    let item = format!("{}/{}", resource.route, created.id());
+    let refused = request.patch(&item, &json!({ field: hidden["id"] })).await;
+    let missing = request
+        .patch(&item, &json!({ field: uuid::Uuid::now_v7() }))
+        .await;
+    assert_looks_missing(&refused, &missing, field);
+    let kept = request.get(&item).await;
+    assert_eq!(kept.body[field], created.body[field], "{kept:?}");
+}
+
+/// `refused` (naming a hidden record) is the answer for a missing one: 422 `not_found` on
+/// `field`, with the same error but for the request id.
+#[track_caller]
+fn assert_looks_missing(refused: &TestResponse, missing: &TestResponse, field: &str) {
+    assert_eq!(refused.status, 422, "{refused:?}");
+    refused.assert_field_error(field, "not_found");
+    let error = |response: &TestResponse| {
+        let mut error = response.body["error"].clone();
+        if let Some(error) = error.as_object_mut() {
+            error.remove("request_id");
+        }
+        error
+    };
+    assert_eq!(
+        error(refused),
+        error(missing),
+        "a hidden `{field}` must look missing"
+    );
 }
 {%- for r in t.resources %}
 
@@ -401,6 +476,14 @@ async fn {{ f.test_name }}() {
     check_unsearchable(&app, resource, &cases).await;
 }
 {%- endif %}
+{%- for h in r.hidden_references %}
+
+#[tokio::test]
+async fn {{ h.test_name }}() {
+    let app = spawn_app().await;
+{{ h.call }}
+}
+{%- endfor %}
 {%- if let Some(o) = r.owner_test %}
 
 #[tokio::test]
