@@ -6,7 +6,7 @@ use specgen_ir::{Action, App, Entity, Field, FieldType, OnDelete, Value};
 
 use crate::facts::access::{field_rule_words, who_may};
 use crate::facts::auth::AuthFacts;
-use crate::facts::fields::settable_on_create;
+use crate::facts::fields::{derived_words, settable_on_create};
 use crate::facts::rules::enforcement;
 use crate::facts::settings::{Setting, settings};
 use crate::facts::text::{capitalize, prose_lines, with_article};
@@ -137,7 +137,7 @@ fn entity_doc(app: &App, entity: &Entity) -> EntityDoc {
     let fields = entity
         .fields
         .iter()
-        .map(|f| field_doc(app, f))
+        .map(|f| field_doc(app, entity, f))
         .collect::<Vec<_>>();
     let mut fields = fields;
     for link in &entity.links {
@@ -207,7 +207,7 @@ fn entity_doc(app: &App, entity: &Entity) -> EntityDoc {
     }
 }
 
-fn field_doc(app: &App, field: &Field) -> FieldDoc {
+fn field_doc(app: &App, entity: &Entity, field: &Field) -> FieldDoc {
     let ty = match &field.ty {
         FieldType::Text {
             min_length,
@@ -259,7 +259,9 @@ fn field_doc(app: &App, field: &Field) -> FieldDoc {
     } else if field.immutable {
         notes.push("cannot change after creation".to_owned());
     }
-    if field.read_only && !field.owner {
+    if let Some(words) = derived_words(app, entity, field) {
+        notes.push(format!("read-only, {words}"));
+    } else if field.read_only && !field.owner {
         notes.push("read-only".to_owned());
     }
     if let Some(who) = field_rule_words(app, &field.visible_to) {

@@ -234,7 +234,15 @@ fn field_summary(field: &Field, app: &App) -> String {
     if field.owner {
         parts.push("owner".into());
     }
-    if field.read_only {
+    if let Some(specgen_ir::Derived::Copy {
+        reference,
+        field: source,
+    }) = &field.derived
+    {
+        parts.push(format!(
+            "copied from `{reference}`'s `{source}` when created or when `{reference}` changes"
+        ));
+    } else if field.read_only {
         parts.push("read-only (set by the server)".into());
     } else if field.immutable {
         parts.push("cannot change after creation".into());

@@ -195,9 +195,23 @@ pub struct Field {
     pub visible_to: Vec<Who>,
     /// Who may set this field on create or update. Empty: everyone who may create/update.
     pub settable_by: Vec<Who>,
+    /// Where the value comes from when the server derives it (`copied from product.price`);
+    /// a derived field is read-only: never taken from a request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived: Option<Derived>,
     pub description: String,
     pub span: Span,
     pub line: u32,
+}
+
+/// How the server derives a field's value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Derived {
+    /// Copied from the record that the reference field `reference` (an ident of this
+    /// entity) names: its field `field` (an ident of the target), when this record is
+    /// created and whenever the reference changes, inside the write's transaction.
+    Copy { reference: String, field: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use specgen_diagnostics::{Diagnostic, SourceMap, Span};
 use specgen_ir::{Entity, FieldType, Role, Who};
-use specgen_syntax::EntitySection;
+use specgen_syntax::{EntitySection, Spanned};
 
 /// Line numbers from byte offsets, per file (binary search, so lowering stays linear).
 struct Lines {
@@ -71,6 +71,9 @@ pub(crate) struct Cx<'a> {
     pub(crate) failed_fields: Vec<BTreeSet<String>>,
     pub(crate) auth_idx: Option<usize>,
     pub(crate) rule_codes: BTreeSet<String>,
+    /// `copied from` items of lowered fields, resolved once every field is known:
+    /// (entity, field index, path, item span).
+    pub(crate) copies: Vec<(usize, usize, Vec<Spanned<String>>, Span)>,
 }
 
 /// Sorted and deduplicated.
@@ -107,6 +110,7 @@ impl<'a> Cx<'a> {
             failed_fields: Vec::new(),
             auth_idx: None,
             rule_codes: BTreeSet::new(),
+            copies: Vec::new(),
         }
     }
 

@@ -29,7 +29,12 @@ const AUTH_MANAGED: &[&str] = &[
 
 /// A lowered field line: a column (with the comparisons written on it) or a link.
 enum LoweredField {
-    Field(Field, Vec<(Op, Spanned<String>, Span)>),
+    /// The field, its comparisons with other fields, and its `copied from` path.
+    Field(
+        Field,
+        Vec<(Op, Spanned<String>, Span)>,
+        Option<(Vec<Spanned<String>>, Span)>,
+    ),
     Link(Link),
 }
 
@@ -57,7 +62,7 @@ impl Cx<'_> {
                 continue;
             };
             let (ident, json, column, span) = match &lowered {
-                LoweredField::Field(f, _) => {
+                LoweredField::Field(f, ..) => {
                     (f.ident.clone(), f.json.clone(), f.column.clone(), f.span)
                 }
                 LoweredField::Link(l) => (
@@ -93,7 +98,7 @@ impl Cx<'_> {
                 seen.insert(n, span);
             }
             match lowered {
-                LoweredField::Field(f, cmp) => {
+                LoweredField::Field(f, cmp, copied) => {
                     let fi = self.entities[ei].fields.len();
                     let fk = &mut self.field_keys[ei];
                     fk.insert(key(&f.name), fi);
@@ -109,6 +114,9 @@ impl Cx<'_> {
                     }
                     if f.owner {
                         self.entities[ei].owner = Some(f.ident.clone());
+                    }
+                    if let Some((path, span)) = copied {
+                        self.copies.push((ei, fi, path, span));
                     }
                     self.entities[ei].fields.push(f);
                 }
@@ -141,7 +149,15 @@ impl Cx<'_> {
         }
         self.check_unique_applies(&o, &field_ty)?;
         let default_value = self.field_default_value(&o, &field_ty)?;
-        if o.read_only && is_required && default_value.is_none() && o.owner.is_none() {
+        if let Some((_, span)) = &o.copied_from {
+            self.check_copy_applies(*span, &name_words, &o, &field_ty)?;
+        }
+        if o.read_only
+            && is_required
+            && default_value.is_none()
+            && o.owner.is_none()
+            && o.copied_from.is_none()
+        {
             self.push(
                 Diagnostic::error("read_only_without_default", line.name.span, format!("`{name_words}` is read-only and required but has no default, so it could never be set"))
                     .with_hint("add a default (for example `default 0`) or make it `optional`"),
@@ -149,6 +165,7 @@ impl Cx<'_> {
             return None;
         }
         let compares = o.compares.clone();
+        let copied = o.copied_from.clone();
         let field = self.build_field(
             ei,
             line,
@@ -162,7 +179,7 @@ impl Cx<'_> {
             },
             o,
         );
-        Some(LoweredField::Field(field, compares))
+        Some(LoweredField::Field(field, compares, copied))
     }
 
     /// A field's name in words and snake_case; `None` when it is unusable or reserved.
@@ -479,6 +496,52 @@ impl Cx<'_> {
 
     /// The IR field, with what follows from its options: admins see and set what is
     /// restricted, and which fields are indexed, filterable and sortable.
+    /// `copied from` on a field that can hold a copy: not the owner, no default, no `set by`
+    /// (the server sets it), and a type a copy can have (not a reference or enumeration).
+    fn check_copy_applies(
+        &mut self,
+        span: Span,
+        name_words: &str,
+        o: &FieldOptions,
+        field_ty: &FieldType,
+    ) -> Option<()> {
+        let conflict = if o.owner.is_some() {
+            Some("the signed-in user")
+        } else if o.default.is_some() {
+            Some("a default")
+        } else if !o.settable_by.is_empty() {
+            Some("`set by`")
+        } else {
+            None
+        };
+        if let Some(other) = conflict {
+            self.push(
+                Diagnostic::error(
+                    "conflicting_options",
+                    span,
+                    format!("`{name_words}` is copied from another record, so it cannot also have {other}"),
+                )
+                .with_hint("the server sets a copied field: remove one of the two"),
+            );
+            return None;
+        }
+        if matches!(
+            field_ty,
+            FieldType::Reference { .. } | FieldType::Enum { .. }
+        ) {
+            self.push(
+                Diagnostic::error(
+                    "invalid_copy",
+                    span,
+                    format!("`{name_words}` cannot be copied: copies of references and enumerations are not supported"),
+                )
+                .with_hint("copy a text, number, money, date, time, boolean, email, url, uuid or json field"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
     fn build_field(
         &self,
         ei: usize,
@@ -546,13 +609,14 @@ impl Cx<'_> {
             default: default_value,
             unique: is_unique,
             immutable: o.immutable,
-            read_only: o.read_only,
+            read_only: o.read_only || o.copied_from.is_some(),
             owner: o.owner.is_some(),
             indexed,
             filterable,
             sortable,
             visible_to,
             settable_by,
+            derived: None,
             description: line.description.clone(),
             span: line.span,
             line: line_no,

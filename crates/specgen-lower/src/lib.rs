@@ -21,6 +21,7 @@ mod access;
 mod auth;
 mod conditions;
 mod cx;
+mod derived;
 mod entities;
 mod fields;
 mod includes;

@@ -57,6 +57,7 @@ pub(crate) fn lower(
         cx.field_compare_rules(i, compares);
     }
     cx.children();
+    cx.derived();
     for i in 0..cx.entities.len() {
         cx.access(i);
         cx.rules(i);

@@ -40,6 +40,8 @@ pub(crate) struct FieldOptions {
     pub(crate) who_spans: Vec<Span>,
     /// Comparisons with other fields (`after starts at`).
     pub(crate) compares: Vec<(Op, Spanned<String>, Span)>,
+    /// `copied from product.price`: the path and the item's span.
+    pub(crate) copied_from: Option<(Vec<Spanned<String>>, Span)>,
     /// How many types were written (type words, enumerations and references).
     pub(crate) type_count: usize,
 }
@@ -161,6 +163,20 @@ impl Cx<'_> {
             }
             FieldItemKind::Compare { op, field } => {
                 o.compares.push((*op, field.clone(), item.span))
+            }
+            FieldItemKind::CopiedFrom(path) => {
+                if o.copied_from.is_some() {
+                    self.push(
+                        Diagnostic::error(
+                            "duplicate_option",
+                            item.span,
+                            "this field is already copied from somewhere",
+                        )
+                        .with_hint("keep one `copied from`"),
+                    );
+                    return false;
+                }
+                o.copied_from = Some((path.clone(), item.span));
             }
             FieldItemKind::Unknown(text) => {
                 let d = self.unknown_word(text, item.span, false);

@@ -174,6 +174,9 @@ pub enum FieldItemKind {
     SetBy(Vec<Spanned<String>>),
     /// `after starts at`, `<= stock`: a comparison with another field of the entity.
     Compare { op: Op, field: Spanned<String> },
+    /// `copied from product.price`: the path after `copied from` (a reference field, then a
+    /// field of the record it names).
+    CopiedFrom(Vec<Spanned<String>>),
     /// Text that is none of the above.
     Unknown(String),
 }

@@ -716,6 +716,15 @@ impl<'a> P<'a> {
                 }
                 FieldItemKind::Compare { op, field: field? }
             }
+            Rule::copied_from => FieldItemKind::CopiedFrom(
+                self.path(
+                    start,
+                    item.clone()
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::path)
+                        .as_ref()?,
+                ),
+            ),
             Rule::single_word => FieldItemKind::Word(item.as_str().to_lowercase()),
             _ => FieldItemKind::Unknown(normalize(item.as_str())),
         };

@@ -29,7 +29,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::access::{AuthUser, Grant};
-use crate::db::{Db, DbPool, Stored};
+use crate::db::{self, Db, DbPool, Stored};
 use crate::error::{ApiError, FieldError};
 
 /// A transaction that may write.
@@ -45,6 +45,41 @@ pub async fn begin_write(pool: &DbPool) -> Result<WriteTx, sqlx::Error> {
 #[cfg(all(feature = "postgres", not(feature = "sqlite")))]
 pub async fn begin_write(pool: &DbPool) -> Result<WriteTx, sqlx::Error> {
     pool.begin().await
+}
+
+/// A value a field copies from the record a reference names (`copied from product.price`).
+#[derive(Debug)]
+pub struct CopyFrom {
+    /// The table and column the value is read from.
+    pub table: &'static str,
+    pub column: &'static str,
+    /// The reference (its JSON name), for the answer when its record is gone.
+    pub reference: &'static str,
+    /// That answer's message (`no product has this id`).
+    pub missing: &'static str,
+}
+
+/// Reads `copy`'s value from the record `id`, inside the write transaction, so the copy is
+/// the value of the moment the record is written. A record deleted since the request's
+/// references were checked is answered as missing (422 `not_found`).
+pub async fn copied<T: Stored>(
+    transaction: &mut WriteTx,
+    copy: &CopyFrom,
+    id: Uuid,
+) -> Result<T, ApiError> {
+    let sql = format!("SELECT {} FROM {} WHERE id = $1", copy.column, copy.table);
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_repr())
+        .fetch_optional(&mut **transaction)
+        .await?;
+    match row {
+        Some(row) => Ok(db::get(&row, copy.column)?),
+        None => Err(ApiError::Validation(vec![FieldError::new(
+            copy.reference,
+            "not_found",
+            copy.missing,
+        )])),
+    }
 }
 
 /// A rule that depends on other rows, checked after the row is written.

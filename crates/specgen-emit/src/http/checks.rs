@@ -217,7 +217,7 @@ fn let_changed(indent: usize, body: &str, block: &str) -> String {
 
 /// `<lead>before.is_none_or(|before| <body>)<tail>`: on one line when it fits, else with
 /// the closure's body in a block.
-fn unchanged_check(indent: usize, lead: &str, body: &str, tail: &str) -> String {
+pub(super) fn unchanged_check(indent: usize, lead: &str, body: &str, tail: &str) -> String {
     let call = format!("before.is_none_or(|before| {body})");
     if layout::fits(indent, &[lead, &call, tail]) {
         format!("{}{lead}{call}{tail}", pad(indent))

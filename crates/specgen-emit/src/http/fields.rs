@@ -103,6 +103,8 @@ pub(super) fn field_view(entity: &Entity, field: &Field) -> FieldView {
         match &field.default {
             Some(default) if field.required => default_expr(entity, field, default),
             Some(default) => format!("Some({})", default_expr(entity, field, default)),
+            // A derived value is set inside the write transaction (`derive`).
+            None if field.required && field.derived.is_some() => "Default::default()".to_owned(),
             None => "None".to_owned(),
         }
     };

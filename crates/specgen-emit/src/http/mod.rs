@@ -13,7 +13,7 @@ mod fields;
 mod statements;
 
 use askama::Template;
-use specgen_ir::{App, Entity, FieldType, Rule};
+use specgen_ir::{App, Derived, Entity, FieldType, Rule};
 
 use crate::facts::fields::{settable_on_create, updatable};
 use crate::facts::rules::{enforcement, has_delete_window};
@@ -135,6 +135,9 @@ pub struct EntityView {
     /// `pub(crate) const READABLE: access::Readable = ...;` when a reference elsewhere may
     /// name one of these records.
     pub readable_const: Option<String>,
+    /// The `rules::CopyFrom` constants and the `derive` function, when fields are copied
+    /// from referenced records.
+    pub derive: Option<String>,
     pub sig_insert: String,
     pub sig_update: String,
     pub sig_load_links: String,
@@ -382,6 +385,7 @@ impl EntityView {
                 ") -> Result<(), ApiError> {",
             ),
             readable_const: is_referenced(app, entity).then(|| readable_const(entity)),
+            derive: derive_code(app, entity),
             sig_insert: sig(
                 "async fn insert(",
                 &["transaction: &mut WriteTx", &row],
@@ -503,4 +507,108 @@ fn readable_const(entity: &Entity) -> String {
         "{doc}\npub(crate) const READABLE: access::Readable = access::Readable {{\n{}\n    read: ACCESS.read,\n    owner_column: OWNER_COLUMN,\n}};",
         layout::field_init(4, "table", &rust_str(&entity.table))
     )
+}
+
+/// The copies of an entity's derived fields (`copied from product.price`): one
+/// `rules::CopyFrom` constant each, and `derive`, which reads them inside the write
+/// transaction when a record is created and whenever the reference a copy comes through
+/// changes.
+fn derive_code(app: &App, entity: &Entity) -> Option<String> {
+    let mut consts = Vec::new();
+    let mut body = Vec::new();
+    for field in &entity.fields {
+        let Some(Derived::Copy {
+            reference,
+            field: source,
+        }) = &field.derived
+        else {
+            continue;
+        };
+        let via = entity.field(reference)?;
+        let FieldType::Reference { entity: target, .. } = &via.ty else {
+            continue;
+        };
+        let target = app.entity(target)?;
+        let column = target
+            .field(source)
+            .map_or(source.as_str(), |f| f.column.as_str());
+        let name = format!("{}_COPY", field.ident.trim_end_matches('_').to_uppercase());
+        let doc = layout::doc_comment(&format!(
+            "`{}` is copied from the {}'s `{}`.",
+            field.json, via.name, source
+        ));
+        // rustfmt moves the literal under a head too long for one line, one level in.
+        let head = format!("const {name}: rules::CopyFrom =");
+        let (indent, open, close) = if layout::fits(0, &[&head, " rules::CopyFrom {"]) {
+            (0, format!("{head} rules::CopyFrom {{"), "};".to_owned())
+        } else {
+            (
+                4,
+                format!("{head}\n    rules::CopyFrom {{"),
+                "    };".to_owned(),
+            )
+        };
+        let inits = [
+            layout::field_init(indent + 4, "table", &rust_str(&target.table)),
+            layout::field_init(indent + 4, "column", &rust_str(column)),
+            layout::field_init(indent + 4, "reference", &rust_str(&via.json)),
+            layout::field_init(
+                indent + 4,
+                "missing",
+                &rust_str(&format!("no {} has this id", target.words)),
+            ),
+        ];
+        consts.push(format!("{doc}\n{open}\n{}\n{close}", inits.join("\n")));
+        let reference = &via.ident;
+        let guard = checks::unchanged_check(
+            4,
+            "if ",
+            &format!("before.{reference} != row.{reference}"),
+            " {",
+        );
+        // `rules::copied` reads the column as the copy's own type: `Option<_>` for an
+        // optional copy of a required source.
+        let value = copy_call(8, &format!("row.{}", field.ident), &name, reference);
+        body.push(format!("{guard}\n{value}\n    }}"));
+    }
+    if body.is_empty() {
+        return None;
+    }
+    let signature = layout::signature(
+        0,
+        "async fn derive(",
+        &[
+            "transaction: &mut WriteTx".to_owned(),
+            format!("row: &mut {}", entity.name),
+            format!("before: Option<&{}>", entity.name),
+        ],
+        ") -> Result<(), ApiError> {",
+    );
+    Some(format!(
+        "{}\n\n/// Sets the values this record copies from the records it references, read inside the\n/// write transaction: when it is created, and whenever the reference a copy comes through\n/// changes.\n{signature}\n{}\n    Ok(())\n}}",
+        consts.join("\n\n"),
+        body.join("\n")
+    ))
+}
+
+/// `<target> = rules::copied(transaction, &<COPY>, row.<reference>).await?;` at `indent`,
+/// laid out as rustfmt does: one line, else the call on the next line, else one argument
+/// per line.
+fn copy_call(indent: usize, target: &str, copy: &str, reference: &str) -> String {
+    let args = [
+        "transaction".to_owned(),
+        format!("&{copy}"),
+        format!("row.{reference}"),
+    ];
+    let joined = args.join(", ");
+    let pad = " ".repeat(indent);
+    let call = format!("rules::copied({joined}).await?");
+    if joined.len() <= 60 && layout::fits(indent, &[target, " = ", &call, ";"]) {
+        return format!("{pad}{target} = {call};");
+    }
+    if joined.len() <= 60 && layout::fits(indent + 4, &[&call, ";"]) {
+        return format!("{pad}{target} =\n{pad}    {call};");
+    }
+    let args: String = args.iter().map(|a| format!("{pad}    {a},\n")).collect();
+    format!("{pad}{target} = rules::copied(\n{args}{pad})\n{pad}.await?;")
 }

@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use specgen_ir::{App, Entity, Field, FieldType, Value};
 
 use crate::facts::auth::AuthFacts;
-use crate::facts::fields::{MAX_LINKS, settable_on_create, updatable};
+use crate::facts::fields::{MAX_LINKS, derived_words, settable_on_create, updatable};
 use crate::facts::text::{prose_lines, with_article};
 use json::{error_response, json_content, schema_ref};
 
@@ -247,6 +247,11 @@ fn record_schema(app: &App, entity: &Entity) -> Json {
         }
         if field.read_only && !field.owner {
             schema.insert("readOnly".into(), json!(true));
+        }
+        if let Some(words) = derived_words(app, entity, field)
+            && let Some(Json::String(description)) = schema.get_mut("description")
+        {
+            description.push_str(&format!(" ({words})"));
         }
         properties.insert(field.json.clone(), Json::Object(schema));
         required.push(json!(field.json));

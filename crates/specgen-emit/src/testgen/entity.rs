@@ -2,7 +2,7 @@
 //! delete and list, every invalid value a field must refuse, rules, links and children.
 
 use specgen_ir::{
-    Action, App, Caller, CompareOp, Decision, Entity, Field, FieldType, OnDelete, RuleKind,
+    Action, App, Caller, CompareOp, Decision, Derived, Entity, Field, FieldType, OnDelete, RuleKind,
 };
 
 use super::helpers::{HelpersView, int_literal, new_value, samples};
@@ -34,6 +34,7 @@ pub struct EntityTests {
     /// Two cases on different fields, for the "every field at once" test.
     pub two_invalid: Option<(InvalidCase, InvalidCase)>,
     pub missing_references: Vec<NamedField>,
+    pub copies: Vec<CopyTest>,
     pub uniques: Vec<NamedField>,
     pub unique_rules: Vec<UniqueRuleTest>,
     pub compares: Vec<CompareTest>,
@@ -61,6 +62,14 @@ pub struct InvalidCase {
 pub struct NamedField {
     pub ident: String,
     pub json: String,
+}
+
+/// A field copied from a referenced record (`copied from product.price`).
+#[derive(Debug, Clone)]
+pub struct CopyTest {
+    pub test_name: String,
+    /// `check_copy(..).await;`, laid out.
+    pub call: String,
 }
 
 #[derive(Debug, Clone)]
@@ -352,6 +361,7 @@ impl EntityTests {
             rejects,
             two_invalid,
             missing_references,
+            copies: copy_tests(app, entity),
             uniques,
             unique_rules,
             compares,
@@ -570,4 +580,41 @@ fn invalid_cases(entity: &Entity) -> Vec<InvalidCase> {
         );
     }
     cases
+}
+
+/// One test per copied field: it holds its source's value, and a request cannot set it.
+fn copy_tests(app: &App, entity: &Entity) -> Vec<CopyTest> {
+    entity
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let Some(Derived::Copy {
+                reference,
+                field: source,
+            }) = &field.derived
+            else {
+                return None;
+            };
+            let via = entity.field(reference)?;
+            let FieldType::Reference { entity: target, .. } = &via.ty else {
+                return None;
+            };
+            let target = app.entity(target)?;
+            let source_json = target
+                .field(source)
+                .map_or(source.as_str(), |f| f.json.as_str());
+            let args = [
+                "&app".to_owned(),
+                rust_str(&field.json),
+                rust_str(&via.json),
+                rust_str(&target.route),
+                rust_str(source_json),
+            ];
+            Some(CopyTest {
+                test_name: format!("create_copies_{}", field.ident),
+                call: layout::call(4, "check_copy(", &args, ").await;")
+                    .replace("\n    ).await;", "\n    )\n    .await;"),
+            })
+        })
+        .collect()
 }

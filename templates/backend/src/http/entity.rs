@@ -370,6 +370,9 @@ async fn create_{{ e.snake }}(
     check_references(&state.db, &{{ e.var }}, caller, None).await?;
 {%- endif %}
     let mut transaction = rules::begin_write(&state.db).await?;
+{%- if e.derive.is_some() %}
+    derive(&mut transaction, &mut {{ e.var }}, None).await?;
+{%- endif %}
     insert(&mut transaction, &{{ e.var }}).await?;
 {%- if r.has_row_rules %}
     rules::check(&mut transaction, {{ e.var }}.id, RULES).await?;
@@ -422,6 +425,9 @@ async fn update_{{ e.snake }}(
     check_references(&state.db, &{{ e.var }}, caller, Some(&current)).await?;
 {%- endif %}
     let mut transaction = rules::begin_write(&state.db).await?;
+{%- if e.derive.is_some() %}
+    derive(&mut transaction, &mut {{ e.var }}, Some(&current)).await?;
+{%- endif %}
     update(&mut transaction, &{{ e.var }}, current.updated_at).await?;
 {%- if r.has_row_rules %}
     rules::check(&mut transaction, {{ e.var }}.id, RULES).await?;
@@ -502,6 +508,10 @@ async fn delete_{{ e.snake }}(
 {%- endif %}
 {%- if !e.references.is_empty() %}
 
+{% if let Some(derive) = e.derive -%}
+{{ derive }}
+
+{% endif -%}
 /// Every reference the request sets must name a record the caller may read (422 listing
 /// each one that does not, with the same answer for a hidden record as for a missing one).
 /// On update (`before`), only the references the request changes are checked.

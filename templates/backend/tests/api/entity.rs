@@ -119,6 +119,27 @@ async fn create_refuses_a_missing_{{ r.ident }}_with_422() {
     response.assert_field_error(field, "not_found");
 }
 {%- endfor %}
+{%- if !t.copies.is_empty() %}
+
+/// `field` is copied from the record `reference` names (`source` of `source_route`): a new
+/// record holds that value, and a request that sets the field is refused (`read_only`).
+async fn check_copy(app: &TestApp, field: &str, reference: &str, source_route: &str, source: &str) {
+    let created = create(app).await;
+    let id = created[reference].as_str().expect("a reference");
+    let original = app.get(&format!("{source_route}/{id}")).await;
+    assert_eq!(original.status, 200, "{original:?}");
+    assert_eq!(created[field], original.body[source], "{created:?}");
+    rejects(app, field, Some(created[field].clone()), "read_only").await;
+}
+{%- endif %}
+{%- for c in t.copies %}
+
+#[tokio::test]
+async fn {{ c.test_name }}() {
+    let app = spawn_app().await;
+{{ c.call }}
+}
+{%- endfor %}
 {%- for u in t.uniques %}
 
 #[tokio::test]
