@@ -16,6 +16,7 @@
 //! >>>>>>> specgen (new)
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use diffy::{ConflictStyle, IncompleteHunkStyle, MergeOptions};
@@ -108,16 +109,9 @@ pub fn decide(base: Base<'_>, ours: Option<&[u8]>, theirs: &str) -> Decision {
     let Ok(ours) = std::str::from_utf8(ours) else {
         return Decision::Refuse(RefuseReason::NotText);
     };
-    let markers = marker_lines(ours);
+    let markers = unresolved_markers(ours, base);
     if !markers.is_empty() {
-        // Each conflict is named by its first marker; a half-deleted one by what is left.
-        let lines: Vec<&str> = ours.lines().collect();
-        let starts: Vec<usize> = markers
-            .iter()
-            .copied()
-            .filter(|&line| lines[line - 1].starts_with('<'))
-            .collect();
-        return Decision::Unresolved(if starts.is_empty() { markers } else { starts });
+        return Decision::Unresolved(markers);
     }
     let Some(base) = base else {
         return Decision::Refuse(RefuseReason::NoBase);
@@ -186,6 +180,33 @@ fn leading_marker_run(line: &str) -> usize {
         Some(c @ ('<' | '|' | '=' | '>')) => line.chars().take_while(|&x| x == c).count(),
         _ => 0,
     }
+}
+
+/// The lines naming the conflicts still marked in `ours`: each conflict's first marker, or
+/// what is left of a half-deleted one. Marker-like lines that specgen itself wrote (they are
+/// in the base as often) are content, not conflicts.
+fn unresolved_markers(ours: &str, base: Option<&str>) -> Vec<usize> {
+    let mut expected: BTreeMap<&str, usize> = BTreeMap::new();
+    if let Some(base) = base {
+        let lines: Vec<&str> = base.lines().collect();
+        for line in marker_lines(base) {
+            *expected.entry(lines[line - 1]).or_default() += 1;
+        }
+    }
+    let lines: Vec<&str> = ours.lines().collect();
+    let mut markers = Vec::new();
+    for line in marker_lines(ours) {
+        match expected.get_mut(lines[line - 1]) {
+            Some(count) if *count > 0 => *count -= 1,
+            _ => markers.push(line),
+        }
+    }
+    let starts: Vec<usize> = markers
+        .iter()
+        .copied()
+        .filter(|&line| lines[line - 1].starts_with('<'))
+        .collect();
+    if starts.is_empty() { markers } else { starts }
 }
 
 /// The (1-based) lines of `text` that are conflict markers: seven `<`, `|` or `>` starting
@@ -321,6 +342,15 @@ mod tests {
             Some("a\nmine\n>>>>>>> specgen (new)\n"),
             "b\n",
             "unresolved [3]",
+        );
+        // Marker-like lines specgen wrote itself are content; added ones are conflicts.
+        let doc = "a\n<<<<<<< yours (edited)\n>>>>>>> specgen (new)\n";
+        check(Text(doc), Some(&format!("{doc}mine\n")), doc, "kept");
+        check(
+            Text(doc),
+            Some(&format!("{doc}<<<<<<< yours (edited)\nmine\n")),
+            doc,
+            "unresolved [4]",
         );
         // Once resolved, the file merges against the base of that build.
         check(
