@@ -213,15 +213,28 @@ fn run(cli: Cli) -> Result<Outcome> {
                 Ok(Outcome::Ok)
             } else {
                 eprintln!(
-                    "error: {} is out of date with {} ({} files differ); run `specgen build {} -o {}`",
+                    "error: {} is out of date with {}:",
                     out.display(),
-                    file.display(),
-                    drift.len(),
-                    file.display(),
-                    out.display()
+                    file.display()
                 );
-                for d in drift {
+                for d in &drift {
                     eprintln!("  {d}");
+                }
+                if drift
+                    .iter()
+                    .any(|d| d.ends_with("unresolved conflict marker"))
+                {
+                    eprintln!(
+                        "hint: resolve the conflicts (keep what should stay, delete the marker lines), then run `specgen build {} -o {}`",
+                        file.display(),
+                        out.display()
+                    );
+                } else {
+                    eprintln!(
+                        "hint: run `specgen build {} -o {}`",
+                        file.display(),
+                        out.display()
+                    );
                 }
                 Ok(Outcome::Failed)
             }
