@@ -75,16 +75,24 @@ pub fn temp_dir() -> tempfile::TempDir {
         .expect("a temporary folder")
 }
 
-/// `specgen build <spec> -o <out>`, run from the workspace root like a user would.
-pub fn specgen_build(spec: &Path, out: &Path) -> Result<(), String> {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_specgen"));
-    command
-        .arg("build")
+/// `specgen build <spec> -o <out>`, run from the workspace root like a user would; its
+/// stdout when it succeeds.
+pub fn specgen_build(spec: &Path, out: &Path) -> Result<String, String> {
+    specgen("build", spec, out)
+}
+
+/// `specgen <command> <spec> -o <out>` (`build` or `check`), run from the workspace root;
+/// its stdout when it succeeds.
+pub fn specgen(command: &str, spec: &Path, out: &Path) -> Result<String, String> {
+    let mut specgen = Command::new(env!("CARGO_BIN_EXE_specgen"));
+    specgen
+        .arg(command)
         .arg(spec)
         .arg("-o")
         .arg(out)
         .current_dir(workspace_root());
-    run(&mut command).map(drop)
+    let output = run(&mut specgen)?;
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Every file under `dir` by relative path, with its bytes. Symlinks are read through.

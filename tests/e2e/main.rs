@@ -1,7 +1,9 @@
 //! End-to-end tests: every `examples/*.spec` goes through `specgen build`, and the generated
 //! repository must be formatted, build, pass clippy with `-D warnings` and pass its own tests
 //! on SQLite (default features) and on PostgreSQL (`--features postgres`, against a real
-//! server). Generation must also be deterministic and must leave files it did not write alone.
+//! server). Generation must also be deterministic and must leave files it did not write alone,
+//! and a rebuild after a spec change must merge specgen's changes into a developer's edits
+//! and still give a repository that passes those checks.
 //!
 //! All generated repositories share one target dir, `target/e2e-generated`, so their
 //! dependencies compile once per run. Examples run one after the other (CI has two cores).
@@ -19,7 +21,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use harness::{
-    CargoCheck, examples, progress, read_tree, specgen_build, temp_dir, tree_difference,
+    CargoCheck, examples, progress, read_tree, specgen, specgen_build, temp_dir, tree_difference,
 };
 use support::postgres::{self, TestPostgres};
 use support::process::run;
@@ -219,6 +221,154 @@ fn building_into_a_folder_keeps_the_files_specgen_did_not_write() {
             taken.display()
         );
     }
+}
+
+/// The example the regeneration test edits and changes.
+const REGENERATED: &str = "studio-bookings";
+
+/// The developer's edits: a line inserted after an anchor line of a generated file, in
+/// places the spec change below leaves alone.
+const EDITS: &[(&str, &str, &str)] = &[
+    (
+        "src/http/bookings.rs",
+        "    let booking = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;\n",
+        "    tracing::debug!(%id, \"booking read\");\n",
+    ),
+    (
+        "src/http/mod.rs",
+        "pub const REQUEST_ID: &str = \"x-request-id\";\n",
+        "// Our load balancer sets it too: keep the name in step with its configuration.\n",
+    ),
+    (
+        "Dockerfile",
+        "WORKDIR /build\n",
+        "# The registry mirror is configured on the CI runners.\n",
+    ),
+];
+
+/// The spec change: `(anchor, text inserted after it)`. A new field and a new rule on
+/// bookings change their handlers; a new entity changes the module list in src/http/mod.rs.
+const SPEC_CHANGE: &[(&str, &str)] = &[
+    (
+        "- note {text, optional, max 500}\n",
+        "- band size {integer, 1..20, default 1}: how many people come\n",
+    ),
+    (
+        "- A booking can be changed only before it starts {update only before starts at}.\n",
+        "- A booking stays in its studio {immutable: studio}.\n",
+    ),
+];
+const NEW_ENTITY: &str = "
+## Review
+What a member thought of a studio.
+- studio {-> Studio}
+- author {-> User, the signed-in user}
+- stars {integer, 1..5}
+
+Access:
+- Members can create reviews.
+- Anyone can list and read reviews.
+";
+
+/// A developer edits generated files, then the spec changes: the rebuild merges specgen's
+/// changes into the edits, keeps every edit, and the merged repository is formatted, builds,
+/// is clippy-clean and passes its tests on SQLite.
+#[test]
+fn rebuilding_after_a_spec_change_merges_edits_and_the_repo_still_passes_its_checks() {
+    let Some(example) = examples().into_iter().find(|e| e.name == REGENERATED) else {
+        progress(&format!(
+            "skipping the regeneration test: it uses {REGENERATED}, which {} leaves out",
+            harness::ONLY_VAR
+        ));
+        return;
+    };
+    let started = Instant::now();
+    let out = temp_dir();
+    // The spec keeps its file name: generated headers name it.
+    let spec = out
+        .path()
+        .join(example.spec.file_name().expect("a spec file name"));
+    let original = fs::read_to_string(harness::workspace_root().join(&example.spec))
+        .expect("read the example spec");
+    fs::write(&spec, &original).expect("write the spec");
+    let repo = out.path().join(&example.name);
+    specgen_build(&spec, &repo).unwrap_or_else(|e| panic!("{e}"));
+
+    for (path, anchor, line) in EDITS {
+        let file = repo.join(path);
+        let text = fs::read_to_string(&file).expect("read a generated file");
+        assert!(
+            text.contains(anchor),
+            "{path} has no line `{}`; update this test's edits",
+            anchor.trim_end()
+        );
+        fs::write(&file, text.replacen(anchor, &format!("{anchor}{line}"), 1))
+            .expect("edit a generated file");
+    }
+    let mut changed = original.clone();
+    for (anchor, line) in SPEC_CHANGE {
+        assert!(
+            changed.contains(anchor),
+            "{} has no line `{}`; update this test's spec change",
+            example.spec.display(),
+            anchor.trim_end()
+        );
+        changed = changed.replacen(anchor, &format!("{anchor}{line}"), 1);
+    }
+    changed.push_str(NEW_ENTITY);
+    fs::write(&spec, &changed).expect("write the changed spec");
+
+    let rebuilt = specgen_build(&spec, &repo).unwrap_or_else(|e| panic!("{e}"));
+    for merged in ["src/http/bookings.rs", "src/http/mod.rs"] {
+        assert!(
+            rebuilt.contains(&format!("merged {merged}:")),
+            "the rebuild did not merge into {merged}:\n{rebuilt}"
+        );
+    }
+    for (path, _, line) in EDITS {
+        let text = fs::read_to_string(repo.join(path)).expect("read a merged file");
+        assert!(
+            text.contains(line),
+            "the rebuild lost the edit `{}` of {path}",
+            line.trim_end()
+        );
+    }
+    let handlers = fs::read_to_string(repo.join("src/http/bookings.rs")).expect("read");
+    assert!(
+        handlers.contains("pub band_size: i64,")
+            && handlers.contains("booking_studio_id_immutable"),
+        "the new field and rule are not in the merged handlers"
+    );
+    assert!(
+        repo.join("src/http/reviews.rs").is_file(),
+        "the new entity was not generated"
+    );
+    specgen("check", &spec, &repo).unwrap_or_else(|e| panic!("check after the merge: {e}"));
+
+    let target_dir = harness::workspace_root().join("target/e2e-generated");
+    let checks = [
+        CargoCheck::new(&["fmt", "--check", "--", "--color", "never"]),
+        CargoCheck::new(&["build"]),
+        CargoCheck::new(&["clippy", "--all-targets", "--", "-D", "warnings"]),
+        CargoCheck::new(&["test"]),
+    ];
+    for check in checks {
+        let label = check.label();
+        progress(&format!("[{} merged] {label} ...", example.name));
+        if let Err(error) = check.run(&repo, &target_dir) {
+            let kept = out.keep();
+            panic!(
+                "[{} merged] {label} failed:\n{error}\nthe merged repository is kept at {}",
+                example.name,
+                kept.join(&example.name).display()
+            );
+        }
+    }
+    progress(&format!(
+        "[{} merged] edits kept, checks passed in {:.0?}",
+        example.name,
+        started.elapsed()
+    ));
 }
 
 fn assert_user_file(example: &str, path: &Path, contents: &[u8]) {

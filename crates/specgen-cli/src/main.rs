@@ -5,9 +5,10 @@
 //! `specgen-emit`/`specgen-explain`, and writes output through [`write`].
 //!
 //! Exit codes: 0 success, 1 the spec has errors (or `check` found drift, or `build` found
-//! files it must not overwrite), 2 usage or I/O errors.
+//! files it must not overwrite or left conflicts to resolve), 2 usage or I/O errors.
 
 mod loader;
+mod merge;
 mod write;
 
 use std::io::{IsTerminal, Write as _};
@@ -26,6 +27,8 @@ Examples:
   specgen validate bookings.spec            check a spec; every error, with where and what to do
   specgen explain bookings.spec             what specgen understood, in plain language
   specgen build bookings.spec -o backend    generate the backend repository into ./backend
+  specgen build bookings.spec -o backend --dry-run
+                                            say what a rebuild would do to each file; write nothing
   specgen check bookings.spec -o backend    fail if ./backend is out of date with the spec (for CI)
   specgen ir bookings.spec --format yaml    print the resolved model
   specgen completions bash > /etc/bash_completion.d/specgen";
@@ -75,18 +78,24 @@ enum Command {
     },
     /// Generate the backend repository.
     ///
-    /// Files specgen generated before and that were not edited since are rewritten; files
-    /// the developer owns (hooks) are created once and never touched again; any other
-    /// existing file is never overwritten or deleted: the build stops and lists them.
+    /// Files specgen generated before and that were not edited since are rewritten; edited
+    /// ones get specgen's changes merged in (conflicting lines are marked, git-style, and the
+    /// build exits 1 listing them); files the developer owns (hooks) are created once and
+    /// never touched again; any other existing file is never overwritten or deleted: the
+    /// build stops and lists them.
     Build {
         file: PathBuf,
         /// Output directory (default: ./APP-NAME).
         #[arg(short, long)]
         output: Option<PathBuf>,
-        /// Overwrite generated files that were edited by hand. Each edited file is first
-        /// copied to FILE.orig, so no edit is lost.
+        /// Take specgen's version of generated files that were edited by hand instead of
+        /// merging. Each edited file is first copied to FILE.orig, so no edit is lost.
         #[arg(long)]
         force: bool,
+        /// Print what the build would do to each file (created, updated, merged, conflict,
+        /// kept, removed, unchanged) and write nothing. Exits 1 when the build would.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Exit 1 if the output directory differs from what `build` would write (for CI).
     Check {
@@ -177,15 +186,16 @@ fn run(cli: Cli) -> Result<Outcome> {
             file,
             output,
             force,
+            dry_run,
         } => {
             let Some(app) = compile(&file, format)? else {
                 return Ok(Outcome::Failed);
             };
             let out = output.unwrap_or_else(|| PathBuf::from(&app.name));
             let files = generate(&app);
-            let report = write::build(&out, &files, write::BuildOptions { force })?;
+            let report = write::build(&out, &files, write::BuildOptions { force, dry_run })?;
             report.print(&out);
-            Ok(if report.blocked() {
+            Ok(if report.failed() {
                 Outcome::Failed
             } else {
                 Outcome::Ok
@@ -203,15 +213,28 @@ fn run(cli: Cli) -> Result<Outcome> {
                 Ok(Outcome::Ok)
             } else {
                 eprintln!(
-                    "error: {} is out of date with {} ({} files differ); run `specgen build {} -o {}`",
+                    "error: {} is out of date with {}:",
                     out.display(),
-                    file.display(),
-                    drift.len(),
-                    file.display(),
-                    out.display()
+                    file.display()
                 );
-                for d in drift {
+                for d in &drift {
                     eprintln!("  {d}");
+                }
+                if drift
+                    .iter()
+                    .any(|d| d.ends_with("unresolved conflict marker"))
+                {
+                    eprintln!(
+                        "hint: resolve the conflicts (keep what should stay, delete the marker lines), then run `specgen build {} -o {}`",
+                        file.display(),
+                        out.display()
+                    );
+                } else {
+                    eprintln!(
+                        "hint: run `specgen build {} -o {}`",
+                        file.display(),
+                        out.display()
+                    );
                 }
                 Ok(Outcome::Failed)
             }
