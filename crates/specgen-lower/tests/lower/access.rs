@@ -4,7 +4,7 @@
 
 use specgen_ir::{Entity, Who};
 
-use crate::support::{compile_text, render};
+use crate::support::check_app;
 
 const BASE: &str = "---
 app: access
@@ -43,23 +43,14 @@ fn names(v: &[Who]) -> Vec<String> {
 }
 
 /// Compile `spec`; `want` is a diagnostic, or what `show` says of the `Booking`.
+#[track_caller]
 fn check(spec: &str, want: &str, show: fn(&Entity) -> String) {
-    let compiled = compile_text(spec);
-    let rendered = render(&compiled);
-    if want.starts_with("error[") || want.starts_with("warning[") {
-        assert!(
-            rendered.contains(want),
-            "{spec}\nexpected {want}, got\n{rendered}"
-        );
-        return;
-    }
-    let Some(app) = compiled.app else {
-        panic!("{spec}\nwas refused:\n{rendered}")
-    };
-    let booking = app
-        .entity("Booking")
-        .unwrap_or_else(|| panic!("no Booking"));
-    assert_eq!(show(booking), want, "{spec}");
+    check_app(spec, want, |app| {
+        show(
+            app.entity("Booking")
+                .unwrap_or_else(|| panic!("no Booking")),
+        )
+    });
 }
 
 fn visible(e: &Entity) -> String {

@@ -3,7 +3,7 @@
 
 use specgen_ir::{Entity, Who};
 
-use crate::support::{compile_text, render};
+use crate::support::check_app;
 
 const BASE: &str = "---
 app: fields
@@ -64,21 +64,11 @@ fn describe(item: &Entity) -> String {
 
 /// Compile `spec`; `want` is a diagnostic (`error[code]`, `warning[code]`) it must report,
 /// or what the `Item` entity's first field must lower to.
+#[track_caller]
 fn check_spec(spec: &str, want: &str) {
-    let compiled = compile_text(spec);
-    let rendered = render(&compiled);
-    if want.starts_with("error[") || want.starts_with("warning[") {
-        assert!(
-            rendered.contains(want),
-            "{spec}\nexpected {want}, got\n{rendered}"
-        );
-        return;
-    }
-    let Some(app) = compiled.app else {
-        panic!("{spec}\nwas refused:\n{rendered}")
-    };
-    let item = app.entity("Item").unwrap_or_else(|| panic!("no Item"));
-    assert_eq!(describe(item), want, "{spec}");
+    check_app(spec, want, |app| {
+        describe(app.entity("Item").unwrap_or_else(|| panic!("no Item")))
+    });
 }
 
 /// `lines` are the item's field lines.

@@ -3,26 +3,15 @@
 
 use specgen_ir::App;
 
-use crate::support::{compile_text, render};
+use crate::support::check_app;
 
 const FRONT: &str = "---\napp: names\n---\n\n";
 const USER: &str = "## User {auth}\n- email {email, unique}\n";
 
 /// Compile `spec`; `want` is a diagnostic it must report, or what `show` says of the app.
+#[track_caller]
 fn check(spec: &str, want: &str, show: fn(&App) -> String) {
-    let compiled = compile_text(&format!("{FRONT}{spec}"));
-    let rendered = render(&compiled);
-    if want.starts_with("error[") || want.starts_with("warning[") {
-        assert!(
-            rendered.contains(want),
-            "{spec}\nexpected {want}, got\n{rendered}"
-        );
-        return;
-    }
-    let Some(app) = compiled.app else {
-        panic!("{spec}\nwas refused:\n{rendered}")
-    };
-    assert_eq!(show(&app), want, "{spec}");
+    check_app(&format!("{FRONT}{spec}"), want, show);
 }
 
 /// `name` for each role, `*` after the default, `!` after the admin.

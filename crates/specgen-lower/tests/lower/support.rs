@@ -44,3 +44,23 @@ pub fn compile_text(text: &str) -> Compiled {
 pub fn render(compiled: &Compiled) -> String {
     specgen_diagnostics::render::human(&compiled.sources, &compiled.diagnostics, false)
 }
+
+/// The table tests' one check: compile `spec`; `want` is a diagnostic it must report
+/// (`error[code]...`, `warning[code]...`, matched as a substring of the rendered
+/// diagnostics), or what `show` says of the compiled app.
+#[track_caller]
+pub fn check_app(spec: &str, want: &str, show: impl Fn(&specgen_ir::App) -> String) {
+    let compiled = compile_text(spec);
+    let rendered = render(&compiled);
+    if want.starts_with("error[") || want.starts_with("warning[") {
+        assert!(
+            rendered.contains(want),
+            "{spec}\nexpected {want}, got\n{rendered}"
+        );
+        return;
+    }
+    let Some(app) = compiled.app else {
+        panic!("{spec}\nwas refused:\n{rendered}")
+    };
+    assert_eq!(show(&app), want, "{spec}");
+}
