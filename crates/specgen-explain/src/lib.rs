@@ -166,7 +166,7 @@ fn explain_entity(o: &mut String, app: &App, entity: &Entity) {
             o,
             "  - {:width$}  {}",
             field.name,
-            field_summary(field, app)
+            field_summary(field, entity, app)
         );
         if !field.description.trim().is_empty() {
             let _ = write!(o, " — {}", field.description.trim());
@@ -218,7 +218,7 @@ fn plural_of(app: &App, entity: &str) -> String {
         .map_or_else(|| entity.to_string(), |e| e.plural_words.clone())
 }
 
-fn field_summary(field: &Field, app: &App) -> String {
+fn field_summary(field: &Field, entity: &Entity, app: &App) -> String {
     let mut parts = vec![type_words(&field.ty, app)];
     parts.push(if field.required {
         "required".into()
@@ -239,8 +239,18 @@ fn field_summary(field: &Field, app: &App) -> String {
         field: source,
     }) = &field.derived
     {
+        // In the spec's words: `the product's price`, from the reference's name.
+        let via = entity.field(reference);
+        let target = via.and_then(|v| match &v.ty {
+            FieldType::Reference { entity, .. } => app.entity(entity),
+            _ => None,
+        });
+        let via = via.map_or(reference.as_str(), |v| v.name.as_str());
+        let source = target
+            .and_then(|t| t.field(source))
+            .map_or(source.as_str(), |f| f.name.as_str());
         parts.push(format!(
-            "copied from `{reference}`'s `{source}` when created or when `{reference}` changes"
+            "copied from the {via}'s {source} when created or when its {via} changes"
         ));
     } else if field.read_only {
         parts.push("read-only (set by the server)".into());
