@@ -157,6 +157,92 @@ fn openapi_lists_exactly_the_routes() {
     }
 }
 
+/// PostgreSQL cuts identifiers at 63 bytes (so two long names sharing a prefix would
+/// become one), and tables, indexes, triggers and constraints share namespaces: every
+/// identifier of every generated migration fits, and every name a migration declares is
+/// declared once.
+#[test]
+fn every_sql_identifier_fits_63_bytes_and_is_declared_once() {
+    let mut problems = Vec::new();
+    for case in cases() {
+        for file in emit(&case.app, &options()) {
+            if !(file.path.starts_with("migrations/") && file.path.ends_with(".sql")) {
+                continue;
+            }
+            let tokens = sql_tokens(&file.contents);
+            for token in &tokens {
+                if token.len() > 63 {
+                    problems.push(format!(
+                        "{}: {}: `{token}` is {} bytes",
+                        case.name,
+                        file.path,
+                        token.len()
+                    ));
+                }
+            }
+            let mut declared = std::collections::BTreeSet::new();
+            for pair in tokens.windows(3) {
+                let name = match pair {
+                    [create, kind, name]
+                        if create.eq_ignore_ascii_case("create")
+                            && ["table", "index", "trigger", "function"]
+                                .iter()
+                                .any(|k| kind.eq_ignore_ascii_case(k)) =>
+                    {
+                        name
+                    }
+                    [_, constraint, name] if constraint.eq_ignore_ascii_case("constraint") => name,
+                    _ => continue,
+                };
+                if !declared.insert(name.to_ascii_lowercase()) {
+                    problems.push(format!(
+                        "{}: {}: `{name}` is declared twice",
+                        case.name, file.path
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The words of SQL text outside comments and string literals, in order.
+fn sql_tokens(sql: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut chars = sql.chars().peekable();
+    let mut word = String::new();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            tokens.push(std::mem::take(&mut word));
+        }
+        match c {
+            '-' if chars.peek() == Some(&'-') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '\'' => {
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !word.is_empty() {
+        tokens.push(word);
+    }
+    tokens
+}
+
 /// Runs rustfmt (edition 2024, default options, as `cargo fmt` does in a generated repo)
 /// over every generated Rust file; skipped with a note when rustfmt is not installed.
 #[test]
