@@ -120,6 +120,10 @@ pub struct ImmutableTest {
     pub field: String,
     /// `let created = app.create_x().await;`, laid out.
     pub create_line: String,
+    /// With `once` on a boolean the sample body may already meet: `let mut body = ..;` and
+    /// `body["sent"] = json!(false);` lines, so the record starts where the rule does not
+    /// hold yet (then `created` is made from `body`).
+    pub start_lines: Vec<String>,
     /// Lines that set `value` to a valid new value of the field.
     pub value_lines: Vec<String>,
     /// With `once`: `let step = json!(..);` lines, each a change that brings the record
@@ -547,6 +551,25 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                     None => return,
                 },
             };
+            // The sample body sets booleans to `true`: start where the condition fails.
+            let start_lines = match once {
+                Some(Condition {
+                    path,
+                    op,
+                    value: Value::Bool(b),
+                }) => match path.as_slice() {
+                    [ident] => entity
+                        .field(ident)
+                        .filter(|f| settable_on_create(f))
+                        .map(|f| {
+                            let holds = if *op == CompareOp::Eq { *b } else { !*b };
+                            vec![body_line.clone(), set_line(&f.json, &Value::Bool(!holds))]
+                        })
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
             if value_lines.iter().any(|l| l.contains("text(")) {
                 tests.uses_text = true;
             }
@@ -569,6 +592,7 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                 test_name: format!("{}_refuses_a_change", rule.code),
                 field: field.json.clone(),
                 create_line: create("created"),
+                start_lines,
                 value_lines,
                 steps,
                 sql_line,

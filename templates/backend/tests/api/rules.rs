@@ -422,7 +422,14 @@ async fn {{ i.test_name }}() {
 {{ i.head.code_line }}
     let field = "{{ i.field }}";
     let app = spawn_app().await;
+{%- if i.start_lines.is_empty() %}
 {{ i.create_line }}
+{%- else %}
+{%- for line in i.start_lines %}
+{{ line }}
+{%- endfor %}
+    let created = app.create(route, &body).await;
+{%- endif %}
     let created = item(route, &created);
 {%- if !i.steps.is_empty() %}
 {%- for line in i.value_lines %}
