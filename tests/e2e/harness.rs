@@ -1,5 +1,6 @@
-//! What the end-to-end tests share: the example specs, running `specgen build`, reading a
-//! generated tree and running cargo in a generated repository.
+//! What the end-to-end tests share: the example specs and the corpus of small specs,
+//! running `specgen build`, reading a generated tree and running cargo in a generated
+//! repository.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -11,7 +12,7 @@ use std::{env, fs};
 
 use crate::support::process::run;
 
-/// Run only the example with this name (the spec's file stem), to debug one.
+/// Run only the example (or corpus spec) with this name (the spec's file stem), to debug one.
 pub const ONLY_VAR: &str = "SPECGEN_E2E_ONLY";
 
 /// The specgen workspace (the folder holding `examples/`).
@@ -23,7 +24,7 @@ pub fn workspace_root() -> PathBuf {
         .expect("the workspace root exists")
 }
 
-/// One `examples/*.spec`.
+/// One `examples/*.spec`, or one spec of the corpus (`tests/e2e/specs/*.spec`).
 pub struct Example {
     /// The file stem (`studio-bookings`); also the folder name the repo is generated into.
     pub name: String,
@@ -35,35 +36,53 @@ pub struct Example {
 ///
 /// Panics when there is none: an end-to-end run over nothing proves nothing.
 pub fn examples() -> Vec<Example> {
-    let dir = workspace_root().join("examples");
-    let only = env::var(ONLY_VAR).ok().filter(|only| !only.is_empty());
+    let examples = specs_in("examples");
+    match only() {
+        // The name may be a corpus spec's, with no example to run.
+        Some(only) => assert!(
+            !examples.is_empty() || !corpus().is_empty(),
+            "{ONLY_VAR}=`{only}` names no spec in examples/ or tests/e2e/specs/"
+        ),
+        None => assert!(!examples.is_empty(), "no *.spec in examples/"),
+    }
+    examples
+}
+
+/// The corpus of small specs no example covers (`tests/e2e/specs/*.spec`): each rule kind
+/// alone, at its edge values (a limit of 1, one field to leave out, no `per`, an entity
+/// with no rules, no sign-in). Sorted by name, narrowed to [`ONLY_VAR`] when that is set.
+pub fn corpus() -> Vec<Example> {
+    specs_in("tests/e2e/specs")
+}
+
+/// [`ONLY_VAR`], when set.
+fn only() -> Option<String> {
+    env::var(ONLY_VAR).ok().filter(|only| !only.is_empty())
+}
+
+/// The specs in `folder` (relative to the workspace root), sorted, narrowed to [`ONLY_VAR`].
+fn specs_in(folder: &str) -> Vec<Example> {
+    let dir = workspace_root().join(folder);
+    let only = only();
     let mut examples: Vec<Example> = fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .map(|entry| entry.expect("a readable examples/ entry").path())
+        .map(|entry| entry.expect("a readable spec folder entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "spec"))
         .map(|path| {
             let name = path
                 .file_stem()
                 .and_then(|stem| stem.to_str())
-                .expect("example spec names are UTF-8")
+                .expect("spec names are UTF-8")
                 .to_owned();
             let file_name = path.file_name().expect("a file name").to_owned();
             Example {
                 name,
-                spec: Path::new("examples").join(file_name),
+                spec: Path::new(folder).join(file_name),
             }
         })
         .filter(|example| only.as_ref().is_none_or(|only| *only == example.name))
         .collect();
     examples.sort_by(|a, b| a.name.cmp(&b.name));
-    match &only {
-        Some(only) => assert!(
-            !examples.is_empty(),
-            "{ONLY_VAR}=`{only}` names no spec in {}",
-            dir.display()
-        ),
-        None => assert!(!examples.is_empty(), "no *.spec in {}", dir.display()),
-    }
     examples
 }
 

@@ -5,10 +5,14 @@
 //! and a rebuild after a spec change must merge specgen's changes into a developer's edits
 //! and still give a repository that passes those checks.
 //!
+//! The corpus of small specs in `tests/e2e/specs/` (each rule kind alone, at its edge values:
+//! specs no example resembles) is generated too, and each repository must be formatted, pass
+//! clippy on all targets with `-D warnings` and pass its own tests on SQLite.
+//!
 //! All generated repositories share one target dir, `target/e2e-generated`, so their
 //! dependencies compile once per run. Examples run one after the other (CI has two cores).
 //!
-//! Knobs: `SPECGEN_E2E_ONLY=<example>` runs one example; `SPECGEN_TEST_DATABASE_URL` uses an
+//! Knobs: `SPECGEN_E2E_ONLY=<name>` runs one example or corpus spec; `SPECGEN_TEST_DATABASE_URL` uses an
 //! existing PostgreSQL instead of a throwaway cluster; `SPECGEN_REQUIRE_POSTGRES=1` (set by
 //! CI) turns a missing PostgreSQL into a failure instead of a loud skip.
 
@@ -21,7 +25,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use harness::{
-    CargoCheck, examples, progress, read_tree, specgen, specgen_build, temp_dir, tree_difference,
+    CargoCheck, corpus, examples, progress, read_tree, specgen, specgen_build, temp_dir,
+    tree_difference,
 };
 use support::postgres::{self, TestPostgres};
 use support::process::run;
@@ -34,7 +39,11 @@ fn every_example_is_formatted_builds_lints_and_passes_its_tests_on_sqlite_and_po
     let mut failures = Vec::new();
     let mut timings = Vec::new();
 
-    for example in examples() {
+    let runs = examples()
+        .into_iter()
+        .map(|example| (example, checks(postgres.as_ref())))
+        .chain(corpus().into_iter().map(|spec| (spec, corpus_checks())));
+    for (example, checks) in runs {
         let out = temp_dir();
         let repo = out.path().join(&example.name);
         progress(&format!(
@@ -48,7 +57,7 @@ fn every_example_is_formatted_builds_lints_and_passes_its_tests_on_sqlite_and_po
         }
 
         let mut failed = false;
-        for check in checks(postgres.as_ref()) {
+        for check in checks {
             let label = check.label();
             progress(&format!("[{}] {label} ...", example.name));
             match check.run(&repo, &target_dir) {
@@ -123,6 +132,17 @@ fn checks(postgres: Option<&TestPostgres>) -> Vec<CargoCheck> {
         checks.push(test);
     }
     checks
+}
+
+/// The checks every repository generated from the corpus must pass: it is formatted, clippy
+/// finds nothing in any target, and its tests pass on SQLite. Its PostgreSQL build is the
+/// examples' to prove; these specs are about the code generated for unusual rule sets.
+fn corpus_checks() -> Vec<CargoCheck> {
+    vec![
+        CargoCheck::new(&["fmt", "--check", "--", "--color", "never"]),
+        CargoCheck::new(&["clippy", "--all-targets", "--", "-D", "warnings"]),
+        CargoCheck::new(&["test"]),
+    ]
 }
 
 /// A PostgreSQL server, or `None` after a loud warning that `skipped` will not run when

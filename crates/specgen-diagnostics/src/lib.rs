@@ -161,10 +161,17 @@ impl Diagnostic {
 /// plausible typo. Used for "did you mean ...?" hints.
 pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let word_l = word.to_lowercase();
+    let word_len = word_l.chars().count();
     let mut best: Option<(usize, &str)> = None;
     for cand in candidates {
+        let cand_len = cand.chars().count();
+        let limit = (word_len.max(cand_len) / 3).max(1);
+        // The distance is at least the difference in length: skip the quadratic work
+        // when that alone is too far (a 200,000-character word is never a typo).
+        if word_len.abs_diff(cand_len) > limit {
+            continue;
+        }
         let d = levenshtein(&word_l, &cand.to_lowercase());
-        let limit = (word_l.chars().count().max(cand.chars().count()) / 3).max(1);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, cand));
         }

@@ -160,9 +160,10 @@ pub fn field_method_call(
 }
 
 /// `<head> = <expr>;` for an expression that cannot break (a `const` or `let`): on one
-/// line when it fits, else the expression on the next line.
+/// line when it fits, else the expression on the next line when it fits there (an
+/// expression too long for either line stays after the `=`, as rustfmt leaves it).
 pub fn assign(indent: usize, head: &str, expr: &str) -> String {
-    if fits(indent, &[head, " = ", expr, ";"]) {
+    if fits(indent, &[head, " = ", expr, ";"]) || !fits(indent + 4, &[expr, ";"]) {
         format!("{}{head} = {expr};", pad(indent))
     } else {
         format!("{}{head} =\n{}{expr};", pad(indent), pad(indent + 4))

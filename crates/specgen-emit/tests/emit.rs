@@ -157,8 +157,181 @@ fn openapi_lists_exactly_the_routes() {
     }
 }
 
+/// Lints a generated repo would fail for specs no one here wrote, caught without building
+/// one: every private helper a generated test file defines is used in it (dead code), no
+/// loop runs over one element or an empty range. Over the examples, the stress cases and the
+/// end-to-end corpus of small specs (`tests/e2e/specs/`), which `tests/e2e` also builds.
+#[test]
+fn generated_files_define_only_the_helpers_they_use() {
+    let mut problems = Vec::new();
+    for case in cases().into_iter().chain(corpus()) {
+        for file in emit(&case.app, &options()) {
+            if !(file.path.starts_with("tests/") && file.path.ends_with(".rs")) {
+                continue;
+            }
+            let text = &file.contents;
+            // A file that says it may hold unused helpers (the shared test helpers, the
+            // access matrix) is left to its `allow`.
+            let allows_dead_code = text.contains("#![allow(dead_code)]");
+            for line in text.lines().filter(|_| !allows_dead_code) {
+                // Private free functions: the module's own helpers.
+                let Some(rest) = line
+                    .strip_prefix("fn ")
+                    .or_else(|| line.strip_prefix("async fn "))
+                else {
+                    continue;
+                };
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let uses = text.matches(&format!("{name}(")).count()
+                    + text.matches(&format!("{name}::<")).count();
+                let is_test = test_functions(text).contains(&name);
+                if uses < 2 && !is_test && name != "main" {
+                    problems.push(format!(
+                        "{}: {}: `{name}` is never used",
+                        case.name, file.path
+                    ));
+                }
+            }
+            for (number, line) in text.lines().enumerate() {
+                let single = line.contains("for ")
+                    && line.contains(" in [")
+                    && line.trim_end().ends_with("] {")
+                    && !line.contains(',');
+                let empty = line.split_once(" in ").is_some_and(|(_, range)| {
+                    let range = range.trim_end().trim_end_matches('{').trim();
+                    range
+                        .split_once("..")
+                        .is_some_and(|(a, b)| a == b && !a.is_empty())
+                });
+                if single || empty {
+                    problems.push(format!(
+                        "{}: {} line {}: `{}`",
+                        case.name,
+                        file.path,
+                        number + 1,
+                        line.trim()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Names of the functions of `text` marked as tests (the line after the attribute).
+fn test_functions(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .windows(2)
+        .filter(|pair| {
+            pair[0].trim_start().starts_with("#[tokio::test") || pair[0].trim() == "#[test]"
+        })
+        .filter_map(|pair| {
+            let rest = pair[1].trim_start();
+            let rest = rest
+                .strip_prefix("async fn ")
+                .or_else(|| rest.strip_prefix("fn "))?;
+            Some(
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// PostgreSQL cuts identifiers at 63 bytes (so two long names sharing a prefix would
+/// become one), and tables, indexes, triggers and constraints share namespaces: every
+/// identifier of every generated migration fits, and every name a migration declares is
+/// declared once.
+#[test]
+fn every_sql_identifier_fits_63_bytes_and_is_declared_once() {
+    let mut problems = Vec::new();
+    for case in cases() {
+        for file in emit(&case.app, &options()) {
+            if !(file.path.starts_with("migrations/") && file.path.ends_with(".sql")) {
+                continue;
+            }
+            let tokens = sql_tokens(&file.contents);
+            for token in &tokens {
+                if token.len() > 63 {
+                    problems.push(format!(
+                        "{}: {}: `{token}` is {} bytes",
+                        case.name,
+                        file.path,
+                        token.len()
+                    ));
+                }
+            }
+            let mut declared = std::collections::BTreeSet::new();
+            for pair in tokens.windows(3) {
+                let name = match pair {
+                    [create, kind, name]
+                        if create.eq_ignore_ascii_case("create")
+                            && ["table", "index", "trigger", "function"]
+                                .iter()
+                                .any(|k| kind.eq_ignore_ascii_case(k)) =>
+                    {
+                        name
+                    }
+                    [_, constraint, name] if constraint.eq_ignore_ascii_case("constraint") => name,
+                    _ => continue,
+                };
+                if !declared.insert(name.to_ascii_lowercase()) {
+                    problems.push(format!(
+                        "{}: {}: `{name}` is declared twice",
+                        case.name, file.path
+                    ));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The words of SQL text outside comments and string literals, in order.
+fn sql_tokens(sql: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut chars = sql.chars().peekable();
+    let mut word = String::new();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            tokens.push(std::mem::take(&mut word));
+        }
+        match c {
+            '-' if chars.peek() == Some(&'-') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '\'' => {
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !word.is_empty() {
+        tokens.push(word);
+    }
+    tokens
+}
+
 /// Runs rustfmt (edition 2024, default options, as `cargo fmt` does in a generated repo)
-/// over every generated Rust file; skipped with a note when rustfmt is not installed.
+/// over every generated Rust file (of the cases and of the end-to-end corpus); skipped
+/// with a note when rustfmt is not installed.
 #[test]
 fn generated_rust_is_exactly_as_rustfmt_writes_it() {
     if Command::new("rustfmt").arg("--version").output().is_err() {
@@ -166,7 +339,7 @@ fn generated_rust_is_exactly_as_rustfmt_writes_it() {
         return;
     }
     let mut unformatted = Vec::new();
-    for case in cases() {
+    for case in cases().into_iter().chain(corpus()) {
         for file in emit(&case.app, &options()) {
             if !file.path.ends_with(".rs") {
                 continue;
@@ -226,6 +399,32 @@ fn cases() -> Vec<Case> {
             let spec_name = file_name(&spec_path);
             Case {
                 name: spec_name.trim_end_matches(".spec").to_owned(),
+                spec_text: std::fs::read_to_string(&spec_path).expect("readable spec"),
+                app: load(&spec_path),
+                spec_name,
+                spec_path,
+            }
+        })
+        .collect()
+}
+
+/// The small specs of the end-to-end corpus (`tests/e2e/specs/`): each rule kind alone,
+/// at its edge values. Not snapshotted here; `tests/e2e` builds and lints them.
+fn corpus() -> Vec<Case> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/e2e/specs");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .map(|entry| entry.expect("readable folder").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "spec"))
+        .collect();
+    found.sort();
+    assert!(!found.is_empty(), "no spec in {}", dir.display());
+    found
+        .into_iter()
+        .map(|spec_path| {
+            let spec_name = file_name(&spec_path);
+            Case {
+                name: format!("e2e/{}", spec_name.trim_end_matches(".spec")),
                 spec_text: std::fs::read_to_string(&spec_path).expect("readable spec"),
                 app: load(&spec_path),
                 spec_name,

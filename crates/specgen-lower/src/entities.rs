@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use specgen_diagnostics::{Diagnostic, suggest};
+use specgen_diagnostics::{Diagnostic, FileId, Span, suggest};
 use specgen_ir::{Entity, Permissions};
 use specgen_syntax::{EntitySection, Spanned};
 
@@ -17,6 +17,15 @@ use crate::names::{self, key, pluralize, singularize};
 
 impl<'a> Cx<'a> {
     pub(crate) fn entity_header(&mut self, sec: &'a EntitySection) {
+        if let Some(d) = names::too_long(
+            "entity name",
+            &sec.name.value,
+            sec.name.span,
+            "an entity's name is a few words, like `## Order Line`; say more in the prose under the heading",
+        ) {
+            self.push(d);
+            return;
+        }
         let words = names::words(&sec.name.value);
         let snake = names::snake(&words);
         if !names::is_valid_snake(&snake) {
@@ -76,7 +85,7 @@ impl<'a> Cx<'a> {
             );
         }
         let plural_words = pluralize(&words);
-        let table = names::sql_table(&names::snake(&plural_words));
+        let table = names::sql_identifier(&names::sql_table(&names::snake(&plural_words)));
         if let Some(other) = self.tables.get(&table).map(|&i| &self.entities[i]) {
             let other_span = other.span;
             self.push(
@@ -154,6 +163,25 @@ impl<'a> Cx<'a> {
         self.field_keys.push(HashMap::new());
         self.failed_fields.push(BTreeSet::new());
         self.sections.push(sec);
+    }
+
+    /// Reports a spec with no entity: empty (only blank lines), or only front matter,
+    /// a title and prose. Located at the end of the root file, where one would go.
+    pub(crate) fn require_entity(&mut self, file: FileId, text: &str) {
+        let end = Span::new(file, text.len(), text.len());
+        let needs = "a spec needs front matter naming the app and at least one entity: a `## Name` heading with field bullets";
+        let d = if text.trim().is_empty() {
+            Diagnostic::error("empty_spec", end, format!("the spec is empty; {needs}"))
+        } else {
+            Diagnostic::error(
+                "no_entity",
+                end,
+                format!("the spec defines no entity; {needs}"),
+            )
+        };
+        self.push(d.with_hint(
+            "run `specgen new NAME` for a starter spec to edit, or add a section such as `## Task` with `- title {text, 1..200}`",
+        ));
     }
 
     pub(crate) fn find_entity(&self, name: &Spanned<String>) -> Result<usize, Diagnostic> {

@@ -184,6 +184,15 @@ impl Cx<'_> {
 
     /// A field's name in words and snake_case; `None` when it is unusable or reserved.
     fn field_name(&mut self, ei: usize, line: &FieldLine) -> Option<(String, String)> {
+        if let Some(d) = names::too_long(
+            "field name",
+            &line.name.value,
+            line.name.span,
+            "a field's name is a few words, like `starts at`; say more in its description after `:`",
+        ) {
+            self.push(d);
+            return None;
+        }
         let name_words = names::words(&line.name.value);
         let snake = names::snake(&name_words);
         if !names::is_valid_snake(&snake) {
@@ -249,15 +258,17 @@ impl Cx<'_> {
         let ident = names::rust_ident(snake);
         let target_snake = names::snake(&self.entities[target].words);
         let source_snake = names::snake(&source.words);
-        let source_column = format!("{source_snake}_id");
-        let mut target_column = format!("{target_snake}_id");
+        let id_column = |stem: String| names::sql_identifier(&format!("{stem}_id"));
+        let source_column = id_column(source_snake.clone());
+        let mut target_column = id_column(target_snake.clone());
         if target_column == source_column {
-            target_column = format!("{}_id", names::snake(&singularize(name_words)));
+            target_column = id_column(names::snake(&singularize(name_words)));
             if target_column == source_column {
-                target_column = format!("related_{target_snake}_id");
+                target_column = id_column(format!("related_{target_snake}"));
             }
         }
-        let join_table = names::sql_table(&format!("{source_snake}_{snake}"));
+        let join_table =
+            names::sql_identifier(&names::sql_table(&format!("{source_snake}_{snake}")));
         if let Some(other) = self.tables.get(&join_table).map(|&i| &self.entities[i]) {
             let other_span = other.span;
             self.push(
@@ -603,7 +614,7 @@ impl Cx<'_> {
             name: name_words,
             ident: names::rust_ident(&base_ident),
             json,
-            column: names::sql_column(&base_ident),
+            column: names::sql_identifier(&names::sql_column(&base_ident)),
             ty: field_ty,
             required: is_required,
             default: default_value,

@@ -11,7 +11,7 @@
 //!
 //! The modules are layered, bottom to top, each using only those below it: `cx` (the
 //! shared context), `names`, `settings`, `includes`, `roles`, `entities`, `access`,
-//! `numbers`, `types`, `values`, `conditions`, `options`, `fields`, `rules`, `auth`, and
+//! `numbers`, `types`, `values`, `conditions`, `options`, `fields`, `schema`, `rules`, `auth`, and
 //! the driver `lower`. The passes are `impl Cx` blocks in their concern's module;
 //! `tests/lower/layers.rs` checks that imports and calls only go down.
 
@@ -31,6 +31,7 @@ mod numbers;
 mod options;
 mod roles;
 mod rules;
+mod schema;
 mod settings;
 mod types;
 mod values;

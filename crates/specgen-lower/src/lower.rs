@@ -1,8 +1,9 @@
 //! The lowering driver: syntax trees -> IR.
 //!
-//! Lowering runs in passes over all files' sections: roles, entity names, fields (which
-//! need every entity name) and the rules written on field lines, derived relations,
-//! access lines and rules (which need every field), then auth. Each pass reports what it
+//! Lowering runs in passes over all files' sections: roles, entity names (a spec needs
+//! one), fields (which need every entity name) and the rules written on field lines,
+//! derived relations, the schema's SQL names, access lines and rules (which need every
+//! field), then auth. Each pass reports what it
 //! finds and keeps going; names are indexed in hash maps so the whole run is linear in
 //! the size of the spec. The passes live in their concern modules as `impl Cx` blocks;
 //! this module only runs them in order and assembles the [`App`].
@@ -49,6 +50,15 @@ pub(crate) fn lower(
         }
     }
 
+    let text = sources.get(root.file).text.as_str();
+    let has_entity = files
+        .iter()
+        .flat_map(|f| f.sections.iter())
+        .any(|s| matches!(s, Section::Entity(_)));
+    if !has_entity {
+        cx.require_entity(root.file, text);
+    }
+
     // Auth settings need the sign-in entity.
     let auth_settings = cx.auth_settings(settings.auth);
 
@@ -58,6 +68,7 @@ pub(crate) fn lower(
     }
     cx.children();
     cx.derived();
+    cx.schema_names();
     for i in 0..cx.entities.len() {
         cx.access(i);
         cx.rules(i);
@@ -71,7 +82,12 @@ pub(crate) fn lower(
         Some((n, _)) => n.clone(),
         None => {
             let stem = spec_file.split('.').next().unwrap_or(spec_file);
-            let k = names::kebab(stem);
+            let mut k = names::kebab(stem);
+            // A file name is not a name the user chose for the app: cut it to fit.
+            if k.chars().count() > names::MAX_NAME_LENGTH {
+                let cut: String = k.chars().take(names::MAX_NAME_LENGTH).collect();
+                k = cut.trim_end_matches('-').to_owned();
+            }
             if !names::is_valid_snake(&names::snake(&k)) {
                 "app".to_string()
             } else if settings::is_reserved_crate(&names::snake(&k)) {

@@ -13,10 +13,71 @@
 //! and a few Rust type names used by every generated backend are rejected instead (see
 //! `entities.rs` and `fields.rs`), because mapping them would surprise the reader.
 //!
+//! Lengths: a name a person writes (of the app, an entity, a field or link, a role, an
+//! enumeration value) has at most [`MAX_NAME_LENGTH`] characters ([`too_long`] says so),
+//! and every SQL identifier decided here fits [`MAX_SQL_IDENTIFIER`] bytes
+//! ([`sql_identifier`] shortens the few composed ones that would not, with a hash).
+//!
 //! Pure functions over strings: this module must not depend on any other module of the
 //! crate (it is public, and every layer of lowering uses it).
 
 use heck::{ToKebabCase, ToSnakeCase, ToUpperCamelCase};
+use specgen_diagnostics::{Diagnostic, Span};
+
+/// The most characters a name may have. Names a person writes are a few words; 60 keeps
+/// every table (a plural adds at most 3 characters) and every column (a reference adds
+/// `_id`) within PostgreSQL's 63 bytes unshortened, so the schema reads as the spec does.
+pub const MAX_NAME_LENGTH: usize = 60;
+
+/// PostgreSQL's limit on identifiers, in bytes; it silently cuts longer ones, so two long
+/// names sharing a prefix would become one.
+pub const MAX_SQL_IDENTIFIER: usize = 63;
+
+/// A `name_too_long` error when `name` (a name as written) has more than
+/// [`MAX_NAME_LENGTH`] characters. `what` names the kind of name (`field name`), `hint`
+/// says where the detail goes instead.
+pub fn too_long(what: &str, name: &str, span: Span, hint: &str) -> Option<Diagnostic> {
+    let length = name.trim().chars().count();
+    if length <= MAX_NAME_LENGTH {
+        return None;
+    }
+    let start: String = name.trim().chars().take(24).collect();
+    Some(
+        Diagnostic::error(
+            "name_too_long",
+            span,
+            format!(
+                "this {what} is {length} characters long (`{}...`); names have at most {MAX_NAME_LENGTH}",
+                start.trim_end()
+            ),
+        )
+        .with_hint(hint.to_owned()),
+    )
+}
+
+/// `name` when it fits [`MAX_SQL_IDENTIFIER`] bytes; else its start and `_` and 8 hex
+/// digits of a hash of the whole name, 63 bytes in all. Deterministic, and two long names
+/// that share their start still differ (their hashes do).
+pub fn sql_identifier(name: &str) -> String {
+    if name.len() <= MAX_SQL_IDENTIFIER {
+        return name.to_owned();
+    }
+    let mut cut = MAX_SQL_IDENTIFIER - 9;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}_{:08x}", &name[..cut], fnv(name))
+}
+
+/// 32-bit FNV-1a: a small stable hash (std's hasher is randomized).
+pub fn fnv(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
 
 /// Rust keywords (strict, reserved and edition 2024 `gen`) that cannot be identifiers.
 pub const RUST_KEYWORDS: &[&str] = &[
@@ -513,6 +574,27 @@ mod tests {
         assert_eq!(sql_column("type"), "type");
         assert_eq!(sql_table("sessions"), "sessions_");
         assert_eq!(sql_table("users"), "users");
+    }
+
+    #[test]
+    fn long_sql_identifiers_are_shortened_stably_and_distinctly() {
+        assert_eq!(sql_identifier("post_tags"), "post_tags");
+        let a = format!("{}_a", "x".repeat(70));
+        let b = format!("{}_b", "x".repeat(70));
+        assert_eq!(sql_identifier(&a).len(), MAX_SQL_IDENTIFIER);
+        assert_eq!(sql_identifier(&a), sql_identifier(&a));
+        assert_ne!(sql_identifier(&a), sql_identifier(&b));
+        let exact = "y".repeat(MAX_SQL_IDENTIFIER);
+        assert_eq!(sql_identifier(&exact), exact);
+    }
+
+    #[test]
+    fn long_names_are_refused_with_a_short_preview() {
+        let span = Span::new(specgen_diagnostics::FileId(0), 0, 1);
+        assert!(too_long("field name", &"a".repeat(MAX_NAME_LENGTH), span, "h").is_none());
+        let d = too_long("field name", &"a".repeat(200_000), span, "h").expect("too long");
+        assert_eq!(d.code, "name_too_long");
+        assert!(d.message.len() < 120, "{}", d.message);
     }
 
     #[test]

@@ -219,6 +219,16 @@ impl Cx<'_> {
         let mut out: Vec<String> = Vec::new();
         let mut ok = true;
         for v in values {
+            if let Some(d) = names::too_long(
+                "value",
+                &v.value,
+                v.span,
+                "a value is a word or two, like `in review`; describe the field after `:`",
+            ) {
+                ok = false;
+                self.push(d);
+                continue;
+            }
             let s = names::snake(&v.value);
             if s == "self" {
                 ok = false;

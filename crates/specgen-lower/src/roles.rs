@@ -60,6 +60,15 @@ impl Cx<'_> {
         let mut admin_marked: Option<(usize, Span)> = None;
         let mut seen: HashMap<String, Span> = HashMap::new();
         for line in &section.roles {
+            if let Some(d) = names::too_long(
+                "role name",
+                &line.name.value,
+                line.name.span,
+                "a role's name is a word or two, like `editor`; say more in its description after `:`",
+            ) {
+                self.push(d);
+                continue;
+            }
             let words = names::words(&line.name.value);
             let snake = names::snake(&words);
             if !names::is_valid_snake(&snake) {

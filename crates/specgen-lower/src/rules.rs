@@ -84,16 +84,6 @@ fn human_seconds(s: u64) -> String {
     }
 }
 
-/// FNV-1a, for short stable suffixes of long names.
-fn fnv(s: &str) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in s.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
-}
-
 /// A lowered rule annotation: its kind, the suffix of its code, the message to use when
 /// the line has no text of its own, and how it is enforced.
 type LoweredRule = (RuleKind, String, String, Enforcement);
@@ -157,7 +147,7 @@ impl Cx<'_> {
                 .take_while(|(i, _)| *i < 46)
                 .map(|(_, c)| c)
                 .collect::<String>();
-            format!("{}_{:08x}", cut.trim_end_matches('_'), fnv(&base))
+            format!("{}_{:08x}", cut.trim_end_matches('_'), names::fnv(&base))
         } else {
             base
         };

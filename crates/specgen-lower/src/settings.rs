@@ -101,7 +101,14 @@ pub(crate) fn settings(files: &[SpecFile], diags: &mut Vec<Diagnostic>) -> Setti
                 "app" => match &value.kind {
                     FmKind::String(s) => {
                         let kebab = names::kebab(s);
-                        if kebab != *s || !names::is_valid_snake(&names::snake(s)) {
+                        if let Some(d) = names::too_long(
+                            "app name",
+                            s,
+                            value.span,
+                            "the app's name is a few words joined by dashes, like `studio-bookings`",
+                        ) {
+                            diags.push(d);
+                        } else if kebab != *s || !names::is_valid_snake(&names::snake(s)) {
                             let d = Diagnostic::error(
                                 "invalid_app_name",
                                 value.span,

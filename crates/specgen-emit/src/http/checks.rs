@@ -20,7 +20,19 @@ pub(super) fn constraints_const(entity: &Entity) -> String {
     if constraints.is_empty() {
         return "const CONSTRAINTS: &[error::Constraint] = &[];".to_owned();
     }
-    let mut out = String::from("const CONSTRAINTS: &[error::Constraint] = &[\n");
+    // rustfmt writes an array of one struct literal as `&[error::Constraint {` .. `}];`,
+    // the fields one level less indented.
+    let single = constraints.len() == 1;
+    let (open, inner) = if single {
+        (
+            "const CONSTRAINTS: &[error::Constraint] = &[error::Constraint {\n",
+            4,
+        )
+    } else {
+        ("const CONSTRAINTS: &[error::Constraint] = &[\n", 8)
+    };
+    let pad = |n: usize| " ".repeat(n);
+    let mut out = String::from(open);
     for c in constraints {
         let violation = match &c.kind {
             ConstraintKind::Unique => "violation: error::Violation::Unique,".to_owned(),
@@ -33,7 +45,7 @@ pub(super) fn constraints_const(entity: &Entity) -> String {
                     "StatusCode::UNPROCESSABLE_ENTITY"
                 };
                 layout::struct_literal(
-                    8,
+                    inner,
                     "violation: error::Violation::Rule {",
                     &[
                         format!("code: {}", rust_str(code)),
@@ -50,25 +62,32 @@ pub(super) fn constraints_const(entity: &Entity) -> String {
             None => "None".to_owned(),
         };
         let fields: Vec<String> = c.fields.iter().map(|f| rust_str(f)).collect();
-        out.push_str("    error::Constraint {\n");
-        out.push_str(&format!("        name: {},\n", rust_str(&c.name)));
+        if !single {
+            out.push_str("    error::Constraint {\n");
+        }
+        out.push_str(&format!("{}name: {},\n", pad(inner), rust_str(&c.name)));
         let sqlite_line = format!("sqlite_message: {sqlite},");
-        if layout::fits(8, &[&sqlite_line]) {
-            out.push_str(&format!("        {sqlite_line}\n"));
+        if layout::fits(inner, &[&sqlite_line]) {
+            out.push_str(&format!("{}{sqlite_line}\n", pad(inner)));
         } else {
             out.push_str(&format!(
-                "        sqlite_message: Some(\n            {},\n        ),\n",
-                &sqlite[5..sqlite.len() - 1]
+                "{}sqlite_message: Some(\n{}{},\n{}),\n",
+                pad(inner),
+                pad(inner + 4),
+                &sqlite[5..sqlite.len() - 1],
+                pad(inner)
             ));
         }
-        out.push_str(&format!("        {violation}\n"));
-        out.push_str(&layout::array(8, "fields: &[", &fields, "],"));
+        out.push_str(&format!("{}{violation}\n", pad(inner)));
+        out.push_str(&layout::array(inner, "fields: &[", &fields, "],"));
         out.push('\n');
-        out.push_str(&layout::field_init(8, "message", &rust_str(&c.message)));
+        out.push_str(&layout::field_init(inner, "message", &rust_str(&c.message)));
         out.push('\n');
-        out.push_str("    },\n");
+        if !single {
+            out.push_str("    },\n");
+        }
     }
-    out.push_str("];");
+    out.push_str(if single { "}];" } else { "];" });
     out
 }
 

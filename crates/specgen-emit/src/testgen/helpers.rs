@@ -162,13 +162,17 @@ fn uses_counter(expression: &str) -> bool {
 }
 
 /// Ranks that make the samples satisfy the entity's comparison rules: a field that must be
-/// greater than another gets a higher rank, hence a later time or larger number.
+/// greater than another gets a higher rank, hence a later time or larger number. The end of
+/// a no-overlap range ranks above its start too: an empty range overlaps nothing, so a
+/// sample with both equal could not show the rule.
 fn ranks(entity: &Entity) -> BTreeMap<String, i64> {
     let mut ranks: BTreeMap<String, i64> = BTreeMap::new();
     for _ in 0..entity.rules.len() + 1 {
         for rule in &entity.rules {
-            let RuleKind::Compare { left, op, right } = &rule.kind else {
-                continue;
+            let (left, op, right) = match &rule.kind {
+                RuleKind::Compare { left, op, right } => (left, op, right),
+                RuleKind::NoOverlap { start, end, .. } => (end, &CompareOp::Gt, start),
+                _ => continue,
             };
             let l = ranks.get(left).copied().unwrap_or(0);
             let r = ranks.get(right).copied().unwrap_or(0);

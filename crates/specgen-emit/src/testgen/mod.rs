@@ -121,6 +121,13 @@ pub(crate) fn add_files(
                 has_windows: !rule_tests.windows.is_empty(),
                 writes_directly: rule_tests.writes_directly(),
                 uses_item: rule_tests.uses_item(),
+                uses_race: rule_tests.uses_race(),
+                uses_listed: rule_tests.uses_listed(),
+                uses_violated: rule_tests.uses_violated(),
+                uses_test_app: rule_tests.uses_race()
+                    || rule_tests.uses_listed()
+                    || rule_tests.writes_directly()
+                    || !rule_tests.windows.is_empty(),
                 limits: &rule_tests.limits,
                 overlaps: &rule_tests.overlaps,
                 windows: &rule_tests.windows,
@@ -193,6 +200,14 @@ struct TestsRules<'a> {
     writes_directly: bool,
     /// Whether a test names a record by `route/id` (the `item` helper).
     uses_item: bool,
+    /// Whether a test races requests (the `race` and `count` helpers).
+    uses_race: bool,
+    /// Whether a test counts the records listed for a parent (the `listed` helper).
+    uses_listed: bool,
+    /// Whether a test expects a rule's refusal (the `assert_violated` helper).
+    uses_violated: bool,
+    /// Whether a helper of the file takes the `TestApp`.
+    uses_test_app: bool,
     limits: &'a [LimitTest],
     overlaps: &'a [OverlapTest],
     windows: &'a [WindowTest],

@@ -84,6 +84,13 @@ pub struct TransitionTest {
     pub sql_line: Option<String>,
 }
 
+impl TransitionTest {
+    /// Whether the test expects a refusal (else it only makes an allowed change).
+    pub fn refuses(&self) -> bool {
+        self.not_initial.is_some() || self.refused.is_some()
+    }
+}
+
 /// The test of a transition only some roles may make: a caller of another role who may
 /// change the record is refused; an admin then makes the same change.
 #[derive(Debug, Clone)]
@@ -97,8 +104,9 @@ pub struct ByRoleTest {
     /// `let mut body = app.x_body().await;` and `let created = app.create_x().await;`.
     pub body_line: String,
     pub create_line: String,
-    /// `for name in [..] {` naming the fields the caller may not send, when any.
-    pub strip_line: Option<String>,
+    /// Lines that remove the fields the caller may not send from `body`: one statement for
+    /// one field, a loop over several.
+    pub strip_lines: Vec<String>,
     /// The values an admin moves the record through first, after the initial one.
     pub steps: Vec<String>,
     pub to: String,
@@ -112,6 +120,10 @@ pub struct ImmutableTest {
     pub field: String,
     /// `let created = app.create_x().await;`, laid out.
     pub create_line: String,
+    /// With `once` on a boolean the sample body may already meet: `let mut body = ..;` and
+    /// `body["sent"] = json!(false);` lines, so the record starts where the rule does not
+    /// hold yet (then `created` is made from `body`).
+    pub start_lines: Vec<String>,
     /// Lines that set `value` to a valid new value of the field.
     pub value_lines: Vec<String>,
     /// With `once`: `let step = json!(..);` lines, each a change that brings the record
@@ -320,6 +332,23 @@ impl RuleTests {
                 .any(|l| l.move_test || !l.exempt_steps.is_empty())
     }
 
+    /// Whether a test sends racing requests (with the `race` and `count` helpers).
+    pub fn uses_race(&self) -> bool {
+        !(self.limits.is_empty() && self.overlaps.is_empty())
+    }
+
+    /// Whether a test expects a rule's refusal (the `assert_violated` helper).
+    pub fn uses_violated(&self) -> bool {
+        self.uses_race()
+            || !(self.windows.is_empty() && self.by_role.is_empty() && self.immutables.is_empty())
+            || self.transitions.iter().any(TransitionTest::refuses)
+    }
+
+    /// Whether a test counts the records listed per parent (the `listed` helper).
+    pub fn uses_listed(&self) -> bool {
+        !self.limits.is_empty() || self.overlaps.iter().any(|o| !o.per.is_empty())
+    }
+
     /// Whether there are tests of rules on how a record may change.
     pub fn has_change_tests(&self) -> bool {
         !(self.windows.is_empty()
@@ -522,6 +551,25 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                     None => return,
                 },
             };
+            // The sample body sets booleans to `true`: start where the condition fails.
+            let start_lines = match once {
+                Some(Condition {
+                    path,
+                    op,
+                    value: Value::Bool(b),
+                }) => match path.as_slice() {
+                    [ident] => entity
+                        .field(ident)
+                        .filter(|f| settable_on_create(f))
+                        .map(|f| {
+                            let holds = if *op == CompareOp::Eq { *b } else { !*b };
+                            vec![body_line.clone(), set_line(&f.json, &Value::Bool(!holds))]
+                        })
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
             if value_lines.iter().any(|l| l.contains("text(")) {
                 tests.uses_text = true;
             }
@@ -544,6 +592,7 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                 test_name: format!("{}_refuses_a_change", rule.code),
                 field: field.json.clone(),
                 create_line: create("created"),
+                start_lines,
                 value_lines,
                 steps,
                 sql_line,
@@ -702,10 +751,22 @@ fn by_role_test(
                 }
                 strip.extend(unsettable(app, entity, Some(&role.name)));
             }
-            let strip_line = (!strip.is_empty()).then(|| {
-                let items: Vec<String> = strip.iter().map(|f| rust_str(f)).collect();
-                layout::array(4, "for name in [", &items, "] {")
-            });
+            let strip_lines = match strip.as_slice() {
+                [] => Vec::new(),
+                [one] => vec![
+                    "    let object = body.as_object_mut().expect(\"an object\");".to_owned(),
+                    layout::method_call(4, "", "object", "remove", &[rust_str(one)], ";"),
+                ],
+                several => {
+                    let items: Vec<String> = several.iter().map(|f| rust_str(f)).collect();
+                    vec![
+                        layout::array(4, "for name in [", &items, "] {"),
+                        "        body.as_object_mut().expect(\"an object\").remove(name);"
+                            .to_owned(),
+                        "    }".to_owned(),
+                    ]
+                }
+            };
             return Some(ByRoleTest {
                 head: RuleHead::new(entity, rule),
                 test_name: format!(
@@ -720,7 +781,7 @@ fn by_role_test(
                 own,
                 body_line,
                 create_line,
-                strip_line,
+                strip_lines,
                 steps,
                 to: t.to.clone(),
             });

@@ -2,7 +2,10 @@
 //!
 //! The examples are mutated (lines deleted, duplicated and swapped, characters
 //! inserted, files truncated) and random specs are assembled from fragments, all with
-//! a small deterministic PRNG so a failure reproduces. Bounded to run in a few seconds.
+//! a small deterministic PRNG so a failure reproduces. Very long and very deep specs
+//! (names of 200,000 characters, 1,000 chained entities, 100 nested includes, a bullet
+//! over 5,000 lines) must each compile within a few seconds. Bounded to run in a few
+//! seconds.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -62,6 +65,11 @@ fn span_ok(sources: &SourceMap, span: Span) -> bool {
 /// Compile `text` as `app.spec` (with the other files available for includes) and
 /// check the invariants. Returns the number of diagnostics.
 fn check(text: &str, others: &[(String, String)], what: &str) -> usize {
+    check_codes(text, others, what).len()
+}
+
+/// [`check`], returning the diagnostics' codes.
+fn check_codes(text: &str, others: &[(String, String)], what: &str) -> Vec<String> {
     let mut files: BTreeMap<String, String> = others.iter().cloned().collect();
     files.insert("app.spec".into(), text.to_string());
     let loader = MemoryLoader(files);
@@ -100,7 +108,11 @@ fn check(text: &str, others: &[(String, String)], what: &str) -> usize {
         !has_errors,
         "{what}: app present iff no errors"
     );
-    compiled.diagnostics.len()
+    compiled
+        .diagnostics
+        .iter()
+        .map(|d| d.code.clone())
+        .collect()
 }
 
 const INSERTS: &[&str] = &[
@@ -309,4 +321,124 @@ fn pathological_inputs_never_panic() {
     ] {
         check(text, &[], "tiny input");
     }
+}
+
+/// Compiles `text` (with `others` for includes) as [`check`] does, and fails when it takes
+/// longer than a few seconds: lowering must stay about linear in the size of the spec.
+fn check_fast(text: &str, others: &[(String, String)], what: &str) -> Vec<String> {
+    let started = std::time::Instant::now();
+    let codes = check_codes(text, others, what);
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "{what} took {took:?}"
+    );
+    codes
+}
+
+#[test]
+fn very_long_names_are_refused_quickly() {
+    let long = "a".repeat(200_000);
+    let words = "word ".repeat(40_000);
+    let cases = [
+        (
+            "long app name",
+            format!("---\napp: {long}\n---\n## Thing\n- name {{text}}\n"),
+        ),
+        ("long entity name", format!("## {long}\n- name {{text}}\n")),
+        ("long field name", format!("## Thing\n- {long} {{text}}\n")),
+        ("long field words", format!("## Thing\n- {words}{{text}}\n")),
+        (
+            "long link name",
+            format!("## Thing\n- {long} {{many -> Thing}}\n"),
+        ),
+        (
+            "long role name",
+            format!("## Roles\n- {long}: x\n- admin: y\n## Thing\n- name {{text}}\n"),
+        ),
+        (
+            "long enum value",
+            format!("## Thing\n- kind {{a | {long}}}\n"),
+        ),
+        ("long type word", format!("## Thing\n- name {{{long}}}\n")),
+        (
+            "long name in a rule",
+            format!("## Thing\n- at {{datetime}}\nRules:\n- x {{immutable: {long}}}\n"),
+        ),
+        (
+            "long role in access",
+            format!("## Thing\n- name {{text}}\nAccess:\n- {long} can read things.\n"),
+        ),
+        (
+            "long reference",
+            format!("## Thing\n- other {{-> {long}}}\n"),
+        ),
+    ];
+    for (what, text) in cases {
+        let codes = check_fast(&text, &[], what);
+        assert!(!codes.is_empty(), "{what}: no diagnostic");
+        if what.ends_with("name") || what == "long enum value" || what == "long field words" {
+            assert!(
+                codes.iter().any(|c| c == "name_too_long"),
+                "{what}: {codes:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn very_large_and_deep_specs_never_panic() {
+    // Many entities, each referencing the one before: a long, deep chain of references.
+    let mut chain = String::from("---\napp: chain\n---\n");
+    for i in 0..1000 {
+        chain.push_str(&format!("## Thing {i}\n- name {{text, 1..80}}\n"));
+        if i > 0 {
+            chain.push_str(&format!("- parent {{-> Thing {}}}\n", i - 1));
+        }
+        chain.push_str("Access:\n- Anyone can do anything.\n");
+    }
+    assert!(check_fast(&chain, &[], "a chain of 1,000 entities").is_empty());
+
+    // A transition chain through 2,000 values.
+    let values: Vec<String> = (0..2000).map(|i| format!("s{i}")).collect();
+    let deep_transitions = format!(
+        "## Thing\n- status {{{}}}\nRules:\n- x {{status: {}}}\n",
+        values.join(" | "),
+        values.join(" -> ")
+    );
+    check_fast(&deep_transitions, &[], "a 2,000-step transition chain");
+
+    // A bullet continued over 5,000 ever deeper lines, and a condition path of 10,000 steps.
+    let mut continued = String::from("## Thing\n- name {text,\n");
+    for i in 1..5_000 {
+        continued.push_str(&" ".repeat(2 + i % 100));
+        continued.push_str("1..80\n");
+    }
+    check_fast(&continued, &[], "a bullet over 5,000 lines");
+    let path = format!(
+        "## Thing\n- n {{integer}}\nRules:\n- x {{at most 2 per n when {}n = 1}}\n",
+        "n.".repeat(10_000)
+    );
+    check_fast(&path, &[], "a 10,000-step condition path");
+
+    // Includes 100 files deep, and brackets nested 2,000 deep in front matter and fields.
+    let mut files = Vec::new();
+    for i in 0..100 {
+        files.push((
+            format!("f{i}.spec"),
+            format!(
+                "---\ninclude:\n  - f{}.spec\n---\n## Part {i}\n- name {{text}}\n",
+                i + 1
+            ),
+        ));
+    }
+    files.push(("f100.spec".into(), "## Last\n- name {text}\n".into()));
+    let root = "---\ninclude:\n  - f0.spec\n---\n## Root\n- name {text}\n";
+    check_fast(root, &files, "includes 100 deep");
+    let nested = format!(
+        "---\nauth: {}\n---\n## Thing\n- name {{text, {}}}\n",
+        "{a: ".repeat(2_000),
+        "(".repeat(2_000)
+    );
+    check_fast(&nested, &[], "nesting 2,000 deep");
 }

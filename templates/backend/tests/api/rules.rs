@@ -4,10 +4,13 @@
 //! one database (two pools, two ports: what two replicas behind a load balancer are). Rules
 //! on how a record may change get an allowed and a refused case each.
 
+{% if uses_race -%}
 use std::sync::Arc;
-{% if has_windows %}
+
+{% endif -%}
+{% if has_windows -%}
 use chrono::{TimeDelta, Utc};
-{%- endif %}
+{% endif -%}
 use serde_json::{% if uses_json %}{Value, json}{% else %}Value{% endif %};
 {%- if has_windows || writes_directly %}
 use uuid::Uuid;
@@ -15,7 +18,8 @@ use uuid::Uuid;
 use {{ crate_name }}::db::Stored;
 {%- endif %}
 
-use crate::helpers::{TestApp, TestResponse, spawn_app{% if uses_text %}, text{% endif %}};
+use crate::helpers::{ {%- if uses_test_app %}TestApp, {% endif %}TestResponse, spawn_app{% if uses_text %}, text{% endif %}};
+{%- if uses_race %}
 
 /// Sends every body in `bodies` to `route` at once, alternating between `first` and
 /// `second`, and answers the responses.
@@ -41,6 +45,8 @@ async fn race(
 fn count(responses: &[TestResponse], status: u16) -> usize {
     responses.iter().filter(|r| r.status == status).count()
 }
+{%- endif %}
+{%- if uses_violated %}
 
 /// Asserts a `rule_violated` answer with `status` for the rule `code`, with its sentence as
 /// the message.
@@ -51,6 +57,9 @@ fn assert_violated(response: &TestResponse, status: u16, code: &str, message: &s
     assert_eq!(error["message"], message, "{response:?}");
     assert_eq!(error["fields"][0]["code"], code, "{response:?}");
 }
+{%- endif %}
+
+{%- if uses_listed %}
 
 /// How many records `GET route?field=value` lists (at most 100).
 async fn listed(app: &TestApp, route: &str, field: &str, value: &Value) -> usize {
@@ -60,6 +69,7 @@ async fn listed(app: &TestApp, route: &str, field: &str, value: &Value) -> usize
     assert_eq!(response.status, 200, "{response:?}");
     response.body["items"].as_array().map_or(0, Vec::len)
 }
+{%- endif %}
 {%- if uses_item %}
 
 /// `route/id` of a record as answered.
@@ -237,10 +247,12 @@ async fn {{ l.code }}_counts_only_where_it_applies() {
     let parent = {{ l.code }}_parent(&app).await;
     let body = {{ l.code }}_body(&app, &parent).await;
     let first = app.create(route, &body).await;
+{%- if l.max > 1 %}
     for _ in 1..{{ l.max }} {
         let body = {{ l.code }}_body(&app, &parent).await;
         app.create(route, &body).await;
     }
+{%- endif %}
     let first = item(route, &first);
 {%- for step in l.exempt_steps %}
 {{ step }}
@@ -264,7 +276,7 @@ async fn {{ o.code }}_refuses_an_overlap_and_allows_another_time() {
     app.create(route, &body).await;
     let response = app.post(route, &body).await;
     assert_violated(&response, 409, "{{ o.code }}", message);
-    let mut later = app.{{ o.body_fn }}().await;
+    let {% if !o.per.is_empty() %}mut {% endif %}later = app.{{ o.body_fn }}().await;
 {%- for p in o.per %}
     later["{{ p }}"] = body["{{ p }}"].clone();
 {%- endfor %}
@@ -334,8 +346,10 @@ async fn {{ w.test_name }}() {
 #[tokio::test]
 async fn {{ t.test_name }}() {
 {{ t.head.route_line }}
+{%- if t.refuses() %}
 {{ t.head.message_line }}
 {{ t.head.code_line }}
+{%- endif %}
     let field = "{{ t.field }}";
     let app = spawn_app().await;
 {%- if let Some(other) = t.not_initial %}
@@ -377,11 +391,9 @@ async fn {{ b.test_name }}() {
     let caller = app.caller("{{ b.role }}").await;
 {%- if b.own %}
 {{ b.body_line }}
-{%- if let Some(strip) = b.strip_line %}
-{{ strip }}
-        body.as_object_mut().expect("an object").remove(name);
-    }
-{%- endif %}
+{%- for line in b.strip_lines %}
+{{ line }}
+{%- endfor %}
     let created = app.as_caller(&caller).post(route, &body).await;
     assert_eq!(created.status, 201, "{created:?}");
     let created = item(route, &created.body);
@@ -410,7 +422,14 @@ async fn {{ i.test_name }}() {
 {{ i.head.code_line }}
     let field = "{{ i.field }}";
     let app = spawn_app().await;
+{%- if i.start_lines.is_empty() %}
 {{ i.create_line }}
+{%- else %}
+{%- for line in i.start_lines %}
+{{ line }}
+{%- endfor %}
+    let created = app.create(route, &body).await;
+{%- endif %}
     let created = item(route, &created);
 {%- if !i.steps.is_empty() %}
 {%- for line in i.value_lines %}
