@@ -4,7 +4,7 @@
 use specgen_ir::{App, CompareOp, Entity, Field, FieldType, OnDelete, RuleKind};
 
 use super::dialect::{Dialect, column_type, default_sql};
-use super::table::{Constraint, ConstraintKind, Table};
+use super::table::{Column, Constraint, ConstraintKind, Statement, Table, TableConstraint};
 use super::triggers::{rule_triggers, trigger_message, triggers};
 use crate::names::{self, sql_f64, sql_str};
 
@@ -122,24 +122,15 @@ pub fn constraints(entity: &Entity) -> Vec<Constraint> {
 /// (where cycles allow), join tables after both of their tables.
 pub fn tables(app: &App, dialect: Dialect) -> Vec<Table> {
     let order = creation_order(app);
-    let mut created: Vec<&str> = Vec::new();
-    let mut tables = Vec::new();
-    let mut deferred = Vec::new();
-    for &index in &order {
-        let entity = &app.entities[index];
-        let (table, later) = entity_table(app, entity, dialect, &created);
-        created.push(&entity.table);
-        tables.push(table);
-        deferred.extend(later);
-    }
+    let mut tables: Vec<Table> = order
+        .iter()
+        .map(|&index| entity_table(app, &app.entities[index], dialect))
+        .collect();
     for &index in &order {
         let entity = &app.entities[index];
         for link in &entity.links {
             tables.push(join_table(app, entity, link, dialect));
         }
-    }
-    if let Some(last) = tables.last_mut() {
-        last.after.extend(deferred);
     }
     tables
 }
@@ -239,32 +230,21 @@ fn references(entity: &Entity) -> Vec<String> {
         .collect()
 }
 
-fn entity_table(
-    app: &App,
-    entity: &Entity,
-    dialect: Dialect,
-    created: &[&str],
-) -> (Table, Vec<String>) {
+fn entity_table(app: &App, entity: &Entity, dialect: Dialect) -> Table {
     let table = &entity.table;
-    let mut columns: Vec<(Vec<String>, String)> = Vec::new();
-    let id_type = match dialect {
-        Dialect::Sqlite => "TEXT NOT NULL PRIMARY KEY",
-        Dialect::Postgres => "UUID PRIMARY KEY",
-    };
-    columns.push((Vec::new(), format!("id {id_type}")));
+    let mut columns = vec![id_column(dialect)];
     for field in &entity.fields {
-        let mut definition = format!("{} {}", field.column, column_type(&field.ty, dialect));
-        if field.required {
-            definition.push_str(" NOT NULL");
-        }
-        if let Some(default) = field
+        let mut column = Column::new(
+            &field.column,
+            column_type(&field.ty, dialect),
+            field.required,
+        );
+        column.default = field
             .default
             .as_ref()
-            .and_then(|d| default_sql(&field.ty, d, dialect))
-        {
-            definition.push_str(&format!(" DEFAULT {default}"));
-        }
-        columns.push((vec![field_comment(field)], definition));
+            .and_then(|d| default_sql(&field.ty, d, dialect));
+        column.comment = vec![field_comment(field)];
+        columns.push(column);
     }
     let instant = match dialect {
         Dialect::Sqlite => "TEXT",
@@ -272,30 +252,25 @@ fn entity_table(
     };
     if entity.is_auth {
         let default_role = app.default_role().map_or("member", |r| r.name.as_str());
-        columns.push((
-            vec![
-                "-- Sign-in (src/auth): the argon2id password hash (NULL until a password is set),"
-                    .to_owned(),
-                "-- the role, and when the email address was verified.".to_owned(),
-            ],
-            "password_hash TEXT".to_owned(),
-        ));
-        columns.push((
-            Vec::new(),
-            format!("role TEXT NOT NULL DEFAULT {}", sql_str(default_role)),
-        ));
-        columns.push((Vec::new(), format!("email_verified_at {instant}")));
+        columns.push(Column::new("password_hash", "TEXT", false).comment(&[
+            "-- Sign-in (src/auth): the argon2id password hash (NULL until a password is set),",
+            "-- the role, and when the email address was verified.",
+        ]));
+        columns.push(Column::new("role", "TEXT", true).default(sql_str(default_role)));
+        columns.push(Column::new("email_verified_at", instant, false));
     }
-    columns.push((Vec::new(), format!("created_at {instant} NOT NULL")));
-    columns.push((Vec::new(), format!("updated_at {instant} NOT NULL")));
+    columns.push(Column::new("created_at", instant, true));
+    columns.push(Column::new("updated_at", instant, true));
 
-    let mut constraints: Vec<String> = Vec::new();
-    let mut after = Vec::new();
-    let mut deferred = Vec::new();
+    let mut constraints = Vec::new();
+    let mut indexes = Vec::new();
     for field in &entity.fields {
         if field.unique {
             let name = names::constraint(&[table, &field.column, "key"]);
-            constraints.push(format!("CONSTRAINT {name} UNIQUE ({})", field.column));
+            constraints.push(TableConstraint::new(
+                &name,
+                format!("UNIQUE ({})", field.column),
+            ));
         }
         if let FieldType::Reference {
             entity: target,
@@ -306,44 +281,33 @@ fn entity_table(
                 continue;
             };
             let name = names::constraint(&[table, &field.column, "fkey"]);
-            let clause = format!(
+            let body = format!(
                 "FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE {}",
                 field.column,
                 target.table,
                 on_delete_sql(*on_delete)
             );
-            let later = dialect == Dialect::Postgres
-                && target.name != entity.name
-                && !created.contains(&target.table.as_str());
-            if later {
-                deferred.push(format!(
-                    "ALTER TABLE {table} ADD CONSTRAINT {name} {clause};"
-                ));
-            } else {
-                constraints.push(format!("CONSTRAINT {name} {clause}"));
-            }
+            constraints.push(TableConstraint::new(&name, body).references(&target.table));
         }
         if let Some(condition) = check_condition(field, dialect) {
             let name = names::constraint(&[table, &field.column, "check"]);
-            constraints.push(format!("CONSTRAINT {name} CHECK ({condition})"));
+            constraints.push(TableConstraint::new(&name, format!("CHECK ({condition})")));
         }
         if field.indexed && !field.unique {
             let name = names::constraint(&[table, &field.column, "idx"]);
-            after.push(format!(
-                "CREATE INDEX {name} ON {table} ({});",
-                field.column
-            ));
+            indexes.push(index(&name, table, &field.column));
         }
     }
     if entity.is_auth {
         let roles: Vec<String> = app.roles.iter().map(|r| sql_str(&r.name)).collect();
         let name = names::constraint(&[table, "role", "check"]);
-        constraints.push(format!(
-            "CONSTRAINT {name} CHECK (role IN ({}))",
-            roles.join(", ")
+        constraints.push(TableConstraint::new(
+            &name,
+            format!("CHECK (role IN ({}))", roles.join(", ")),
         ));
     }
     for rule in &entity.rules {
+        let comment = || vec![format!("-- line {}: {}", rule.line, rule.message)];
         match &rule.kind {
             RuleKind::Unique { fields } => {
                 let columns: Vec<&str> = fields
@@ -351,10 +315,9 @@ fn entity_table(
                     .filter_map(|f| entity.field(f))
                     .map(|f| f.column.as_str())
                     .collect();
-                constraints.push(format!(
-                    "CONSTRAINT {} UNIQUE ({})",
-                    rule.code,
-                    columns.join(", ")
+                constraints.push(TableConstraint::new(
+                    &rule.code,
+                    format!("UNIQUE ({})", columns.join(", ")),
                 ));
             }
             RuleKind::NoOverlap { start, end, per } if dialect == Dialect::Postgres => {
@@ -376,43 +339,27 @@ fn entity_table(
                     column(start),
                     column(end)
                 ));
-                constraints.push(format!(
-                    "-- line {}: {}\n    CONSTRAINT {} EXCLUDE USING gist ({})",
-                    rule.line,
-                    rule.message,
-                    rule.code,
-                    parts.join(", ")
-                ));
+                constraints.push(
+                    TableConstraint::new(
+                        &rule.code,
+                        format!("EXCLUDE USING gist ({})", parts.join(", ")),
+                    )
+                    .comment(comment()),
+                );
             }
             RuleKind::Compare { .. } => {
                 if let Some(condition) = compare_sql(entity, &rule.kind) {
-                    constraints.push(format!(
-                        "-- line {}: {}\n    CONSTRAINT {} CHECK ({condition})",
-                        rule.line, rule.message, rule.code
-                    ));
+                    constraints.push(
+                        TableConstraint::new(&rule.code, format!("CHECK ({condition})"))
+                            .comment(comment()),
+                    );
                 }
             }
             _ => {}
         }
     }
     let name = names::constraint(&[table, "created_at", "idx"]);
-    after.push(format!("CREATE INDEX {name} ON {table} (created_at, id);"));
-    after.extend(triggers(entity, dialect));
-
-    let mut items = Vec::new();
-    let total = columns.len() + constraints.len();
-    let mut position = 0;
-    for (comments, definition) in columns {
-        position += 1;
-        items.extend(comments.into_iter().map(|c| format!("    {c}")));
-        let comma = if position < total { "," } else { "" };
-        items.push(format!("    {definition}{comma}"));
-    }
-    for constraint in constraints {
-        position += 1;
-        let comma = if position < total { "," } else { "" };
-        items.push(format!("    {constraint}{comma}"));
-    }
+    indexes.push(index(&name, table, "created_at, id"));
 
     let mut comment = vec![format!(
         "-- {} ({}, line {}).",
@@ -425,20 +372,32 @@ fn entity_table(
             .filter(|l| !l.trim().is_empty())
             .map(|l| format!("-- {}", l.trim())),
     );
-    let suffix = match dialect {
-        Dialect::Sqlite => " STRICT",
-        Dialect::Postgres => "",
-    };
-    (
-        Table {
-            comment,
-            name: table.clone(),
-            items,
-            suffix,
-            after,
-        },
-        deferred,
-    )
+    Table {
+        name: table.clone(),
+        comment,
+        strict: dialect == Dialect::Sqlite,
+        columns,
+        constraints,
+        indexes,
+        triggers: triggers(entity, dialect),
+    }
+}
+
+/// The `id` column every entity table has: a UUID v7 primary key.
+pub(super) fn id_column(dialect: Dialect) -> Column {
+    match dialect {
+        Dialect::Sqlite => Column::new("id", "TEXT", true).primary_key(),
+        Dialect::Postgres => Column::new("id", "UUID", false).primary_key(),
+    }
+}
+
+/// `CREATE INDEX <name> ON <table> (<columns>);`
+pub(super) fn index(name: &str, table: &str, columns: &str) -> Statement {
+    Statement {
+        name: name.to_owned(),
+        sql: format!("CREATE INDEX {name} ON {table} ({columns});"),
+        comment: Vec::new(),
+    }
 }
 
 fn join_table(app: &App, entity: &Entity, link: &specgen_ir::Link, dialect: Dialect) -> Table {
@@ -450,43 +409,41 @@ fn join_table(app: &App, entity: &Entity, link: &specgen_ir::Link, dialect: Dial
     let target = app
         .entity(&link.target)
         .map_or(link.target.as_str(), |t| t.table.as_str());
-    let items = vec![
-        format!("    {} {id_type} NOT NULL,", link.source_column),
-        format!("    {} {id_type} NOT NULL,", link.target_column),
-        format!(
-            "    CONSTRAINT {} PRIMARY KEY ({}, {}),",
-            names::constraint(&[table, "pkey"]),
-            link.source_column,
-            link.target_column
-        ),
-        format!(
-            "    CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE CASCADE,",
-            names::constraint(&[table, &link.source_column, "fkey"]),
-            link.source_column,
-            entity.table
-        ),
-        format!(
-            "    CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {target} (id) ON DELETE CASCADE",
-            names::constraint(&[table, &link.target_column, "fkey"]),
-            link.target_column,
-        ),
-    ];
-    let index = names::constraint(&[table, &link.target_column, "idx"]);
+    let reference = |column: &str, target: &str| {
+        TableConstraint::new(
+            &names::constraint(&[table, column, "fkey"]),
+            format!("FOREIGN KEY ({column}) REFERENCES {target} (id) ON DELETE CASCADE"),
+        )
+        .references(target)
+    };
     Table {
+        name: table.clone(),
         comment: vec![format!(
             "-- {} of {} (line {}): a many-to-many link; deleting either side removes the link.",
             link.name, entity.plural_words, link.line
         )],
-        name: table.clone(),
-        items,
-        suffix: match dialect {
-            Dialect::Sqlite => " STRICT",
-            Dialect::Postgres => "",
-        },
-        after: vec![format!(
-            "CREATE INDEX {index} ON {table} ({});",
-            link.target_column
+        strict: dialect == Dialect::Sqlite,
+        columns: vec![
+            Column::new(&link.source_column, id_type, true),
+            Column::new(&link.target_column, id_type, true),
+        ],
+        constraints: vec![
+            TableConstraint::new(
+                &names::constraint(&[table, "pkey"]),
+                format!(
+                    "PRIMARY KEY ({}, {})",
+                    link.source_column, link.target_column
+                ),
+            ),
+            reference(&link.source_column, &entity.table),
+            reference(&link.target_column, target),
+        ],
+        indexes: vec![index(
+            &names::constraint(&[table, &link.target_column, "idx"]),
+            table,
+            &link.target_column,
         )],
+        triggers: Vec::new(),
     }
 }
 

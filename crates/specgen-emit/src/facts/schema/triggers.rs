@@ -4,6 +4,7 @@
 use specgen_ir::{App, Entity, FieldType, OnDelete, Rule, RuleKind};
 
 use super::dialect::{Dialect, default_sql};
+use super::table::Statement;
 use crate::names::{self, sql_str};
 
 /// Whether the PostgreSQL schema needs the `rule_violated()` trigger function.
@@ -29,7 +30,7 @@ pub fn trigger_message(code: &str) -> String {
 }
 
 /// The triggers that keep an entity's immutability and transition rules in the database.
-pub(super) fn triggers(entity: &Entity, dialect: Dialect) -> Vec<String> {
+pub(super) fn triggers(entity: &Entity, dialect: Dialect) -> Vec<Statement> {
     entity
         .rules
         .iter()
@@ -41,7 +42,7 @@ pub(super) fn triggers(entity: &Entity, dialect: Dialect) -> Vec<String> {
 /// of an immutable column (once the stored row meets the condition), a change of status
 /// outside the allowed transitions, or a new row that does not start at the initial status.
 /// Who may make a transition is the service's to check: the database does not know the caller.
-pub(super) fn rule_triggers(entity: &Entity, rule: &Rule, dialect: Dialect) -> Vec<String> {
+pub(super) fn rule_triggers(entity: &Entity, rule: &Rule, dialect: Dialect) -> Vec<Statement> {
     let column = |ident: &str| entity.field(ident).map(|f| f.column.clone());
     let differs = |c: &str| match dialect {
         Dialect::Sqlite => format!("NEW.{c} IS NOT OLD.{c}"),
@@ -138,13 +139,10 @@ fn trigger(
     event: &str,
     when: &str,
     dialect: Dialect,
-) -> String {
+) -> Statement {
     let table = &entity.table;
-    let head = format!(
-        "\n-- line {}: {}\nCREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW",
-        rule.line, rule.message
-    );
-    match dialect {
+    let head = format!("CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW");
+    let sql = match dialect {
         Dialect::Sqlite => format!(
             "{head}\n    WHEN {when}\nBEGIN\n    SELECT RAISE(ABORT, {});\nEND;",
             sql_str(&trigger_message(&rule.code))
@@ -153,5 +151,10 @@ fn trigger(
             "{head}\n    WHEN ({when})\n    EXECUTE FUNCTION rule_violated({});",
             sql_str(&rule.code)
         ),
+    };
+    Statement {
+        name: name.to_owned(),
+        sql,
+        comment: vec![format!("-- line {}: {}", rule.line, rule.message)],
     }
 }

@@ -4,15 +4,19 @@
 use askama::Template;
 use specgen_ir::App;
 
-use crate::facts::schema::{self, Dialect, Table, triggers};
+use crate::facts::schema::{self, Dialect, triggers};
 use crate::files::Files;
+
+mod create;
+
+use create::TableView;
 
 /// Adds `migrations/README.md` and the initial migration of each database.
 pub(crate) fn add_files(out: &mut Files, app: &App, header: &str) {
     out.add("migrations/README.md", &MigrationsReadme { header });
     for (folder, dialect) in [("sqlite", Dialect::Sqlite), ("postgres", Dialect::Postgres)] {
-        let mut tables = schema::tables(app, dialect);
-        tables.extend(schema::auth::tables(app, dialect));
+        let schema = schema::schema(app, dialect);
+        let tables = create::tables(&schema.tables, &[], dialect);
         let path = format!("migrations/{folder}/0001_initial.sql");
         match dialect {
             Dialect::Sqlite => out.add(
@@ -28,9 +32,8 @@ pub(crate) fn add_files(out: &mut Files, app: &App, header: &str) {
                 &PostgresMigration {
                     header,
                     name: &app.name,
-                    btree_gist: schema::needs_btree_gist(app, dialect),
-                    rule_function: triggers::needs_rule_function(app)
-                        .then_some(triggers::RULE_FUNCTION),
+                    btree_gist: schema.btree_gist,
+                    rule_function: schema.rule_function.then_some(triggers::RULE_FUNCTION),
                     tables,
                 },
             ),
@@ -49,7 +52,7 @@ struct MigrationsReadme<'a> {
 struct SqliteMigration<'a> {
     header: &'a str,
     name: &'a str,
-    tables: Vec<Table>,
+    tables: Vec<TableView>,
 }
 
 #[derive(Template)]
@@ -61,5 +64,5 @@ struct PostgresMigration<'a> {
     btree_gist: bool,
     /// The function rule triggers run, when any table has one.
     rule_function: Option<&'static str>,
-    tables: Vec<Table>,
+    tables: Vec<TableView>,
 }
