@@ -46,6 +46,10 @@ pub struct App {
     /// `member` (default) and `admin`.
     pub roles: Vec<Role>,
     pub entities: Vec<Entity>,
+    /// Entities the spec records as removed (`## Studio {removed}`): their tables are
+    /// dropped by the next migration. Without the record, a table that disappears is refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_entities: Vec<Removed>,
 }
 
 impl App {
@@ -154,6 +158,13 @@ pub struct Entity {
     /// Deny by default: a caller not listed for an action may not perform it.
     pub permissions: Permissions,
     pub rules: Vec<Rule>,
+    /// Table names this entity had before, newest first (`## Room {was Studio}`): the next
+    /// migration renames the table and keeps its rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_tables: Vec<String>,
+    /// Fields and links the spec records as removed (`- notes {removed}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_fields: Vec<Removed>,
     pub span: Span,
     pub line: u32,
 }
@@ -199,7 +210,39 @@ pub struct Field {
     /// a derived field is read-only: never taken from a request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived: Option<Derived>,
+    /// Column names this field had before, newest first (`- size {integer, was capacity}`):
+    /// the next migration renames the column and keeps its values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_columns: Vec<String>,
+    /// Enumeration values renamed in the spec (`live (was published)`): the next migration
+    /// rewrites stored values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub value_renames: Vec<ValueRename>,
+    /// Enumeration values the spec records as removed (`archived (removed)`): no longer
+    /// accepted; the next migration fails while rows still hold one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_values: Vec<String>,
     pub description: String,
+    pub span: Span,
+    pub line: u32,
+}
+
+/// An enumeration value's rename: rows holding `from` hold `to` after the migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueRename {
+    pub from: String,
+    pub to: String,
+}
+
+/// A tombstone: an entity, field or link the spec records as removed, so the migration that
+/// drops its table or column is what the founder asked for, not a lost line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removed {
+    /// Words as written (`notes`, `Studio`).
+    pub name: String,
+    /// The SQL names it may have had: a field's column (`notes`, or `studio_id` for a
+    /// reference), a link's join table, an entity's table.
+    pub sql_names: Vec<String>,
     pub span: Span,
     pub line: u32,
 }
@@ -303,6 +346,9 @@ pub struct Link {
     pub source_column: String,
     /// Column referencing the target (`tag_id`).
     pub target_column: String,
+    /// Join table names this link had before (the entity or the link renamed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_join_tables: Vec<String>,
     pub span: Span,
     pub line: u32,
 }

@@ -157,6 +157,8 @@ impl<'a> Cx<'a> {
             access: Vec::new(),
             permissions: Permissions::default(),
             rules: Vec::new(),
+            previous_tables: Vec::new(),
+            removed_fields: Vec::new(),
             span: sec.heading,
             line,
         });

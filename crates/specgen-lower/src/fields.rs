@@ -287,6 +287,7 @@ impl Cx<'_> {
             join_table,
             source_column,
             target_column,
+            previous_join_tables: Vec::new(),
             span: line.span,
             line: line_no,
         })
@@ -628,6 +629,9 @@ impl Cx<'_> {
             visible_to,
             settable_by,
             derived: None,
+            previous_columns: Vec::new(),
+            value_renames: Vec::new(),
+            removed_values: Vec::new(),
             description: line.description.clone(),
             span: line.span,
             line: line_no,

@@ -112,5 +112,6 @@ pub(crate) fn lower(
         auth,
         roles: cx.roles,
         entities: cx.entities,
+        removed_entities: Vec::new(),
     })
 }
