@@ -31,7 +31,7 @@ const AUTH_MANAGED: &[&str] = &[
 enum LoweredField {
     /// The field, its comparisons with other fields, and its `copied from` path.
     Field(
-        Field,
+        Box<Field>,
         Vec<(Op, Spanned<String>, Span)>,
         Option<(Vec<Spanned<String>>, Span)>,
     ),
@@ -118,7 +118,7 @@ impl Cx<'_> {
                     if let Some((path, span)) = copied {
                         self.copies.push((ei, fi, path, span));
                     }
-                    self.entities[ei].fields.push(f);
+                    self.entities[ei].fields.push(*f);
                 }
                 LoweredField::Link(l) => self.entities[ei].links.push(l),
             }
@@ -179,7 +179,7 @@ impl Cx<'_> {
             },
             o,
         );
-        Some(LoweredField::Field(field, compares, copied))
+        Some(LoweredField::Field(Box::new(field), compares, copied))
     }
 
     /// A field's name in words and snake_case; `None` when it is unusable or reserved.

@@ -51,16 +51,19 @@ fn table_view(table: &Table, created: &[&str], dialect: Dialect) -> (TableView, 
     let mut deferred = Vec::new();
     for c in &table.constraints {
         let later = dialect == Dialect::Postgres
-            && c.references.as_deref().is_some_and(|target| {
-                target != table.name && !created.contains(&target)
-            });
+            && c.references
+                .as_deref()
+                .is_some_and(|target| target != table.name && !created.contains(&target));
         if later {
             deferred.push(format!(
                 "ALTER TABLE {} ADD CONSTRAINT {} {};",
                 table.name, c.name, c.body
             ));
         } else {
-            definitions.push((c.comment.as_slice(), format!("CONSTRAINT {} {}", c.name, c.body)));
+            definitions.push((
+                c.comment.as_slice(),
+                format!("CONSTRAINT {} {}", c.name, c.body),
+            ));
         }
     }
     let total = definitions.len();

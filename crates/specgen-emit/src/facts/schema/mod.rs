@@ -1,22 +1,19 @@
 //! The database schema as data ([`Schema`]): tables, named constraints, indexes and triggers
 //! for SQLite and PostgreSQL. Constraint names are shared with the generated error mapping
 //! (see [`constraints`]). The entities' tables are built in [`entities`], the rule triggers
-//! in [`triggers`], the sign-in subsystem's tables in [`auth`]; [`diff`] compares the schema
-//! a repo's migrations already produce with the spec's.
+//! in [`triggers`], the sign-in subsystem's tables in [`auth`].
 
-use serde::{Deserialize, Serialize};
 use specgen_ir::{App, RuleKind};
 
 pub mod auth;
 mod dialect;
-pub mod diff;
 mod entities;
 mod table;
 pub mod triggers;
 
 pub use dialect::{Dialect, literal};
-pub use entities::{constraints, tables};
-pub use table::{Column, ConstraintKind, Schema, Statement, Table, TableConstraint};
+pub use entities::constraints;
+pub use table::{ConstraintKind, Schema, Table};
 
 /// The schema of `app` on one database: what a fresh database gets from the migrations.
 pub fn schema(app: &App, dialect: Dialect) -> Schema {
@@ -26,35 +23,6 @@ pub fn schema(app: &App, dialect: Dialect) -> Schema {
         btree_gist: needs_btree_gist(app, dialect),
         rule_function: dialect == Dialect::Postgres && triggers::needs_rule_function(app),
         tables,
-    }
-}
-
-/// Both databases' schemas: what a generated repo records in `.specgen/schema.json`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Schemas {
-    /// The format of this record; a newer specgen reads older formats.
-    pub format: u32,
-    pub sqlite: Schema,
-    pub postgres: Schema,
-}
-
-/// The current format of [`Schemas`].
-pub const SCHEMA_FORMAT: u32 = 1;
-
-impl Schemas {
-    pub fn of(app: &App) -> Schemas {
-        Schemas {
-            format: SCHEMA_FORMAT,
-            sqlite: schema(app, Dialect::Sqlite),
-            postgres: schema(app, Dialect::Postgres),
-        }
-    }
-
-    pub fn get(&self, dialect: Dialect) -> &Schema {
-        match dialect {
-            Dialect::Sqlite => &self.sqlite,
-            Dialect::Postgres => &self.postgres,
-        }
     }
 }
 
