@@ -67,18 +67,20 @@ fn specgen_lower_passes_depend_downward_and_no_module_graph_circle() {
 
 /// Lowering, bottom to top: each module may use only those before it. The passes are
 /// `impl Cx` blocks; the driver `lower` runs them in order.
-static LOWER_ORDER: [&str; 19] = [
+static LOWER_ORDER: [&str; 21] = [
     "cx",
     "names",
     "settings",
     "includes",
     "roles",
+    "changes",
     "entities",
     "access",
     "numbers",
     "types",
     "values",
     "conditions",
+    "enums",
     "options",
     "fields",
     "derived",

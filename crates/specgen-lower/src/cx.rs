@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use specgen_diagnostics::{Diagnostic, SourceMap, Span};
-use specgen_ir::{Entity, FieldType, Role, Who};
+use specgen_ir::{Entity, FieldType, Removed, Role, Who};
 use specgen_syntax::{EntitySection, Spanned};
 
 /// Line numbers from byte offsets, per file (binary search, so lowering stays linear).
@@ -74,6 +74,13 @@ pub(crate) struct Cx<'a> {
     /// `copied from` items of lowered fields, resolved once every field is known:
     /// (entity, field index, path, item span).
     pub(crate) copies: Vec<(usize, usize, Vec<Spanned<String>>, Span)>,
+    /// The words of each entity's previous names (`{was Studio}`), newest first.
+    pub(crate) previous_words: Vec<Vec<String>>,
+    /// Entities recorded as removed (`## Studio {removed}`), and their index by name key.
+    pub(crate) removed_entities: Vec<Removed>,
+    pub(crate) removed_keys: HashMap<String, usize>,
+    /// Old table names claimed by a `was` or a removed entity: what claimed it first.
+    pub(crate) claimed_tables: HashMap<String, Span>,
 }
 
 /// Sorted and deduplicated.
@@ -111,6 +118,10 @@ impl<'a> Cx<'a> {
             auth_idx: None,
             rule_codes: BTreeSet::new(),
             copies: Vec::new(),
+            previous_words: Vec::new(),
+            removed_entities: Vec::new(),
+            removed_keys: HashMap::new(),
+            claimed_tables: HashMap::new(),
         }
     }
 

@@ -3,8 +3,9 @@
 //! (`entity_keys`, `plural_keys`, `tables`) later passes look names up in; and
 //! `find_entity`, which resolves a written entity name with a suggestion when it fails.
 //!
-//! Depends only on `cx` and `names`; it must not depend on fields, access, rules or auth
-//! (entity headers are read before any field).
+//! Headings that record a rename (`{was Studio}`) or a removal (`{removed}`) are read
+//! with `changes`. Depends only on `cx`, `names` and `changes`; it must not depend on
+//! fields, access, rules or auth (entity headers are read before any field).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -54,6 +55,22 @@ impl<'a> Cx<'a> {
             return;
         }
         let k = key(&pascal);
+        if self.removed_entity(sec, &words, &k) {
+            return;
+        }
+        if let Some(&removed) = self.removed_keys.get(&k) {
+            let first = self.removed_entities[removed].span;
+            self.push(
+                Diagnostic::error(
+                    "duplicate_entity",
+                    sec.name.span,
+                    format!("`{pascal}` is defined, but it is also recorded as removed"),
+                )
+                .with_label(first, "recorded as removed here")
+                .with_hint("keep the entity's section, or its `{removed}` heading, not both"),
+            );
+            return;
+        }
         if let Some(&first) = self.entity_keys.get(&k) {
             let first_span = self.entities[first].span;
             self.push(
@@ -85,7 +102,7 @@ impl<'a> Cx<'a> {
             );
         }
         let plural_words = pluralize(&words);
-        let table = names::sql_identifier(&names::sql_table(&names::snake(&plural_words)));
+        let table = names::entity_table(&words);
         if let Some(other) = self.tables.get(&table).map(|&i| &self.entities[i]) {
             let other_span = other.span;
             self.push(
@@ -95,6 +112,8 @@ impl<'a> Cx<'a> {
             );
             return;
         }
+        // A `was` that is reported still leaves the entity, so its fields are checked too.
+        let (previous_words, previous_tables) = self.previous_tables(sec, &pascal, &table);
         let mut is_auth = false;
         for m in &sec.markers {
             match m.value.as_str() {
@@ -105,7 +124,7 @@ impl<'a> Cx<'a> {
                         m.span,
                         format!("unknown entity marker `{other}`"),
                     );
-                    self.push(match suggest(other, ["auth"]) {
+                    self.push(match suggest(other, ["auth", "removed"]) {
                         Some(s) => d.with_hint(format!("did you mean `{s}`?")),
                         None => d.with_hint(
                             "an entity can be marked `{auth}` (the one people sign in as)",
@@ -157,13 +176,14 @@ impl<'a> Cx<'a> {
             access: Vec::new(),
             permissions: Permissions::default(),
             rules: Vec::new(),
-            previous_tables: Vec::new(),
+            previous_tables,
             removed_fields: Vec::new(),
             span: sec.heading,
             line,
         });
         self.field_keys.push(HashMap::new());
         self.failed_fields.push(BTreeSet::new());
+        self.previous_words.push(previous_words);
         self.sections.push(sec);
     }
 
@@ -196,6 +216,12 @@ impl<'a> Cx<'a> {
             name.span,
             format!("unknown entity `{}`", name.value),
         );
+        if self.removed_keys.contains_key(&k) {
+            return Err(d.with_hint(format!(
+                "`{}` is recorded as removed (`{{removed}}`); refer to an entity that still exists",
+                name.value
+            )));
+        }
         let candidates: Vec<String> = self.entities.iter().map(|e| e.words.clone()).collect();
         let singular = singularize(&names::words(&name.value));
         Err(if let Some(&i) = self.entity_keys.get(&key(&singular)) {

@@ -1,17 +1,20 @@
 //! Fields: each entity's field lines lowered into [`specgen_ir::Field`]s (or
 //! many-to-many [`specgen_ir::Link`]s), checked for duplicates, and indexed by name; and
-//! the children each entity gets from the reference fields pointing at it.
+//! the children each entity gets from the reference fields pointing at it. A line marked
+//! `{removed}` is a tombstone, not a field; `was` items give a field its old columns and
+//! a link its old join tables (see `changes`).
 //!
-//! Depends on `cx`, `names`, `options` (a line's items, collected), `types`, `values`
-//! (defaults) and `conditions` (the comparisons it hands on to rules); it must not depend
-//! on rules, auth or the driver.
+//! Depends on `cx`, `names`, `changes`, `options` (a line's items, collected), `types`,
+//! `values` (defaults) and `conditions` (the comparisons it hands on to rules); it must
+//! not depend on rules, auth or the driver.
 
 use std::collections::HashMap;
 
 use specgen_diagnostics::{Diagnostic, Span};
-use specgen_ir::{ChildRef, Field, FieldType, Link, OnDelete, Value, Who};
-use specgen_syntax::{FieldLine, OnDeleteWord, Op, Spanned};
+use specgen_ir::{ChildRef, Field, FieldType, Link, OnDelete, Removed, Value, Who};
+use specgen_syntax::{FieldItemKind, FieldLine, OnDeleteWord, Op, Spanned};
 
+use crate::changes::Claims;
 use crate::conditions::FieldCompare;
 use crate::cx::{Cx, list, sorted};
 use crate::names::{self, key, singularize};
@@ -47,6 +50,8 @@ struct FieldParts {
     ty: FieldType,
     required: bool,
     default: Option<Value>,
+    /// Columns it had before (`was capacity`), newest first.
+    previous_columns: Vec<String>,
 }
 
 impl Cx<'_> {
@@ -56,8 +61,26 @@ impl Cx<'_> {
         let sec = self.sections[ei];
         let mut seen: HashMap<String, Span> = HashMap::new();
         let mut compares: Vec<FieldCompare> = Vec::new();
+        let mut claims = Claims::new();
+        let mut removed = Vec::new();
         for line in &sec.fields {
-            let Some(lowered) = self.field(ei, line) else {
+            if line
+                .items
+                .iter()
+                .any(|i| matches!(i.kind, FieldItemKind::Removed))
+            {
+                let tombstone = self
+                    .field_name(ei, line)
+                    .and_then(|(_, snake)| self.removed_field(ei, line, &snake, &mut claims));
+                match tombstone {
+                    Some(r) => removed.push(r),
+                    None => {
+                        self.failed_fields[ei].insert(key(&line.name.value));
+                    }
+                }
+                continue;
+            }
+            let Some(lowered) = self.field(ei, line, &mut claims) else {
                 self.failed_fields[ei].insert(key(&line.name.value));
                 continue;
             };
@@ -123,18 +146,49 @@ impl Cx<'_> {
                 LoweredField::Link(l) => self.entities[ei].links.push(l),
             }
         }
+        self.still_present(ei, &removed);
+        self.entities[ei].removed_fields = removed;
         compares
     }
 
+    /// Reports tombstones of entity `ei` whose field or link is still there.
+    fn still_present(&mut self, ei: usize, removed: &[Removed]) {
+        for r in removed {
+            let k = key(&r.name);
+            let entity = &self.entities[ei];
+            let present = match self.field_keys[ei].get(&k) {
+                Some(&fi) => Some(entity.fields[fi].span),
+                None => entity
+                    .links
+                    .iter()
+                    .find(|l| key(&l.name) == k)
+                    .map(|l| l.span),
+            };
+            if let Some(first) = present {
+                let d = Diagnostic::error(
+                    "duplicate_field",
+                    r.span,
+                    format!(
+                        "`{}` is recorded as removed, but `{}` still has it",
+                        r.name, entity.name
+                    ),
+                )
+                .with_label(first, "defined here")
+                .with_hint("keep the field's line, or its `{removed}` line, not both");
+                self.push(d);
+            }
+        }
+    }
+
     /// Lower one field line; `None` when it was reported (the line is then dropped).
-    fn field(&mut self, ei: usize, line: &FieldLine) -> Option<LoweredField> {
+    fn field(&mut self, ei: usize, line: &FieldLine, claims: &mut Claims) -> Option<LoweredField> {
         let (name_words, snake) = self.field_name(ei, line)?;
         let o = self.field_options(ei, line, &name_words)?;
         let is_required = o.optional.is_none();
         // Many-to-many: a link, not a column.
         if let Some((true, target, rspan)) = o.reference {
             return self
-                .link(ei, line, &name_words, &snake, &o, (target, rspan))
+                .link(ei, line, (&name_words, &snake), &o, (target, rspan), claims)
                 .map(LoweredField::Link);
         }
         let (field_ty, base_ident) = match o.reference {
@@ -164,6 +218,14 @@ impl Cx<'_> {
             );
             return None;
         }
+        let is_ref = matches!(field_ty, FieldType::Reference { .. });
+        let previous_columns = self.previous_columns(
+            &o.previous,
+            &name_words,
+            is_ref,
+            &names::column(&base_ident),
+            claims,
+        )?;
         let compares = o.compares.clone();
         let copied = o.copied_from.clone();
         let field = self.build_field(
@@ -176,6 +238,7 @@ impl Cx<'_> {
                 ty: field_ty,
                 required: is_required,
                 default: default_value,
+                previous_columns,
             },
             o,
         );
@@ -225,10 +288,10 @@ impl Cx<'_> {
         &mut self,
         ei: usize,
         line: &FieldLine,
-        name_words: &str,
-        snake: &str,
+        (name_words, snake): (&str, &str),
         o: &FieldOptions,
         (target, rspan): (usize, Span),
+        claims: &mut Claims,
     ) -> Option<Link> {
         let extra = [
             o.optional.or(o.required),
@@ -267,8 +330,7 @@ impl Cx<'_> {
                 target_column = id_column(format!("related_{target_snake}"));
             }
         }
-        let join_table =
-            names::sql_identifier(&names::sql_table(&format!("{source_snake}_{snake}")));
+        let join_table = names::join_table(&source_snake, snake);
         if let Some(other) = self.tables.get(&join_table).map(|&i| &self.entities[i]) {
             let other_span = other.span;
             self.push(
@@ -278,6 +340,8 @@ impl Cx<'_> {
             );
             return None;
         }
+        let previous_join_tables =
+            self.previous_join_tables(ei, &o.previous, (name_words, snake), &join_table, claims)?;
         let line_no = self.line(line.span);
         Some(Link {
             name: name_words.to_string(),
@@ -287,7 +351,7 @@ impl Cx<'_> {
             join_table,
             source_column,
             target_column,
-            previous_join_tables: Vec::new(),
+            previous_join_tables,
             span: line.span,
             line: line_no,
         })
@@ -320,11 +384,7 @@ impl Cx<'_> {
                 OnDelete::SetNull
             }
         };
-        let base = if snake.ends_with("_id") {
-            snake.to_string()
-        } else {
-            format!("{snake}_id")
-        };
+        let base = names::reference_stem(snake);
         Some((
             FieldType::Reference {
                 entity: self.entities[target].name.clone(),
@@ -568,6 +628,7 @@ impl Cx<'_> {
             ty: field_ty,
             required: is_required,
             default: default_value,
+            previous_columns,
         } = parts;
         let admin = self.admin_who();
         let with_admin = |mut v: Vec<Who>| {
@@ -615,7 +676,7 @@ impl Cx<'_> {
             name: name_words,
             ident: names::rust_ident(&base_ident),
             json,
-            column: names::sql_identifier(&names::sql_column(&base_ident)),
+            column: names::column(&base_ident),
             ty: field_ty,
             required: is_required,
             default: default_value,
@@ -629,9 +690,9 @@ impl Cx<'_> {
             visible_to,
             settable_by,
             derived: None,
-            previous_columns: Vec::new(),
-            value_renames: Vec::new(),
-            removed_values: Vec::new(),
+            previous_columns,
+            value_renames: o.value_renames,
+            removed_values: o.removed_values,
             description: line.description.clone(),
             span: line.span,
             line: line_no,

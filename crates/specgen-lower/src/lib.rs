@@ -10,19 +10,22 @@
 //! disk; tests use [`MemoryLoader`]).
 //!
 //! The modules are layered, bottom to top, each using only those below it: `cx` (the
-//! shared context), `names`, `settings`, `includes`, `roles`, `entities`, `access`,
-//! `numbers`, `types`, `values`, `conditions`, `options`, `fields`, `schema`, `rules`, `auth`, and
-//! the driver `lower`. The passes are `impl Cx` blocks in their concern's module;
-//! `tests/lower/layers.rs` checks that imports and calls only go down.
+//! shared context), `names`, `settings`, `includes`, `roles`, `changes` (renames and
+//! removals), `entities`, `access`, `numbers`, `types`, `values`, `conditions`, `enums`,
+//! `options`, `fields`, `derived`, `schema`, `rules`, `auth`, and the driver `lower`. The
+//! passes are `impl Cx` blocks in their concern's module; `tests/layering` checks that
+//! imports and calls only go down.
 
 use specgen_diagnostics::{Diagnostic, SourceMap};
 
 mod access;
 mod auth;
+mod changes;
 mod conditions;
 mod cx;
 mod derived;
 mod entities;
+mod enums;
 mod fields;
 mod includes;
 mod lower;

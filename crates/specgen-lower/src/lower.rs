@@ -112,6 +112,6 @@ pub(crate) fn lower(
         auth,
         roles: cx.roles,
         entities: cx.entities,
-        removed_entities: Vec::new(),
+        removed_entities: cx.removed_entities,
     })
 }

@@ -267,6 +267,34 @@ pub fn sql_table(snake: &str) -> String {
     }
 }
 
+/// The SQL table of an entity named by these words (`order line` -> `order_lines`,
+/// `order` -> `orders`): plural snake_case, never reserved, at most 63 bytes. An entity's
+/// previous names and removed entities get their tables from here too.
+pub fn entity_table(words: &str) -> String {
+    sql_identifier(&sql_table(&snake(&pluralize(words))))
+}
+
+/// The column and JSON stem of a reference field named `snake`: `studio` -> `studio_id`
+/// (a name already ending in `_id` is kept).
+pub fn reference_stem(snake: &str) -> String {
+    if snake.ends_with("_id") {
+        snake.to_string()
+    } else {
+        format!("{snake}_id")
+    }
+}
+
+/// The SQL column for a field's stem (`studio_id`, `order` -> `order_`).
+pub fn column(stem: &str) -> String {
+    sql_identifier(&sql_column(stem))
+}
+
+/// The join table of a link named `link_snake` on the entity `source_snake`
+/// (`post` + `tags` -> `post_tags`).
+pub fn join_table(source_snake: &str, link_snake: &str) -> String {
+    sql_identifier(&sql_table(&format!("{source_snake}_{link_snake}")))
+}
+
 /// Lowercase words separated by single spaces (`OrderLine` and `order  line` both give
 /// `order line`).
 pub fn words(s: &str) -> String {

@@ -1,18 +1,17 @@
 //! Field options: the items of one field line (`{text, optional, 1..80, default x,
 //! visible to the owner}`) collected into [`FieldOptions`], with the checks that only
-//! need the items themselves: unknown words, enumeration values, repeated ranges or
-//! defaults, more than one type, `optional` with `required`, and an owner field's
-//! implied reference to the sign-in entity.
+//! need the items themselves: unknown words, repeated ranges or defaults, more than one
+//! type, `optional` with `required`, and an owner field's implied reference to the
+//! sign-in entity. `was` items are kept for `fields` to turn into old columns.
 //!
-//! Depends on `cx`, `names`, `entities` (`find_entity`), `access` (`visible to`, `set
-//! by`) and `types`; it must not depend on fields (which builds on it), rules or auth.
+//! Depends on `cx`, `entities` (`find_entity`), `access` (`visible to`, `set by`),
+//! `types` and `enums`; it must not depend on fields (which builds on it), rules or auth.
 
 use specgen_diagnostics::{Diagnostic, Span};
-use specgen_ir::Who;
+use specgen_ir::{ValueRename, Who};
 use specgen_syntax::{FieldItem, FieldItemKind, FieldLine, Literal, OnDeleteWord, Op, Spanned};
 
 use crate::cx::Cx;
-use crate::names;
 use crate::types::{RangeItem, TyWord, ty_word};
 
 /// What a field line's items say, before the type is decided.
@@ -44,6 +43,11 @@ pub(crate) struct FieldOptions {
     pub(crate) copied_from: Option<(Vec<Spanned<String>>, Span)>,
     /// How many types were written (type words, enumerations and references).
     pub(crate) type_count: usize,
+    /// `was capacity` items: the old name (if written) and the item's span.
+    pub(crate) previous: Vec<(Option<Spanned<String>>, Span)>,
+    /// The enumeration's renamed values (`live (was published)`) and removed ones.
+    pub(crate) value_renames: Vec<ValueRename>,
+    pub(crate) removed_values: Vec<String>,
 }
 
 impl Cx<'_> {
@@ -97,12 +101,17 @@ impl Cx<'_> {
             FieldItemKind::Word(w) => return self.field_word(w, item.span, o),
             FieldItemKind::Enum(values) => {
                 o.type_count += 1;
-                let (out, ok) = self.enum_values(values);
+                let (out, ok) = self.enum_values(values, item.span);
                 if o.enum_values.is_none() {
-                    o.enum_values = Some((out, item.span));
+                    o.enum_values = Some((out.values, item.span));
+                    o.value_renames = out.renames;
+                    o.removed_values = out.removed;
                 }
                 return ok;
             }
+            FieldItemKind::Was(name) => o.previous.push((name.clone(), item.span)),
+            // A tombstone line is not lowered as a field (see `fields`).
+            FieldItemKind::Removed => {}
             FieldItemKind::Reference { many, target } => {
                 o.type_count += 1;
                 match self.find_entity(target) {
@@ -212,59 +221,6 @@ impl Cx<'_> {
             }
         }
         true
-    }
-
-    /// An enumeration's values in snake_case, and whether all of them were usable.
-    fn enum_values(&mut self, values: &[Spanned<String>]) -> (Vec<String>, bool) {
-        let mut out: Vec<String> = Vec::new();
-        let mut ok = true;
-        for v in values {
-            if let Some(d) = names::too_long(
-                "value",
-                &v.value,
-                v.span,
-                "a value is a word or two, like `in review`; describe the field after `:`",
-            ) {
-                ok = false;
-                self.push(d);
-                continue;
-            }
-            let s = names::snake(&v.value);
-            if s == "self" {
-                ok = false;
-                self.push(
-                    Diagnostic::error(
-                        "reserved_name",
-                        v.span,
-                        "`self` cannot be a value: the generated code uses that word",
-                    )
-                    .with_hint("choose another word, for example `own`"),
-                );
-            } else if !names::is_valid_snake(&s) {
-                ok = false;
-                self.push(
-                    Diagnostic::error(
-                        "invalid_name",
-                        v.span,
-                        format!("`{}` is not a usable value", v.value),
-                    )
-                    .with_hint("use words made of letters a-z and digits, starting with a letter"),
-                );
-            } else if out.contains(&s) {
-                ok = false;
-                self.push(
-                    Diagnostic::error(
-                        "duplicate_enum_value",
-                        v.span,
-                        format!("`{}` is listed twice", v.value),
-                    )
-                    .with_hint("remove one of them"),
-                );
-            } else {
-                out.push(s);
-            }
-        }
-        (out, ok)
     }
 
     /// The owner field references the sign-in entity; its type may be left out. False

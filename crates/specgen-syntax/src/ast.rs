@@ -118,8 +118,10 @@ pub struct RoleLine {
 pub struct EntitySection {
     /// The name as written in the heading (`Order Line`).
     pub name: Spanned<String>,
-    /// Words inside `{...}` after the name (`auth`).
+    /// Words inside `{...}` after the name (`auth`, `removed`), except `was` items.
     pub markers: Vec<Spanned<String>>,
+    /// `{was Studio, was Space}`: the names the entity had before, newest first.
+    pub previous: Vec<PreviousName>,
     /// The heading line.
     pub heading: Span,
     pub description: String,
@@ -128,6 +130,15 @@ pub struct EntitySection {
     pub has_access: bool,
     pub access: Vec<AccessLine>,
     pub rules: Vec<RuleLine>,
+}
+
+/// `was Studio` in a heading's annotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousName {
+    /// The old name as written (case kept); `None` when `was` has no name.
+    pub name: Option<Spanned<String>>,
+    /// The whole `was ...` item.
+    pub span: Span,
 }
 
 /// `- starts at {datetime, after now}: when it begins`
@@ -153,8 +164,8 @@ pub enum FieldItemKind {
     /// One word: a type (`datetime`), a flag (`unique`, `optional`, `read-only`,
     /// `immutable`, `indexed`, `required`) or a word lowering does not know.
     Word(String),
-    /// `draft | published | archived`
-    Enum(Vec<Spanned<String>>),
+    /// `draft | published (was live) | archived (removed)`
+    Enum(Vec<EnumValue>),
     /// `-> Studio` or `many -> Tag`.
     Reference { many: bool, target: Spanned<String> },
     /// `1..80`, `..500`, `max 500`, `at least 1`.
@@ -177,7 +188,33 @@ pub enum FieldItemKind {
     /// `copied from product.price`: the path after `copied from` (a reference field, then a
     /// field of the record it names).
     CopiedFrom(Vec<Spanned<String>>),
+    /// `was capacity`: the name the field or link had before (`None` when `was` has no
+    /// name).
+    Was(Option<Spanned<String>>),
+    /// `removed`: the line is a tombstone for a field or link that is gone.
+    Removed,
     /// Text that is none of the above.
+    Unknown(String),
+}
+
+/// One value of an enumeration, with its note in parentheses, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    /// The value's words as written (`in review`).
+    pub name: Spanned<String>,
+    /// `(was published)`, `(removed)`; the span is the parenthesized note.
+    pub note: Option<Spanned<ValueNote>>,
+}
+
+/// What a value's note in parentheses says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueNote {
+    /// `(was published)`: rows holding the old value hold this one after the migration
+    /// (`None` when `was` has no name).
+    Was(Option<Spanned<String>>),
+    /// `(removed)`: the value is no longer accepted.
+    Removed,
+    /// A note that is neither, as written.
     Unknown(String),
 }
 

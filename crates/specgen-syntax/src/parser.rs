@@ -434,12 +434,20 @@ impl<'a> P<'a> {
         };
         let mut name = None;
         let mut markers = Vec::new();
+        let mut previous = Vec::new();
         for p in pairs.next().map(|p| p.into_inner()).into_iter().flatten() {
             match p.as_rule() {
                 Rule::heading_name => {
                     name = Some(Spanned::new(normalize(p.as_str()), self.trimmed(start, &p)))
                 }
-                Rule::annotation => markers.extend(self.markers(start, p)),
+                Rule::annotation => {
+                    for m in self.markers(start, p) {
+                        match self.previous_name(&m) {
+                            Some(was) => previous.push(was),
+                            None => markers.push(Spanned::new(m.value.to_lowercase(), m.span)),
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -452,7 +460,10 @@ impl<'a> P<'a> {
             return Current::Invalid;
         };
         if name.value.eq_ignore_ascii_case("roles") {
-            for m in &markers {
+            let previous = previous
+                .iter()
+                .map(|p| Spanned::new("was".to_owned(), p.span));
+            for m in markers.iter().cloned().chain(previous) {
                 self.diags.push(Diagnostic::error("unknown_marker", m.span, format!("`{}` cannot mark the roles section", m.value)).with_hint("remove it; mark a role's own line instead, for example `- editor {default}: ...`"));
             }
             return Current::Roles(RolesSection {
@@ -464,6 +475,7 @@ impl<'a> P<'a> {
             EntitySection {
                 name,
                 markers,
+                previous,
                 heading: span,
                 description: String::new(),
                 fields: Vec::new(),
@@ -484,8 +496,37 @@ impl<'a> P<'a> {
         self.span(start, start + s.trim().len())
     }
 
-    /// The comma-separated words of an `annotation` pair (`{auth}`, `{default, admin}`).
+    /// A heading's marker that says what the entity was called before (`was Studio`).
+    fn previous_name(&self, marker: &Spanned<String>) -> Option<PreviousName> {
+        let was = SpecParser::parse(Rule::was_marker, &marker.value)
+            .ok()?
+            .next()?
+            .into_inner()
+            .find(|p| p.as_rule() == Rule::was_item)?;
+        Some(PreviousName {
+            name: self.old_name(marker.span.start as usize, was),
+            span: marker.span,
+        })
+    }
+
+    /// The name after `was` in a `was_item` pair whose text starts at `base`.
+    fn old_name(&self, base: usize, was: Pair<'_, Rule>) -> Option<Spanned<String>> {
+        was.into_inner()
+            .find(|p| matches!(p.as_rule(), Rule::old_name | Rule::value_name))
+            .map(|p| self.spanned(base, &p))
+    }
+
+    /// The comma-separated words of an `annotation` pair (`{auth}`, `{default, admin}`),
+    /// lowercased.
     fn markers(&self, base: usize, annotation: Pair<'_, Rule>) -> Vec<Spanned<String>> {
+        self.marker_items(base, annotation)
+            .into_iter()
+            .map(|m| Spanned::new(m.value.to_lowercase(), m.span))
+            .collect()
+    }
+
+    /// The comma-separated items of an `annotation` pair, as written.
+    fn marker_items(&self, base: usize, annotation: Pair<'_, Rule>) -> Vec<Spanned<String>> {
         let Some(body) = annotation.into_inner().next() else {
             return Vec::new();
         };
@@ -494,7 +535,7 @@ impl<'a> P<'a> {
             .into_iter()
             .map(|(s, e)| {
                 Spanned::new(
-                    normalize(&body.as_str()[s..e]).to_lowercase(),
+                    normalize(&body.as_str()[s..e]),
                     self.span(body_start + s, body_start + e),
                 )
             })
@@ -636,9 +677,13 @@ impl<'a> P<'a> {
                     target: target?,
                 }
             }
-            Rule::enum_values => {
-                FieldItemKind::Enum(item.into_inner().map(|p| self.spanned(start, &p)).collect())
-            }
+            Rule::enum_values => FieldItemKind::Enum(
+                item.into_inner()
+                    .filter_map(|v| self.enum_value(start, v))
+                    .collect(),
+            ),
+            Rule::was_item => FieldItemKind::Was(self.old_name(start, item)),
+            Rule::removed_item => FieldItemKind::Removed,
             Rule::range => {
                 let mut min = None;
                 let mut max = None;
@@ -729,6 +774,23 @@ impl<'a> P<'a> {
             _ => FieldItemKind::Unknown(normalize(item.as_str())),
         };
         Some(FieldItem { kind, span })
+    }
+
+    /// One `enum_value` pair: the value and its note in parentheses.
+    fn enum_value(&self, start: usize, pair: Pair<'_, Rule>) -> Option<EnumValue> {
+        let mut parts = pair.into_inner();
+        let name = self.spanned(start, &parts.next()?);
+        let note = parts.next().and_then(|note| {
+            let span = self.at(start, &note);
+            let kind = note.into_inner().next()?;
+            let value = match kind.as_rule() {
+                Rule::value_was => ValueNote::Was(self.old_name(start, kind)),
+                Rule::value_removed => ValueNote::Removed,
+                _ => ValueNote::Unknown(normalize(kind.as_str())),
+            };
+            Some(Spanned::new(value, span))
+        });
+        Some(EnumValue { name, note })
     }
 
     fn literal(&self, pair: &Pair<'_, Rule>) -> Literal {

@@ -1,7 +1,7 @@
 //! The syntax stage on its own: structure, spans and recovery.
 
 use specgen_diagnostics::FileId;
-use specgen_syntax::{AccessGrant, FieldItemKind, RuleSpec, Section, parse};
+use specgen_syntax::{AccessGrant, FieldItemKind, RuleSpec, Section, ValueNote, parse};
 
 const SPEC: &str = "---
 app: demo
@@ -108,4 +108,45 @@ fn windows_line_endings_parse_like_unix_ones() {
         booking.fields[1].description,
         "a note that continues on the next line"
     );
+}
+
+#[test]
+fn renames_and_removals_parse_with_spans() {
+    let text = "## Room {was Studio, was Order Space}\n- size {integer, was capacity}\n- notes {removed}\n- state {draft | live (was Published) | old (removed) | x (kept)}\n- y {text, was}\n\n## Gone {removed}\n";
+    let parsed = parse(FileId(0), text);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let at = |span: specgen_diagnostics::Span| &text[span.start as usize..span.end as usize];
+    let [Section::Entity(room), Section::Entity(gone)] = parsed.file.sections.as_slice() else {
+        panic!("sections: {:?}", parsed.file.sections)
+    };
+    assert!(room.markers.is_empty());
+    let names: Vec<&str> = room
+        .previous
+        .iter()
+        .map(|p| at(p.name.as_ref().map_or(p.span, |n| n.span)))
+        .collect();
+    assert_eq!(names, ["Studio", "Order Space"]);
+    assert_eq!(at(room.previous[1].span), "was Order Space");
+    assert!(
+        matches!(&room.fields[0].items[1].kind, FieldItemKind::Was(Some(n)) if n.value == "capacity" && at(n.span) == "capacity")
+    );
+    assert!(matches!(
+        room.fields[1].items[0].kind,
+        FieldItemKind::Removed
+    ));
+    let FieldItemKind::Enum(values) = &room.fields[2].items[0].kind else {
+        panic!("{:?}", room.fields[2].items)
+    };
+    assert_eq!(values.len(), 4);
+    assert!(values[0].note.is_none());
+    assert!(
+        matches!(&values[1].note, Some(n) if matches!(&n.value, ValueNote::Was(Some(old)) if old.value == "Published") && at(n.span) == "(was Published)")
+    );
+    assert!(matches!(&values[2].note, Some(n) if n.value == ValueNote::Removed));
+    assert!(matches!(&values[3].note, Some(n) if n.value == ValueNote::Unknown("kept".into())));
+    assert!(matches!(
+        room.fields[3].items[1].kind,
+        FieldItemKind::Was(None)
+    ));
+    assert_eq!(gone.markers[0].value, "removed");
 }

@@ -5,6 +5,7 @@
 
 mod access;
 mod bad_specs;
+mod changes;
 mod codes;
 mod examples;
 mod fields;
