@@ -500,7 +500,9 @@ fn dry_run_says_what_a_build_would_do_and_writes_nothing() {
         "merged      src/http/bookings.rs",
         "kept        Dockerfile",
         "kept        src/hooks/bookings.rs",
-        "updated     migrations/sqlite/0001_initial.sql",
+        // Migrations are append-only: the new field is a new migration.
+        "unchanged   migrations/sqlite/0001_initial.sql",
+        "created     migrations/sqlite/0002_add_bookings_band_size.sql",
         "unchanged   src/main.rs",
     ] {
         assert!(run.stdout.contains(line), "no `{line}` in:\n{}", run.stdout);

@@ -7,6 +7,7 @@
 //! Exit codes: 0 success, 1 the spec has errors (or `check` found drift, or `build` found
 //! files it must not overwrite or left conflicts to resolve), 2 usage or I/O errors.
 
+mod history;
 mod loader;
 mod merge;
 mod write;
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use specgen_diagnostics::render;
+use specgen_diagnostics::{Diagnostic, SourceMap, render};
 
 use crate::loader::FsLoader;
 
@@ -29,6 +30,7 @@ Examples:
   specgen build bookings.spec -o backend    generate the backend repository into ./backend
   specgen build bookings.spec -o backend --dry-run
                                             say what a rebuild would do to each file; write nothing
+  specgen plan bookings.spec -o backend     say what the next migration of ./backend will do
   specgen check bookings.spec -o backend    fail if ./backend is out of date with the spec (for CI)
   specgen ir bookings.spec --format yaml    print the resolved model
   specgen completions bash > /etc/bash_completion.d/specgen";
@@ -97,7 +99,17 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Exit 1 if the output directory differs from what `build` would write (for CI).
+    /// Say in plain words what the next migration will do to the repo's databases: what
+    /// it changes, what data it keeps, what it checks, what it refuses and why, and what
+    /// breaks a rolling deploy. Writes nothing; exits 1 when the spec's changes are refused.
+    Plan {
+        file: PathBuf,
+        /// The generated repository (default: ./APP-NAME).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Exit 1 if the output directory differs from what `build` would write (for CI),
+    /// including a schema change that no migration covers yet.
     Check {
         file: PathBuf,
         /// Output directory (default: ./APP-NAME).
@@ -145,7 +157,7 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::New { name, output } => new(&name, output),
         Command::Validate { file, format: f } => {
             let format = f.unwrap_or(format);
-            let Some(app) = compile(&file, format)? else {
+            let Some((app, _)) = compile(&file, format)? else {
                 return Ok(Outcome::Failed);
             };
             if format == MessageFormat::Human {
@@ -162,7 +174,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Explain { file } => {
-            let Some(app) = compile(&file, format)? else {
+            let Some((app, _)) = compile(&file, format)? else {
                 return Ok(Outcome::Failed);
             };
             print!("{}", specgen_explain::explain(&app));
@@ -172,7 +184,7 @@ fn run(cli: Cli) -> Result<Outcome> {
             file,
             format: ir_format,
         } => {
-            let Some(app) = compile(&file, format)? else {
+            let Some((app, _)) = compile(&file, format)? else {
                 return Ok(Outcome::Failed);
             };
             let text = match ir_format {
@@ -188,11 +200,24 @@ fn run(cli: Cli) -> Result<Outcome> {
             force,
             dry_run,
         } => {
-            let Some(app) = compile(&file, format)? else {
+            let Some((app, sources)) = compile(&file, format)? else {
                 return Ok(Outcome::Failed);
             };
             let out = output.unwrap_or_else(|| PathBuf::from(&app.name));
-            let files = generate(&app);
+            let Some(plan) = plan(&app, &sources, &out, format)? else {
+                eprintln!(
+                    "error: the schema change is refused; nothing was written to {}",
+                    out.display()
+                );
+                return Ok(Outcome::Failed);
+            };
+            if let Some(m) = &plan.migration {
+                println!(
+                    "migration {}: writes migrations/{{sqlite,postgres}}/{}.sql",
+                    m.name, m.name
+                );
+            }
+            let files = generate(&app, &plan);
             let report = write::build(&out, &files, write::BuildOptions { force, dry_run })?;
             report.print(&out);
             Ok(if report.failed() {
@@ -201,12 +226,26 @@ fn run(cli: Cli) -> Result<Outcome> {
                 Outcome::Ok
             })
         }
-        Command::Check { file, output } => {
-            let Some(app) = compile(&file, format)? else {
+        Command::Plan { file, output } => {
+            let Some((app, sources)) = compile(&file, format)? else {
                 return Ok(Outcome::Failed);
             };
             let out = output.unwrap_or_else(|| PathBuf::from(&app.name));
-            let files = generate(&app);
+            let Some(plan) = plan(&app, &sources, &out, format)? else {
+                return Ok(Outcome::Failed);
+            };
+            print!("{}", plan.text);
+            Ok(Outcome::Ok)
+        }
+        Command::Check { file, output } => {
+            let Some((app, sources)) = compile(&file, format)? else {
+                return Ok(Outcome::Failed);
+            };
+            let out = output.unwrap_or_else(|| PathBuf::from(&app.name));
+            let Some(plan) = plan(&app, &sources, &out, format)? else {
+                return Ok(Outcome::Failed);
+            };
+            let files = generate(&app, &plan);
             let drift = write::check(&out, &files)?;
             if drift.is_empty() {
                 println!("up to date: {}", out.display());
@@ -219,6 +258,15 @@ fn run(cli: Cli) -> Result<Outcome> {
                 );
                 for d in &drift {
                     eprintln!("  {d}");
+                }
+                if let Some(m) = &plan.migration {
+                    eprintln!(
+                        "the spec changes the schema and no migration covers it yet: the next \
+                         build writes {}; see `specgen plan {} -o {}`",
+                        m.name,
+                        file.display(),
+                        out.display()
+                    );
                 }
                 if drift
                     .iter()
@@ -248,8 +296,9 @@ fn run(cli: Cli) -> Result<Outcome> {
 }
 
 /// Compile a spec and print its diagnostics. `Ok(None)` means the spec has errors (they
-/// were printed); `Err` means the spec could not be read at all.
-fn compile(file: &Path, format: MessageFormat) -> Result<Option<specgen_ir::App>> {
+/// were printed); `Err` means the spec could not be read at all. The sources come back with
+/// the app, for diagnostics found later (refused schema changes).
+fn compile(file: &Path, format: MessageFormat) -> Result<Option<(specgen_ir::App, SourceMap)>> {
     let root = file
         .to_str()
         .with_context(|| format!("spec path `{}` is not valid UTF-8", file.display()))?;
@@ -258,38 +307,80 @@ fn compile(file: &Path, format: MessageFormat) -> Result<Option<specgen_ir::App>
     }
     let compiled = specgen_lower::compile(root, &FsLoader);
     let has_errors = compiled.diagnostics.iter().any(|d| d.is_error());
+    report(&compiled.sources, &compiled.diagnostics, format, |errors| {
+        format!(
+            "error: {} has {errors} error{}; nothing was generated",
+            file.display(),
+            if errors == 1 { "" } else { "s" }
+        )
+    });
+    Ok(match compiled.app {
+        Some(app) if !has_errors => Some((app, compiled.sources)),
+        _ => None,
+    })
+}
+
+/// Prints diagnostics; `summary` says what `n` errors mean (human format only).
+fn report(
+    sources: &SourceMap,
+    diagnostics: &[Diagnostic],
+    format: MessageFormat,
+    summary: impl Fn(usize) -> String,
+) {
     match format {
         MessageFormat::Human => {
-            if !compiled.diagnostics.is_empty() {
+            if !diagnostics.is_empty() {
                 let color =
                     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                let text = render::human(&compiled.sources, &compiled.diagnostics, color);
+                let text = render::human(sources, diagnostics, color);
                 let mut err = std::io::stderr().lock();
                 let _ = err.write_all(text.as_bytes());
-                let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
+                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
                 if errors > 0 {
-                    let _ = writeln!(
-                        err,
-                        "error: {} has {errors} error{}; nothing was generated",
-                        file.display(),
-                        if errors == 1 { "" } else { "s" }
-                    );
+                    let _ = writeln!(err, "{}", summary(errors));
                 }
             }
         }
         MessageFormat::Json => {
             // Machine-readable: diagnostics go to stdout as one JSON array, even when empty.
-            println!("{}", render::json(&compiled.sources, &compiled.diagnostics));
+            println!("{}", render::json(sources, diagnostics));
         }
     }
-    Ok(if has_errors { None } else { compiled.app })
 }
 
-fn generate(app: &specgen_ir::App) -> Vec<specgen_emit::OutputFile> {
-    let options = specgen_emit::EmitOptions {
+fn emit_options() -> specgen_emit::EmitOptions {
+    specgen_emit::EmitOptions {
         specgen_version: env!("CARGO_PKG_VERSION").to_string(),
-    };
-    specgen_emit::emit(app, &options)
+    }
+}
+
+/// The migrations of a build of `app` into `out`. `Ok(None)` means the spec's schema
+/// changes are refused (the diagnostics were printed); `Err` means the repo's history could
+/// not be read.
+fn plan(
+    app: &specgen_ir::App,
+    sources: &SourceMap,
+    out: &Path,
+    format: MessageFormat,
+) -> Result<Option<specgen_emit::Plan>> {
+    let history = history::read(out)?;
+    let plan = specgen_emit::plan(app, &emit_options(), history.as_ref())
+        .with_context(|| format!("cannot plan the next migration of `{}`", out.display()))?;
+    if plan.refusals.is_empty() {
+        return Ok(Some(plan));
+    }
+    report(sources, &plan.refusals, format, |errors| {
+        format!(
+            "error: {errors} schema change{} of {} would lose data; say in the spec what to do",
+            if errors == 1 { "" } else { "s" },
+            out.display()
+        )
+    });
+    Ok(None)
+}
+
+fn generate(app: &specgen_ir::App, plan: &specgen_emit::Plan) -> Vec<specgen_emit::OutputFile> {
+    specgen_emit::emit_planned(app, &emit_options(), plan)
 }
 
 fn new(name: &str, output: Option<PathBuf>) -> Result<Outcome> {

@@ -295,11 +295,11 @@ fn checked_join(root: &Path, rel: &str) -> Result<PathBuf> {
     Ok(root.join(p))
 }
 
-fn base_path(root: &Path, rel: &str) -> Result<PathBuf> {
+pub(crate) fn base_path(root: &Path, rel: &str) -> Result<PathBuf> {
     Ok(root.join(BASE_DIR).join(checked_join(Path::new(""), rel)?))
 }
 
-fn read_manifest(root: &Path) -> Result<Manifest> {
+pub(crate) fn read_manifest(root: &Path) -> Result<Manifest> {
     let path = root.join(MANIFEST_PATH);
     match std::fs::read_to_string(&path) {
         Ok(text) => serde_json::from_str(&text).with_context(|| {

@@ -95,3 +95,24 @@ fn table_view(table: &Table, created: &[&str], dialect: Dialect) -> (TableView, 
         deferred,
     )
 }
+
+/// A table as a later migration prints it: the same text as the initial migration's
+/// template (comment, `CREATE TABLE`, then its indexes and triggers).
+pub(super) fn render(view: &TableView) -> String {
+    let mut out = String::new();
+    if !view.comment.is_empty() {
+        out.push_str(&view.comment);
+        out.push('\n');
+    }
+    out.push_str(&format!("CREATE TABLE {} (", view.name));
+    for item in &view.items {
+        out.push('\n');
+        out.push_str(item);
+    }
+    out.push_str(&format!("\n){};", view.suffix));
+    for statement in &view.after {
+        out.push('\n');
+        out.push_str(statement);
+    }
+    out
+}

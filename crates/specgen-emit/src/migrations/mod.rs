@@ -1,5 +1,12 @@
 //! The migrations emitter: the schema ([`crate::facts::schema`]) as `0001_initial.sql`
-//! for SQLite and for PostgreSQL, and the migrations folder's README.
+//! for SQLite and for PostgreSQL on a first build; on later builds, the migrations written
+//! before (byte for byte) and, when the spec's schema changed, the next one ([`plan`]); the
+//! schema record `migrations/schema.json`; and the migrations folder's README.
+//!
+//! Migrations are append-only: once written, a migration belongs to the repo's history and
+//! is never rewritten. What the next one does comes from the differ
+//! ([`crate::facts::schema::diff`]) following the spec's renames and removals ([`intent`]);
+//! [`alter`] prints it for each database, with data checks ([`guards`]).
 
 use askama::Template;
 use specgen_ir::App;
@@ -7,13 +14,37 @@ use specgen_ir::App;
 use crate::facts::schema::{self, Dialect, triggers};
 use crate::files::Files;
 
+mod alter;
 mod create;
+mod guards;
+mod intent;
+pub mod plan;
 
 use create::TableView;
 
-/// Adds `migrations/README.md` and the initial migration of each database.
-pub(crate) fn add_files(out: &mut Files, app: &App, header: &str) {
+/// Where a generated repo records the schema its migrations produce.
+pub const SCHEMA_RECORD: &str = "migrations/schema.json";
+
+/// Adds `migrations/README.md`, the schema record and the migrations of `plan`.
+pub(crate) fn add_files(out: &mut Files, app: &App, header: &str, plan: &plan::Plan) {
     out.add("migrations/README.md", &MigrationsReadme { header });
+    out.add_raw(SCHEMA_RECORD, plan.record.clone());
+    if !plan.initial {
+        for (path, contents) in &plan.past {
+            out.add_raw(path, contents.clone());
+        }
+        if let Some(m) = &plan.migration {
+            out.add_raw(
+                &format!("migrations/sqlite/{}.sql", m.name),
+                m.sqlite.clone(),
+            );
+            out.add_raw(
+                &format!("migrations/postgres/{}.sql", m.name),
+                m.postgres.clone(),
+            );
+        }
+        return;
+    }
     for (folder, dialect) in [("sqlite", Dialect::Sqlite), ("postgres", Dialect::Postgres)] {
         let schema = schema::schema(app, dialect);
         let tables = create::tables(&schema.tables, &[], dialect);

@@ -1,6 +1,7 @@
 //! The schema as data: tables with typed columns, named constraints, indexes and triggers,
-//! one [`Schema`] per database. The migrations print it; it is the seam where a differ
-//! will compare the schema a repo's migrations already produce with the spec's.
+//! one [`Schema`] per database. The migrations print it, the differ ([`super::diff`])
+//! compares two of them, and a generated repo records it in `.specgen/schema.json`, so a
+//! rebuild knows what the migrations it already holds produce.
 //!
 //! What a migration depends on is compared; what only explains (comments, spec line
 //! numbers) is kept for printing and never recorded, so moving a line in the spec never
@@ -18,6 +19,12 @@ pub struct Schema {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rule_function: bool,
     pub tables: Vec<Table>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
 }
 
 /// One table.
@@ -43,6 +50,10 @@ impl Table {
     /// The comment lines, one string.
     pub fn comment_block(&self) -> String {
         self.comment.join("\n")
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
     }
 }
 
