@@ -1,5 +1,7 @@
-//! Timing specgen's in-process pipeline: `specgen_lower::compile`, then `specgen_emit::emit`.
-//! No file is written; what is timed is what `specgen build` does before it touches the disk.
+//! Timing specgen's in-process pipeline: `specgen_lower::compile`, then `specgen_emit::emit`
+//! (a first build), or `specgen_emit::plan` and `specgen_emit::emit_planned` over the history
+//! an earlier build left (a rebuild that writes a migration). No file is written; what is
+//! timed is what `specgen build` does before it touches the disk.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -8,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use specgen_diagnostics::render;
-use specgen_emit::{EmitOptions, OutputFile};
+use specgen_emit::{EmitOptions, History, OutputFile, SCHEMA_RECORD};
 
 /// Runs of the pipeline per figure, after one warm-up run; the median is reported.
 const RUNS: usize = 21;
@@ -38,12 +40,53 @@ pub fn time_text(root: &Path, name: &str, text: &str) -> Result<Timed, String> {
     time(&loader, name)
 }
 
+/// Times a rebuild from `new`, a changed version of the spec `old` whose first build the
+/// repo holds: compiling, planning the migration (diffing both databases' schemas) and
+/// emitting every file. Fails unless the rebuild writes a migration.
+pub fn time_rebuild(root: &Path, name: &str, old: &str, new: &str) -> Result<Timed, String> {
+    let loader = CachingLoader::new(root);
+    loader
+        .cache
+        .borrow_mut()
+        .insert(root.join(name), old.to_owned());
+    let mut history = History::default();
+    for file in run_once(&loader, name, None)? {
+        if file.path == SCHEMA_RECORD {
+            history.schema_json = file.contents;
+        } else if file.path.starts_with("migrations/") && file.path.ends_with(".sql") {
+            history.last_version = 1;
+            history.migrations.push((file.path, file.contents));
+        }
+    }
+    loader
+        .cache
+        .borrow_mut()
+        .insert(root.join(name), new.to_owned());
+    let timed = time_with(&loader, name, Some(&history))?;
+    if !timed
+        .files
+        .iter()
+        .any(|f| f.path.starts_with("migrations/sqlite/0002_"))
+    {
+        return Err(format!("the changed {name} wrote no migration"));
+    }
+    Ok(timed)
+}
+
 fn time(loader: &CachingLoader, spec: &str) -> Result<Timed, String> {
-    let files = run_once(loader, spec)?;
+    time_with(loader, spec, None)
+}
+
+fn time_with(
+    loader: &CachingLoader,
+    spec: &str,
+    history: Option<&History>,
+) -> Result<Timed, String> {
+    let files = run_once(loader, spec, history)?;
     let mut runs: Vec<Duration> = (0..RUNS)
         .map(|_| {
             let started = Instant::now();
-            let files = run_once(loader, spec);
+            let files = run_once(loader, spec, history);
             let took = started.elapsed();
             drop(files);
             took
@@ -57,7 +100,11 @@ fn time(loader: &CachingLoader, spec: &str) -> Result<Timed, String> {
 }
 
 /// One `specgen build` minus the writing; an error lists the spec's diagnostics.
-fn run_once(loader: &CachingLoader, spec: &str) -> Result<Vec<OutputFile>, String> {
+fn run_once(
+    loader: &CachingLoader,
+    spec: &str,
+    history: Option<&History>,
+) -> Result<Vec<OutputFile>, String> {
     let compiled = specgen_lower::compile(spec, loader);
     let app = match compiled.app {
         Some(app) if !compiled.diagnostics.iter().any(|d| d.is_error()) => app,
@@ -69,7 +116,12 @@ fn run_once(loader: &CachingLoader, spec: &str) -> Result<Vec<OutputFile>, Strin
     let options = EmitOptions {
         specgen_version: env!("CARGO_PKG_VERSION").to_owned(),
     };
-    Ok(specgen_emit::emit(&app, &options))
+    let plan = specgen_emit::plan(&app, &options, history).map_err(|e| e.to_string())?;
+    if !plan.refusals.is_empty() {
+        let text = render::human(&compiled.sources, &plan.refusals, false);
+        return Err(format!("{spec}: the schema change is refused:\n{text}"));
+    }
+    Ok(specgen_emit::emit_planned(&app, &options, &plan))
 }
 
 /// Reads spec files like `specgen build` does (includes relative to the including file,

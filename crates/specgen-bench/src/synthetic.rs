@@ -83,3 +83,16 @@ pub fn synthetic_spec(entities: usize) -> String {
     }
     spec
 }
+
+/// [`synthetic_spec`] after a change to every entity but the sign-in one: its `note` is
+/// renamed `remark` (`was note`) and it gains an optional `rating`, so the rebuild diffs and
+/// migrates every table.
+pub fn changed_synthetic_spec(entities: usize) -> String {
+    let spec = synthetic_spec(entities);
+    let note = "- note {text, optional, max 500}\n";
+    assert!(spec.contains(note), "the synthetic spec has a note field");
+    spec.replace(
+        note,
+        "- remark {text, optional, max 500, was note}\n- rating {integer, optional, 1..5}\n",
+    )
+}
