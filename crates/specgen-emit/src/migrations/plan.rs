@@ -14,7 +14,7 @@ use specgen_diagnostics::{Diagnostic, FileId, Span};
 use specgen_ir::App;
 
 use crate::facts::schema::diff::{self, Diff, Intent, Refusal, TableDiff};
-use crate::facts::schema::{Dialect, SCHEMA_FORMAT, Schemas};
+use crate::facts::schema::{Dialect, SCHEMA_FORMAT, Schema, Schemas};
 
 use super::{alter, intent};
 
@@ -108,7 +108,8 @@ pub fn plan(app: &App, history: Option<&History>, header: &str) -> Result<Plan, 
     let postgres_intent = intent::intent(app, &old.postgres);
     let sqlite = diff::diff(&old.sqlite, &schemas.sqlite, &sqlite_intent);
     let postgres = diff::diff(&old.postgres, &schemas.postgres, &postgres_intent);
-    let refusals = refusals(app, &postgres, &sqlite);
+    let mut refusals = refusals(app, &postgres, &sqlite);
+    refusals.extend(values_gone(app, &old.postgres, &postgres_intent));
     let mut plan = Plan {
         record,
         past: history.migrations.clone(),
@@ -131,7 +132,8 @@ pub fn plan(app: &App, history: Option<&History>, header: &str) -> Result<Plan, 
         plan.text = "No schema change: no migration is written.\n".to_owned();
         return Ok(plan);
     }
-    let changes = changes(&postgres, &postgres_intent);
+    let mut changes = changes(&postgres, &postgres_intent);
+    changes.extend(values_removed(app, &old.postgres, &postgres_intent));
     let name = format!("{:04}_{}", history.last_version + 1, slug(&changes));
     let describe = |dialect: &str| {
         let mut out = format!(
@@ -620,4 +622,106 @@ fn diagnostic(app: &App, refusal: &Refusal, d: &Diff) -> Diagnostic {
             )
         }
     }
+}
+
+// ---------------------------------------------------------------- enumeration values
+
+/// The values an enumeration column accepted in the last build (from its `IN (...)` check),
+/// with the field it is now; `None` when the column is new or not an enumeration.
+fn old_values<'a>(
+    app: &'a App,
+    old: &Schema,
+    intent: &Intent,
+) -> Vec<(&'a specgen_ir::Entity, &'a specgen_ir::Field, Vec<String>)> {
+    let mut out = Vec::new();
+    for e in &app.entities {
+        let table = intent.table_renames.get(&e.table).unwrap_or(&e.table);
+        let Some(before) = old.table(table) else {
+            continue;
+        };
+        for f in &e.fields {
+            if !matches!(f.ty, specgen_ir::FieldType::Enum { .. }) {
+                continue;
+            }
+            let column = intent
+                .column_renames
+                .get(&(e.table.clone(), f.column.clone()))
+                .unwrap_or(&f.column);
+            let prefix = format!("CHECK ({column} IN (");
+            let Some(list) = before
+                .constraints
+                .iter()
+                .find_map(|c| c.body.strip_prefix(prefix.as_str()))
+            else {
+                continue;
+            };
+            let values = list
+                .trim_end_matches(')')
+                .split(',')
+                .map(|v| v.trim().trim_matches('\'').replace("''", "'"))
+                .filter(|v| !v.is_empty())
+                .collect();
+            out.push((e, f, values));
+        }
+    }
+    out
+}
+
+/// Values the last build accepted that the spec neither lists, renames nor removes.
+fn values_gone(app: &App, old: &Schema, intent: &Intent) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (e, f, values) in old_values(app, old, intent) {
+        let specgen_ir::FieldType::Enum { values: now } = &f.ty else {
+            continue;
+        };
+        for value in values {
+            let said = now.contains(&value)
+                || f.removed_values.contains(&value)
+                || f.value_renames.iter().any(|r| r.from == value);
+            if said {
+                continue;
+            }
+            out.push(
+                Diagnostic::error(
+                    "value_removed_silently",
+                    f.span,
+                    format!(
+                        "`{value}` was a value of `{}` in the last build and is not in the spec \
+                         any more; rows of `{}` may hold it",
+                        f.name, e.table
+                    ),
+                )
+                .with_hint(format!(
+                    "if it was renamed, write `(was {value})` after its new name; to stop \
+                     accepting it, keep it in the list as `{value} (removed)` (the migration \
+                     then refuses to run while rows hold it)"
+                )),
+            );
+        }
+    }
+    out
+}
+
+/// The plan's words for values the spec removes.
+fn values_removed(app: &App, old: &Schema, intent: &Intent) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (e, f, values) in old_values(app, old, intent) {
+        for value in values.iter().filter(|v| f.removed_values.contains(v)) {
+            out.push(
+                Change::new(
+                    format!(
+                        "stop accepting {value} in {}.{} (the spec says `removed`)",
+                        e.table, f.column
+                    ),
+                    format!("remove_{}_{}_{value}", e.table, f.column),
+                )
+                .check(format!(
+                    "no row of {} may still hold {value} in {}: the migration stops and \
+                     counts the rows that do (change them first)",
+                    e.table, f.column
+                )),
+            );
+        }
+    }
+    out
 }
