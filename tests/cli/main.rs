@@ -3,6 +3,8 @@
 //! One small builder (`specgen(args).file(..).run()`) makes each test a few lines.
 //! Explain output of every example is snapshotted so a reviewer sees its change in a diff.
 
+mod migrations;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

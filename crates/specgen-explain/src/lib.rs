@@ -127,7 +127,77 @@ pub fn explain(app: &App) -> String {
     if !any {
         let _ = writeln!(o, "  (none)");
     }
+    changes(o, app);
     out
+}
+
+/// The renames and removals the spec records: what the next migration follows instead of
+/// dropping data. Printed only when there are some.
+fn changes(o: &mut String, app: &App) {
+    let mut lines = Vec::new();
+    for e in &app.entities {
+        for was in &e.previous_tables {
+            lines.push(format!(
+                "{}: was the table {was}; its rows move to {} (line {})",
+                e.name, e.table, e.line
+            ));
+        }
+        for f in &e.fields {
+            for was in &f.previous_columns {
+                lines.push(format!(
+                    "{}.{}: was the column {was}; its values move to {} (line {})",
+                    e.name, f.name, f.column, f.line
+                ));
+            }
+            for r in &f.value_renames {
+                lines.push(format!(
+                    "{}.{}: rows holding {} get {} (line {})",
+                    e.name, f.name, r.from, r.to, f.line
+                ));
+            }
+            for v in &f.removed_values {
+                lines.push(format!(
+                    "{}.{}: {v} is no longer accepted; the migration refuses to run while rows hold it (line {})",
+                    e.name, f.name, f.line
+                ));
+            }
+        }
+        for l in &e.links {
+            for was in &l.previous_join_tables {
+                lines.push(format!(
+                    "{}.{}: was the link table {was}; its rows move to {} (line {})",
+                    e.name, l.name, l.join_table, l.line
+                ));
+            }
+        }
+        for r in &e.removed_fields {
+            lines.push(format!(
+                "{}.{}: removed; the next migration drops {} and its data (line {})",
+                e.name,
+                r.name,
+                r.sql_names.join(" or "),
+                r.line
+            ));
+        }
+    }
+    for r in &app.removed_entities {
+        lines.push(format!(
+            "{}: removed; the next migration drops {} and its rows (line {})",
+            r.name,
+            r.sql_names.join(" or "),
+            r.line
+        ));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\nSchema changes the spec records (a name counts only if the repo's last build had it; `specgen plan` says what the next migration does)"
+    );
+    for line in lines {
+        let _ = writeln!(o, "  - {line}");
+    }
 }
 
 fn database_sentence(db: Database) -> &'static str {
