@@ -167,3 +167,58 @@ fn a_damaged_schema_record_is_an_error_that_says_how_to_recover() {
         run.stderr
     );
 }
+
+/// A repo from a specgen that recorded no schema: what `migrations/schema.json` and its
+/// manifest entry looked like before they existed.
+fn forget_schema_record(regen: &Regen) {
+    for path in [
+        "out/migrations/schema.json",
+        "out/.specgen/base/migrations/schema.json",
+    ] {
+        std::fs::remove_file(regen.path(path)).unwrap();
+    }
+    let manifest = regen.path("out/.specgen/manifest.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    json["files"]
+        .as_object_mut()
+        .unwrap()
+        .remove("migrations/schema.json")
+        .expect("the manifest lists the record");
+    std::fs::write(&manifest, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+}
+
+#[test]
+fn a_repo_without_a_schema_record_is_adopted_only_when_its_migrations_match_the_spec() {
+    let mut regen = Regen::new();
+    let sqlite = regen.read(SQLITE_0001);
+    forget_schema_record(&regen);
+    // The spec changed since 0001 was written: the change cannot be computed, and 0001 is
+    // not rewritten.
+    rename_capacity(&mut regen);
+    let run = regen.run(&["build"]).run().expect(2);
+    assert!(
+        run.stderr.contains("did not record its schema"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(regen.read(SQLITE_0001), sqlite);
+    assert!(!regen.path("out/migrations/schema.json").exists());
+
+    // Built from the spec 0001 came from, the schema is recorded and nothing else changes;
+    // then the change becomes 0002.
+    let original = regen
+        .spec
+        .replacen("- size {integer, 1..50, was capacity}\n", CAPACITY, 1);
+    std::fs::write(regen.path("app.spec"), &original).unwrap();
+    regen.run(&["build"]).run().expect(0);
+    assert_eq!(regen.read(SQLITE_0001), sqlite);
+    assert!(regen.path("out/migrations/schema.json").exists());
+    std::fs::write(regen.path("app.spec"), &regen.spec).unwrap();
+    regen.run(&["build"]).run().expect(0);
+    assert!(
+        regen
+            .path("out/migrations/sqlite/0002_rename_studios_capacity_to_size.sql")
+            .exists()
+    );
+}

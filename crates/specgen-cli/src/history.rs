@@ -22,6 +22,16 @@ pub fn read(root: &Path) -> Result<Option<History>> {
     let Some(schema_json) = read_generated(root, SCHEMA_RECORD)? else {
         return Ok(None);
     };
+    read_with(root, schema_json).map(Some)
+}
+
+/// The migrations specgen wrote into a repo that has no schema record: a repo written by a
+/// specgen from before migrations were recorded (empty for a new folder).
+pub fn unrecorded_migrations(root: &Path) -> Result<Vec<(String, String)>> {
+    Ok(read_with(root, String::new())?.migrations)
+}
+
+fn read_with(root: &Path, schema_json: String) -> Result<History> {
     let manifest = write::read_manifest(root)?;
     let mut history = History {
         schema_json,
@@ -60,7 +70,7 @@ pub fn read(root: &Path) -> Result<Option<History>> {
             }
         }
     }
-    Ok(Some(history))
+    Ok(history)
 }
 
 /// `migrations/sqlite/0002_add_x.sql` -> 2; `None` for anything else.
