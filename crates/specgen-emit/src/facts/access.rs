@@ -1,9 +1,11 @@
 //! Who may do what: each action's grant as the generated `access::Grant` holds it, the same
-//! in words for the README and the OpenAPI document, and the fields a role may not set.
+//! in words for the README and the OpenAPI document, who may send each field in a request
+//! body ([`Senders`]) and the fields a role may not set.
 //! Everything is computed with [`Permissions::decide`], the one definition of access.
 
-use specgen_ir::{Action, App, Caller, Decision, Entity, Permissions, Role, Who};
+use specgen_ir::{Action, App, Caller, Decision, Entity, Field, Permissions, Role, Who};
 
+use crate::facts::text::capitalize;
 use crate::layout;
 use crate::names;
 
@@ -147,13 +149,93 @@ pub fn field_rule_words(app: &App, who: &[Who]) -> Option<String> {
     Some(parts.join(", "))
 }
 
+/// Who may send one field in a request body, among the callers allowed to create or change
+/// the record. The handlers read bodies by it (`access::new_owner`, `owner_change`, the
+/// `SETTABLE` rules) and the OpenAPI document describes it, so the two cannot disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Senders {
+    /// Every caller allowed the action.
+    Everyone,
+    /// The owner field ("the signed-in user"): only admins send it, to give the record to
+    /// another account; the server sets it to the signed-in caller otherwise and refuses it
+    /// from anyone else (422 `read_only`).
+    Admins,
+    /// A `set by` field: only the callers of this grant (the owner: on their own records; a
+    /// new record is its creator's); anyone else sending it gets 422 `forbidden`.
+    Granted(GrantView),
+}
+
+impl Senders {
+    /// Who may send `field`.
+    pub fn of(app: &App, field: &Field) -> Senders {
+        if field.owner {
+            Senders::Admins
+        } else if field.settable_by.is_empty() {
+            Senders::Everyone
+        } else {
+            Senders::Granted(GrantView::of_field(app, &field.settable_by))
+        }
+    }
+
+    /// Whether a caller (anonymous: `None`, or a role) may send the field on a record it
+    /// creates, and so owns.
+    pub fn may_create_with(&self, role: Option<&str>) -> bool {
+        match self {
+            Senders::Everyone => true,
+            Senders::Admins => false,
+            Senders::Granted(grant) => grant.decide(role) != Decision::Deny,
+        }
+    }
+}
+
+/// Who may send `field` in the body of `action` (`Create` or `Update`), in words for the
+/// OpenAPI document; `None` when every caller allowed the action may.
+pub fn senders_words(app: &App, field: &Field, action: Action) -> Option<String> {
+    let admins = app
+        .admin_role()
+        .map_or_else(|| "admins".to_owned(), |role| role.plural.clone());
+    match Senders::of(app, field) {
+        Senders::Everyone => None,
+        Senders::Admins if action == Action::Create => Some(format!(
+            "{} only: the server sets it to the signed-in caller otherwise; anyone else \
+             sending it gets 422 `read_only`.",
+            capitalize(&admins)
+        )),
+        Senders::Admins => Some(format!(
+            "{} only, to hand the record to another account; anyone else sending it gets 422 \
+             `read_only`.",
+            capitalize(&admins)
+        )),
+        Senders::Granted(grant) => {
+            let who = field_rule_list(app, &field.settable_by)?;
+            let own = if grant.owner && action == Action::Create {
+                " (a new record is its creator's)"
+            } else {
+                ""
+            };
+            Some(format!(
+                "Only {who} may send it{own}; anyone else sending it gets 422 `forbidden`."
+            ))
+        }
+    }
+}
+
+/// [`field_rule_words`] as a list in a sentence: "staff, admins and the owner".
+pub fn field_rule_list(app: &App, who: &[Who]) -> Option<String> {
+    let words = field_rule_words(app, who)?;
+    Some(match words.rsplit_once(", ") {
+        Some((head, last)) => format!("{head} and {last}"),
+        None => words,
+    })
+}
+
 /// JSON names of the fields `role` may not set on a record it creates (and so owns).
 pub(crate) fn unsettable(app: &App, entity: &Entity, role: Option<&str>) -> Vec<String> {
     entity
         .fields
         .iter()
-        .filter(|f| !f.settable_by.is_empty())
-        .filter(|f| GrantView::of_field(app, &f.settable_by).decide(role) == Decision::Deny)
+        .filter(|f| matches!(Senders::of(app, f), Senders::Granted(_)))
+        .filter(|f| !Senders::of(app, f).may_create_with(role))
         .map(|f| f.json.clone())
         .collect()
 }

@@ -2,9 +2,9 @@
 //! lifetime, the password rules and the roles sign-ups and administrators get. The auth
 //! emitter, its generated tests, the OpenAPI document and the README all print these.
 
-use specgen_ir::{App, Decision, FieldType};
+use specgen_ir::{App, FieldType};
 
-use crate::facts::access::GrantView;
+use crate::facts::access::unsettable;
 use crate::facts::text::duration_words;
 
 /// What the app's sign-in is; present only when the spec has a sign-in entity.
@@ -74,15 +74,7 @@ impl AuthFacts {
             admin_role_name: app
                 .admin_role()
                 .map_or_else(String::new, |r| r.name.clone()),
-            sign_up_unsettable: entity
-                .fields
-                .iter()
-                .filter(|f| {
-                    !f.settable_by.is_empty()
-                        && GrantView::of_field(app, &f.settable_by).decide(None) == Decision::Deny
-                })
-                .map(|f| f.json.clone())
-                .collect(),
+            sign_up_unsettable: unsettable(app, entity, None),
             admin_example_sets: entity
                 .fields
                 .iter()

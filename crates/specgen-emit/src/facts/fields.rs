@@ -18,6 +18,13 @@ pub fn settable_on_create(field: &Field) -> bool {
     !(server_set && has_value_without_client)
 }
 
+/// Whether the server answers `required` when a create body leaves the field out: a
+/// required field a client sets, with no default. Never the owner field (the server sets it
+/// to the signed-in caller) nor a server-set one.
+pub fn required_on_create(field: &Field) -> bool {
+    settable_on_create(field) && !field.owner && field.required && field.default.is_none()
+}
+
 /// Whether clients may change the field after creation. The owner field only changes when
 /// an admin hands the record to another account (`access::owner_change`).
 pub fn updatable(field: &Field) -> bool {

@@ -1,9 +1,9 @@
 //! What one entity's module prints about access: its `ACCESS` grants, the field rules and
 //! how to find a record's owner.
 
-use specgen_ir::{Action, App, Entity, Who};
+use specgen_ir::{Action, App, Entity};
 
-use crate::facts::access::GrantView;
+use crate::facts::access::{GrantView, Senders};
 use crate::layout::{self, doc_comment};
 use crate::names::rust_str;
 
@@ -59,20 +59,19 @@ impl EntityAccess {
             "const ACCESS: access::Access = access::Access {{\n{}\n}};",
             grants.join("\n")
         );
-        let rules = |head: &str, pick: &dyn Fn(&specgen_ir::Field) -> &[Who]| -> (String, bool) {
-            let fields: Vec<&specgen_ir::Field> = entity
+        let rules = |head: &str, pick: &dyn Fn(&specgen_ir::Field) -> Option<GrantView>| {
+            let fields: Vec<(&specgen_ir::Field, GrantView)> = entity
                 .fields
                 .iter()
-                .filter(|f| !pick(f).is_empty())
+                .filter_map(|f| pick(f).map(|grant| (f, grant)))
                 .collect();
             // rustfmt lets a lone struct literal overflow the brackets: `&[Rule {` .. `}];`.
             let indent = if fields.len() == 1 { 0 } else { 4 };
             let pad = " ".repeat(indent);
             let literals: Vec<String> = fields
                 .iter()
-                .map(|f| {
-                    let grant =
-                        GrantView::of_field(app, pick(f)).literal(indent + 4, "grant: ", ",");
+                .map(|(f, grant)| {
+                    let grant = grant.literal(indent + 4, "grant: ", ",");
                     format!(
                         "{pad}access::FieldRule {{\n{pad}    field: {},\n{grant}\n{pad}}}",
                         rust_str(&f.json)
@@ -86,12 +85,15 @@ impl EntityAccess {
             }
         };
         let (visible_const, _) = rules("pub(crate) const VISIBLE: &[access::FieldRule] =", &|f| {
-            &f.visible_to
+            (!f.visible_to.is_empty()).then(|| GrantView::of_field(app, &f.visible_to))
         });
-        let (settable_const, has_settable) =
-            rules("const SETTABLE: &[access::FieldRule] =", &|f| {
-                &f.settable_by
-            });
+        let (settable_const, has_settable) = rules(
+            "const SETTABLE: &[access::FieldRule] =",
+            &|f| match Senders::of(app, f) {
+                Senders::Granted(grant) => Some(grant),
+                Senders::Everyone | Senders::Admins => None,
+            },
+        );
 
         let name = &entity.name;
         let owner = entity.owner.as_ref().and_then(|ident| entity.field(ident));

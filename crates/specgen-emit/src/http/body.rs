@@ -1,11 +1,13 @@
 //! Reading a request body: the code of `New<Entity>::from_json` (create) and
 //! `<Entity>Changes::from_json` (update), field by field: what each field requires, its
-//! default, and the fields a client may not send.
+//! default, and the fields a client may not send (who may send which is
+//! [`Senders`], the definition the OpenAPI document describes too).
 
-use specgen_ir::Entity;
+use specgen_ir::{App, Entity};
 
 use super::fields::{FieldView, LinkView, check_expr, default_expr, refuse};
-use crate::facts::fields::{MAX_LINKS, settable_on_create, updatable};
+use crate::facts::access::Senders;
+use crate::facts::fields::{MAX_LINKS, required_on_create, settable_on_create, updatable};
 use crate::layout;
 use crate::names::rust_str;
 
@@ -18,7 +20,7 @@ pub(super) struct CreateCode {
 }
 
 impl CreateCode {
-    pub fn new(entity: &Entity, fields: &[FieldView], links: &[LinkView]) -> CreateCode {
+    pub fn new(app: &App, entity: &Entity, fields: &[FieldView], links: &[LinkView]) -> CreateCode {
         let create_fields: Vec<FieldView> = entity
             .fields
             .iter()
@@ -33,7 +35,7 @@ impl CreateCode {
                 create_reads.push(refuse(field, "read_only", "is set by the server"));
                 continue;
             }
-            if field.owner {
+            if Senders::of(app, field) == Senders::Admins {
                 let args = vec![
                     "&mut fields".to_owned(),
                     rust_str(&field.json),
@@ -49,11 +51,11 @@ impl CreateCode {
                 .default
                 .as_ref()
                 .map(|d| default_expr(entity, field, d));
-            let (method, args) = match (field.required, default) {
-                (true, None) => ("required", vec![json, check]),
-                (true, Some(default)) => ("required_or", vec![json, default, check]),
-                (false, None) => ("optional", vec![json, check]),
-                (false, Some(default)) => ("optional_or", vec![json, default, check]),
+            let (method, args) = match default {
+                None if required_on_create(field) => ("required", vec![json, check]),
+                None => ("optional", vec![json, check]),
+                Some(default) if field.required => ("required_or", vec![json, default, check]),
+                Some(default) => ("optional_or", vec![json, default, check]),
             };
             if field.required {
                 create_unwraps.push(layout::let_some_else(8, &field.ident));
@@ -96,7 +98,7 @@ pub(super) struct UpdateCode {
 }
 
 impl UpdateCode {
-    pub fn new(entity: &Entity, fields: &[FieldView]) -> UpdateCode {
+    pub fn new(app: &App, entity: &Entity, fields: &[FieldView]) -> UpdateCode {
         let update_fields: Vec<FieldView> = entity
             .fields
             .iter()
@@ -107,7 +109,7 @@ impl UpdateCode {
         let mut update_refusals = Vec::new();
         let mut update_inits = Vec::new();
         for field in &entity.fields {
-            if updatable(field) && field.owner {
+            if updatable(field) && Senders::of(app, field) == Senders::Admins {
                 let prefix = format!("{}: access::owner_change(", field.ident);
                 let args = vec![
                     "&mut fields".to_owned(),

@@ -171,8 +171,8 @@ impl EntityView {
             })
             .collect();
 
-        let create = CreateCode::new(entity, &fields, &links);
-        let update = UpdateCode::new(entity, &fields);
+        let create = CreateCode::new(app, entity, &fields, &links);
+        let update = UpdateCode::new(app, entity, &fields);
 
         let compares = compare_views(app, entity);
         let references = reference_checks(app, entity);

@@ -10,7 +10,8 @@ use crate::facts::auth::AuthFacts;
 
 /// The OpenAPI additions of sign-in: its paths, its schemas and the bearer security
 /// scheme. `new_record` is the schema of the sign-in entity's create body (`New<Entity>`),
-/// which sign-up extends with `password`.
+/// which sign-up extends with `password`, less the fields a caller who is not signed in may
+/// not set (`AuthFacts::sign_up_unsettable`: the server refuses them).
 pub struct AuthApi {
     pub paths: Vec<(String, Json)>,
     pub schemas: Vec<(String, Json)>,
@@ -26,7 +27,7 @@ impl AuthApi {
             "type": "string", "minLength": a.password_min, "maxLength": a.password_max,
             "description": format!("{} to {} characters.", a.password_min, a.password_max),
         });
-        let email = json!({ "type": "string", "maxLength": 254 });
+        let email = json!({ "type": "string", "minLength": 1, "maxLength": 254 });
 
         let mut sign_up = new_record.clone();
         if let Some(object) = sign_up.as_object_mut() {
@@ -38,9 +39,17 @@ impl AuthApi {
                 )),
             );
             if let Some(properties) = object.get_mut("properties").and_then(Json::as_object_mut) {
+                for field in &a.sign_up_unsettable {
+                    properties.remove(field);
+                }
                 properties.insert("password".into(), password.clone());
             }
             if let Some(required) = object.get_mut("required").and_then(Json::as_array_mut) {
+                required.retain(|field| {
+                    !a.sign_up_unsettable
+                        .iter()
+                        .any(|unsettable| field.as_str() == Some(unsettable))
+                });
                 required.push(json!("password"));
             } else {
                 object.insert("required".into(), json!(["password"]));
@@ -140,6 +149,9 @@ impl AuthApi {
             if let Some(body) = body {
                 operation["requestBody"] =
                     json!({ "required": true, "content": json_content(schema_ref(body)) });
+                operation["responses"]["400"] =
+                    error_response("Malformed JSON, not an object, or a wrong content type.");
+                operation["responses"]["413"] = error_response("The body is too large.");
             }
             operation["security"] = if secure { secured.clone() } else { json!([]) };
             json!({ "post": operation })
@@ -327,6 +339,18 @@ pub fn annotate_operations(app: &App, entity: &Entity, collection: &mut Json, it
             json!(format!("{description}Who may: {who}.")),
         );
         if app.auth.is_none() {
+            // Nobody signs in, so what is not open to anyone is refused to everyone.
+            if !open
+                && let Some(responses) =
+                    operation.get_mut("responses").and_then(Json::as_object_mut)
+            {
+                responses.insert(
+                    "401".into(),
+                    error_response(
+                        "Always: this app has no sign-in, and this is not open to anyone.",
+                    ),
+                );
+            }
             continue;
         }
         let security = if open {
