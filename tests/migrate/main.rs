@@ -28,7 +28,22 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn cases() -> Vec<(String, String, String)> {
+/// One case: the two specs, and optionally rows to seed before migrating, queries whose
+/// answers must hold after, or the message the migration must fail with.
+struct Case {
+    name: String,
+    old: String,
+    new: String,
+    /// `=== rows`: SQL run on the old schema (both databases) before the migrations.
+    rows: Option<String>,
+    /// `=== check`: `query => expected` lines, run after the migrations.
+    checks: Vec<(String, String)>,
+    /// `=== fails`: the migration must fail with this in its message, and leave the
+    /// database as it was.
+    fails: Option<String>,
+}
+
+fn cases() -> Vec<Case> {
     let dir = workspace().join("crates/specgen-emit/tests/migrations");
     let front = fs::read_to_string(dir.join("front-matter.txt")).unwrap();
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
@@ -41,9 +56,42 @@ fn cases() -> Vec<(String, String, String)> {
         .into_iter()
         .map(|path| {
             let text = fs::read_to_string(&path).unwrap();
-            let (old, new) = text.split_once("=== new\n").unwrap();
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            (name, format!("{front}{old}"), format!("{front}{new}"))
+            let mut sections = vec![("old".to_owned(), String::new())];
+            for line in text.lines() {
+                if let Some(section) = line.strip_prefix("=== ") {
+                    sections.push((section.trim().to_owned(), String::new()));
+                } else {
+                    let current = &mut sections.last_mut().unwrap().1;
+                    current.push_str(line);
+                    current.push('\n');
+                }
+            }
+            let get = |key: &str| {
+                sections
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone())
+            };
+            let checks = get("check")
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| {
+                    let (query, expected) = l
+                        .split_once(" => ")
+                        .unwrap_or_else(|| panic!("{name}: a check is `query => expected`"));
+                    (query.to_owned(), expected.trim().to_owned())
+                })
+                .collect();
+            Case {
+                old: format!("{front}{}", get("old").unwrap()),
+                new: format!("{front}{}", get("new").expect("a case has `=== new`")),
+                rows: get("rows"),
+                checks,
+                fails: get("fails").map(|f| f.trim().to_owned()),
+                name,
+            }
         })
         .collect()
 }
@@ -100,6 +148,24 @@ impl Sqlite {
             .arg(db)
             .args(files))
         .map(drop)
+    }
+
+    fn exec(&self, db: &Path, sql: &str) -> Result<(), String> {
+        run(Command::new(&self.python).arg(&self.script).args([
+            "exec".as_ref(),
+            db.as_os_str(),
+            sql.as_ref(),
+        ]))
+        .map(drop)
+    }
+
+    fn query(&self, db: &Path, sql: &str) -> Result<String, String> {
+        let out = run(Command::new(&self.python).arg(&self.script).args([
+            "query".as_ref(),
+            db.as_os_str(),
+            sql.as_ref(),
+        ]))?;
+        Ok(String::from_utf8(out.stdout).unwrap().trim().to_owned())
     }
 
     fn catalog(&self, db: &Path) -> String {
@@ -184,6 +250,15 @@ impl Postgres {
         Ok(())
     }
 
+    fn exec(&self, database: &str, sql: &str) -> Result<(), String> {
+        run(self.psql(database).arg("-1").args(["-c", sql])).map(drop)
+    }
+
+    fn query(&self, database: &str, sql: &str) -> Result<String, String> {
+        let out = run(self.psql(database).args(["-A", "-t", "-c", sql]))?;
+        Ok(String::from_utf8(out.stdout).unwrap().trim().to_owned())
+    }
+
     fn catalog(&self, database: &str) -> String {
         let out = run(self.psql(database).args(["-A", "-t", "-c", PG_CATALOG])).unwrap();
         String::from_utf8(out.stdout).unwrap()
@@ -235,14 +310,15 @@ fn every_schema_change_migrates_to_the_schema_a_fresh_database_gets() {
     let postgres = postgres();
     let mut failures = Vec::new();
     let mut migrated_cases = 0;
-    for (index, (name, old, new)) in cases().into_iter().enumerate() {
+    for (index, case) in cases().into_iter().enumerate() {
+        let name = case.name.as_str();
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(
-            build(dir.path(), &old, "repo"),
+            build(dir.path(), &case.old, "repo"),
             0,
             "{name}: the old spec builds"
         );
-        match build(dir.path(), &new, "repo") {
+        match build(dir.path(), &case.new, "repo") {
             0 => {}
             1 => {
                 // Refused: nothing may have been written, so there is no 0002.
@@ -256,7 +332,7 @@ fn every_schema_change_migrates_to_the_schema_a_fresh_database_gets() {
             code => panic!("{name}: specgen build exited {code}"),
         }
         assert_eq!(
-            build(dir.path(), &new, "fresh"),
+            build(dir.path(), &case.new, "fresh"),
             0,
             "{name}: the new spec builds"
         );
@@ -266,42 +342,108 @@ fn every_schema_change_migrates_to_the_schema_a_fresh_database_gets() {
             migrated_cases += 1;
         }
         if let Some(sqlite) = &sqlite {
-            let migrated_db = dir.path().join("migrated.db");
-            let fresh_db = dir.path().join("fresh.db");
-            let result = sqlite
-                .apply(&migrated_db, &migrations(&repo, "sqlite"))
-                .and_then(|()| sqlite.apply(&fresh_db, &migrations(&fresh, "sqlite")));
-            match result {
-                Err(error) => failures.push(format!("[{name}] SQLite: {error}")),
-                Ok(()) => {
-                    let (m, f) = (sqlite.catalog(&migrated_db), sqlite.catalog(&fresh_db));
-                    if m != f {
-                        failures.push(format!(
-                            "[{name}] SQLite catalogs differ:\n{}",
-                            difference(&m, &f)
+            let db = |n: &str| dir.path().join(n);
+            let run_case = || -> Result<(), String> {
+                let all = migrations(&repo, "sqlite");
+                let (first, later) = all.split_at(1);
+                sqlite.apply(&db("migrated.db"), first)?;
+                sqlite.apply(&db("before.db"), first)?;
+                if let Some(rows) = &case.rows {
+                    sqlite.exec(&db("migrated.db"), rows)?;
+                    sqlite.exec(&db("before.db"), rows)?;
+                }
+                let migrated = sqlite.apply(&db("migrated.db"), later);
+                if let Some(message) = &case.fails {
+                    let error = migrated.err().ok_or("the migration ran; it must fail")?;
+                    if !error.contains(message.as_str()) {
+                        return Err(format!(
+                            "the migration failed without `{message}`:\n{error}"
                         ));
                     }
+                    let (now, before) = (
+                        sqlite.catalog(&db("migrated.db")),
+                        sqlite.catalog(&db("before.db")),
+                    );
+                    if now != before {
+                        return Err(format!(
+                            "a failed migration changed the schema:\n{}",
+                            difference(&now, &before)
+                        ));
+                    }
+                    return Ok(());
                 }
+                migrated?;
+                for (query, expected) in &case.checks {
+                    let got = sqlite.query(&db("migrated.db"), query)?;
+                    if &got != expected {
+                        return Err(format!("`{query}` gives `{got}`, not `{expected}`"));
+                    }
+                }
+                sqlite.apply(&db("fresh.db"), &migrations(&fresh, "sqlite"))?;
+                let (m, f) = (
+                    sqlite.catalog(&db("migrated.db")),
+                    sqlite.catalog(&db("fresh.db")),
+                );
+                if m != f {
+                    return Err(format!("catalogs differ:\n{}", difference(&m, &f)));
+                }
+                Ok(())
+            };
+            if let Err(error) = run_case() {
+                failures.push(format!("[{name}] SQLite: {error}"));
             }
         }
         if let Some(pg) = &postgres {
-            let (m, f) = (format!("migrated_{index}"), format!("fresh_{index}"));
-            pg.create(&m);
-            pg.create(&f);
-            let result = pg
-                .apply(&m, &migrations(&repo, "postgres"))
-                .and_then(|()| pg.apply(&f, &migrations(&fresh, "postgres")));
-            match result {
-                Err(error) => failures.push(format!("[{name}] PostgreSQL: {error}")),
-                Ok(()) => {
-                    let (mc, fc) = (pg.catalog(&m), pg.catalog(&f));
-                    if mc != fc {
-                        failures.push(format!(
-                            "[{name}] PostgreSQL catalogs differ:\n{}",
-                            difference(&mc, &fc)
+            let (m, f, b) = (
+                format!("migrated_{index}"),
+                format!("fresh_{index}"),
+                format!("before_{index}"),
+            );
+            let run_case = || -> Result<(), String> {
+                for database in [&m, &f, &b] {
+                    pg.create(database);
+                }
+                let all = migrations(&repo, "postgres");
+                let (first, later) = all.split_at(1);
+                pg.apply(&m, first)?;
+                pg.apply(&b, first)?;
+                if let Some(rows) = &case.rows {
+                    pg.exec(&m, rows)?;
+                    pg.exec(&b, rows)?;
+                }
+                let migrated = pg.apply(&m, later);
+                if let Some(message) = &case.fails {
+                    let error = migrated.err().ok_or("the migration ran; it must fail")?;
+                    if !error.contains(message.as_str()) {
+                        return Err(format!(
+                            "the migration failed without `{message}`:\n{error}"
                         ));
                     }
+                    let (now, before) = (pg.catalog(&m), pg.catalog(&b));
+                    if now != before {
+                        return Err(format!(
+                            "a failed migration changed the schema:\n{}",
+                            difference(&now, &before)
+                        ));
+                    }
+                    return Ok(());
                 }
+                migrated?;
+                for (query, expected) in &case.checks {
+                    let got = pg.query(&m, query)?;
+                    if &got != expected {
+                        return Err(format!("`{query}` gives `{got}`, not `{expected}`"));
+                    }
+                }
+                pg.apply(&f, &migrations(&fresh, "postgres"))?;
+                let (mc, fc) = (pg.catalog(&m), pg.catalog(&f));
+                if mc != fc {
+                    return Err(format!("catalogs differ:\n{}", difference(&mc, &fc)));
+                }
+                Ok(())
+            };
+            if let Err(error) = run_case() {
+                failures.push(format!("[{name}] PostgreSQL: {error}"));
             }
         }
     }

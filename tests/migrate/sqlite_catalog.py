@@ -1,6 +1,8 @@
 """SQLite, for the migrate test: apply migration files to a database, or print its catalog.
 
     python sqlite_catalog.py apply DB FILE...   run each file in one transaction, in order
+    python sqlite_catalog.py exec DB SQL        run SQL (rows to seed) with foreign keys on
+    python sqlite_catalog.py query DB SQL       print the rows of a query, `|`-separated
     python sqlite_catalog.py catalog DB         print the schema as normalized JSON
 
 Uses apsw, which bundles the SQLite version the generated apps bundle (3.54): the
@@ -107,8 +109,25 @@ def catalog(db):
     return {"tables": tables, "index_sql": index_sql, "triggers": triggers}
 
 
+def execute(db, sql):
+    conn = apsw.Connection(db)
+    conn.execute("PRAGMA foreign_keys = ON")
+    with conn:
+        conn.execute(sql)
+
+
+def query(db, sql):
+    conn = apsw.Connection(db)
+    for row in conn.execute(sql).fetchall():
+        print("|".join("" if v is None else str(v) for v in row))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "apply":
         apply(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == "exec":
+        execute(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "query":
+        query(sys.argv[2], sys.argv[3])
     else:
         print(json.dumps(catalog(sys.argv[2]), indent=1, sort_keys=True))

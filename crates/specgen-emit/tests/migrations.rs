@@ -1,5 +1,8 @@
 //! Schema changes, one case per kind: each `tests/migrations/<case>.spec` holds an old spec
-//! and, after a line `=== new`, the new one (both under the same front matter). The old
+//! and, after a line `=== new`, the new one (both under the same front matter), then
+//! optionally `=== rows` (SQL seeding the old schema), `=== check` (`query => expected`
+//! after the migration) and `=== fails` (the message a data check fails with), which
+//! `tests/migrate` uses on real databases. The old
 //! spec's first build gives the repo's history; the snapshot holds what the new spec's
 //! build plans: the plan in plain words and the next migration's SQL for SQLite and
 //! PostgreSQL, or the diagnostics of the changes it refuses.
@@ -62,9 +65,11 @@ fn history(app: &App) -> History {
 }
 
 fn snapshot(case: &str) -> String {
-    let (old, new) = case
+    let (old, rest) = case
         .split_once("=== new\n")
         .expect("a case holds `=== new` between its two specs");
+    // Rows to seed and what to check after (`=== rows`, ...) are for tests/migrate.
+    let new = rest.split("\n=== ").next().unwrap_or(rest);
     let (old, _) = app(old).unwrap_or_else(|e| panic!("the old spec has errors:\n{e}"));
     let (new, sources) = app(new).unwrap_or_else(|e| panic!("the new spec has errors:\n{e}"));
     let history = history(&old);
