@@ -76,8 +76,16 @@ pub async fn connect(url: &str) -> Result<DbPool, sqlx::Error> {
 /// `migrations/sqlite/` or `migrations/postgres/`: `(version, description, sql)`.
 const MIGRATIONS: &[(i64, &str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
-/// Applies pending migrations. Fails if an applied migration's file has changed since:
-/// migrations are append-only.
+/// Applies pending migrations, each in its own transaction. Fails if an applied migration's
+/// file has changed since: migrations are append-only.
+///
+/// On SQLite they run on one connection with foreign keys off (a pragma SQLite ignores
+/// inside a transaction, so it is set before): a migration that rebuilds a table copies it,
+/// drops the old one and renames the copy into place, as SQLite's documentation describes,
+/// and that drop must neither cascade nor fail on the rows that reference the table. Such a
+/// migration checks every foreign key itself before it commits. Foreign keys are turned back
+/// on and the connection is closed afterwards, even when a migration fails: it is detached
+/// from the pool first, so it is never handed back to it with foreign keys off.
 pub async fn migrate(pool: &DbPool) -> Result<(), MigrateError> {
     let migrations = MIGRATIONS
         .iter()
@@ -91,7 +99,32 @@ pub async fn migrate(pool: &DbPool) -> Result<(), MigrateError> {
             )
         })
         .collect();
-    Migrator::with_migrations(migrations).run(pool).await
+    let migrator = Migrator::with_migrations(migrations);
+    #[cfg(feature = "sqlite")]
+    {
+        use sqlx::Connection;
+
+        // Detached, the connection no longer counts against the pool, which opens others as
+        // needed; dropped or closed, it is gone, whatever happens below.
+        let mut connection = pool.acquire().await?.detach();
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut connection)
+            .await?;
+        let migrated = migrator.run(&mut connection).await;
+        // After a failed migration this runs once its transaction has been rolled back.
+        let restored = sqlx::query("PRAGMA foreign_keys = ON")
+            .execute(&mut connection)
+            .await;
+        // Closing can only fail on a connection that is already gone: nothing to undo.
+        let _ = connection.close().await;
+        migrated?;
+        restored?;
+        Ok(())
+    }
+    #[cfg(not(feature = "sqlite"))]
+    {
+        migrator.run(pool).await
+    }
 }
 
 /// The current time as stored: UTC, whole microseconds (what both databases keep).
