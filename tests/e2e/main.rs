@@ -12,11 +12,20 @@
 //! All generated repositories share one target dir, `target/e2e-generated`, so their
 //! dependencies compile once per run. Examples run one after the other (CI has two cores).
 //!
+//! Spec histories (`history.rs`): a database filled through one version's API is migrated
+//! through later versions of the spec and keeps its records; refused histories
+//! (`history_refusals.rs`) change nothing.
+//!
 //! Knobs: `SPECGEN_E2E_ONLY=<name>` runs one example or corpus spec; `SPECGEN_TEST_DATABASE_URL` uses an
 //! existing PostgreSQL instead of a throwaway cluster; `SPECGEN_REQUIRE_POSTGRES=1` (set by
 //! CI) turns a missing PostgreSQL into a failure instead of a loud skip.
 
+mod app;
 mod harness;
+mod histories;
+mod history;
+mod history_refusals;
+mod schema;
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -1,0 +1,351 @@
+//! What each spec history puts in its v1 database and expects back: the records a client
+//! creates through the v1 API, and per later version how the API shows them (renamed
+//! resources and fields, converted numbers, renamed enumeration values, removed and added
+//! fields), then a few requests that use the new schema (new fields, new rules, a new
+//! entity) on the migrated data.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::history::{Api, PASSWORD, Snapshot};
+
+/// One history: `examples/<example>.spec`, then `tests/e2e/histories/<example>/<step>.spec`.
+pub struct History {
+    pub example: &'static str,
+    /// `--set` fields of `create-admin` besides the email.
+    pub admin_fields: &'static [(&'static str, &'static str)],
+    /// Fills the v1 database through the API.
+    pub fill: fn(&Api, &mut Seed) -> Result<(), String>,
+    /// The v1 resources whose records the later versions must keep.
+    pub v1_resources: &'static [&'static str],
+    pub steps: &'static [Step],
+}
+
+/// One later version and how its API must show the records of the version before.
+pub struct Step {
+    /// The file in `tests/e2e/histories/<example>/`.
+    pub spec: &'static str,
+    /// `(old path, new path)` of renamed resources.
+    pub resources: &'static [(&'static str, &'static str)],
+    /// `(new path, old field, new field)`.
+    pub renamed_fields: &'static [(&'static str, &'static str, &'static str)],
+    /// `(new path, field)`: compared as numbers (integer to decimal).
+    pub converted: &'static [(&'static str, &'static str)],
+    /// `(path, field, old value, new value)` of renamed enumeration values.
+    pub renamed_values: &'static [(&'static str, &'static str, &'static str, &'static str)],
+    /// `(path, field)` of removed fields: gone from every answer.
+    pub removed_fields: &'static [(&'static str, &'static str)],
+    /// `(path, field, value of the existing records as JSON)` of added fields.
+    pub added_fields: &'static [(&'static str, &'static str, &'static str)],
+    /// Resources of new entities: they list nothing right after the migration.
+    pub new_resources: &'static [&'static str],
+    /// Requests that use the new schema on the migrated records.
+    pub exercise: fn(&Api, &Seed, &Snapshot) -> Result<(), String>,
+}
+
+impl Step {
+    /// How the new API must show `record` (as the previous version's API showed it) at
+    /// `path` (the resource's new path).
+    pub fn expect(&self, path: &str, record: &Value) -> Value {
+        let mut record = record.as_object().cloned().unwrap_or_default();
+        for (_, old, new) in self.renamed_fields.iter().filter(|(p, ..)| *p == path) {
+            if let Some(value) = record.remove(*old) {
+                record.insert((*new).to_owned(), value);
+            }
+        }
+        for (_, field, old, new) in self.renamed_values.iter().filter(|(p, ..)| *p == path) {
+            if record.get(*field) == Some(&json!(old)) {
+                record.insert((*field).to_owned(), json!(new));
+            }
+        }
+        for (_, field) in self.removed_fields.iter().filter(|(p, _)| *p == path) {
+            record.remove(*field);
+        }
+        for (_, field, value) in self.added_fields.iter().filter(|(p, ..)| *p == path) {
+            let value = serde_json::from_str(value).expect("an added field's value is JSON");
+            record.insert((*field).to_owned(), value);
+        }
+        Value::Object(record)
+    }
+
+    /// The fields of `path` that compare as numbers.
+    pub fn converted_in(&self, path: &str) -> Vec<&'static str> {
+        self.converted
+            .iter()
+            .filter(|(p, _)| *p == path)
+            .map(|(_, field)| *field)
+            .collect()
+    }
+}
+
+/// The accounts a history's client made.
+pub struct Seed {
+    /// The admin's session token.
+    pub admin: String,
+    pub members: Vec<Member>,
+    /// Where the app writes email (verification codes).
+    pub outbox: PathBuf,
+}
+
+/// A member who signed up, verified the address and signed in.
+pub struct Member {
+    pub id: String,
+    pub token: String,
+}
+
+impl Seed {
+    /// Signs up with `fields`, verifies the address with the emailed code and signs in.
+    pub fn sign_up(&mut self, api: &Api, email: &str, fields: Value) -> Result<(), String> {
+        let mut body = fields;
+        body["email"] = json!(email);
+        body["password"] = json!(PASSWORD);
+        api.call("POST", "/api/auth/sign-up", None, Some(&body), 200)?;
+        // The email may go out after the answer: wait for it.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let code = loop {
+            match self.verification_code(email) {
+                Ok(code) => break code,
+                Err(error) if Instant::now() > deadline => return Err(error),
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        };
+        let verify = json!({"email": email, "code": code});
+        api.call("POST", "/api/auth/verify-email", None, Some(&verify), 200)?;
+        let (token, id) = api.sign_in(email)?;
+        self.members.push(Member { id, token });
+        Ok(())
+    }
+
+    /// The code of the newest verification email to `email` in the outbox (files are
+    /// named by time-ordered ids).
+    fn verification_code(&self, email: &str) -> Result<String, String> {
+        let mut files: Vec<PathBuf> = fs::read_dir(&self.outbox)
+            .map_err(|e| format!("cannot read the outbox {}: {e}", self.outbox.display()))?
+            .map(|entry| entry.expect("a readable outbox entry").path())
+            .collect();
+        files.sort();
+        let to = format!("To: {email}");
+        files
+            .iter()
+            .rev()
+            .filter_map(|file| fs::read_to_string(file).ok())
+            .filter(|text| text.lines().any(|line| line.trim() == to))
+            .find_map(|text| {
+                text.lines()
+                    .map(str::trim)
+                    .find(|line| line.len() == 6 && line.chars().all(|c| c.is_ascii_digit()))
+                    .map(str::to_owned)
+            })
+            .ok_or_else(|| format!("no verification code for {email} in the outbox"))
+    }
+
+    pub fn member(&self, index: usize) -> &Member {
+        &self.members[index]
+    }
+}
+
+/// The `id` of a record.
+pub fn id(record: &Value) -> Result<String, String> {
+    record["id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("a record without an id: {record}"))
+}
+
+/// The one record of `records` whose `field` is `value`.
+fn find<'a>(
+    snapshot: &'a Snapshot,
+    path: &str,
+    field: &str,
+    value: Value,
+) -> Result<&'a Value, String> {
+    snapshot
+        .get(path)
+        .into_iter()
+        .flat_map(|records| records.values())
+        .find(|record| record[field] == value)
+        .ok_or_else(|| format!("no record of {path} has {field} = {value}"))
+}
+
+/// Every history the test knows; each has a folder in `tests/e2e/histories/`.
+pub static ALL: &[History] = &[History {
+    example: "studio-bookings",
+    admin_fields: &[("name", "Ada Admin")],
+    fill: fill_studio_bookings,
+    v1_resources: &["/api/users", "/api/studios", "/api/bookings"],
+    steps: &[
+        // Studio becomes Room, capacity becomes size and a decimal, bookings get a band
+        // name; the no-overlap rule now reads `per room`.
+        Step {
+            spec: "v2.spec",
+            resources: &[("/api/studios", "/api/rooms")],
+            renamed_fields: &[
+                ("/api/rooms", "capacity", "size"),
+                ("/api/bookings", "studio_id", "room_id"),
+            ],
+            converted: &[("/api/rooms", "size")],
+            renamed_values: &[],
+            removed_fields: &[],
+            added_fields: &[("/api/bookings", "band_name", "null")],
+            new_resources: &[],
+            exercise: exercise_studio_bookings_v2,
+        },
+        // Reviews of rooms, the booking note is removed, the plan `pro` is now `premium`,
+        // and a member is in one room at a time.
+        Step {
+            spec: "v3.spec",
+            resources: &[],
+            renamed_fields: &[],
+            converted: &[],
+            renamed_values: &[("/api/users", "plan", "pro", "premium")],
+            removed_fields: &[("/api/bookings", "note")],
+            added_fields: &[],
+            new_resources: &["/api/reviews"],
+            exercise: exercise_studio_bookings_v3,
+        },
+    ],
+}];
+
+/// Four studios (capacities at both ends of 1..50, one closed), three members (one moved to
+/// the `pro` plan by the admin) and two bookings each, some with a note, none of one
+/// member overlapping another of theirs (v3's rule), two touching in the same studio.
+fn fill_studio_bookings(api: &Api, seed: &mut Seed) -> Result<(), String> {
+    let studios = [
+        ("Big Room", 4550, 50, true),
+        ("Vocal Booth", 900, 1, true),
+        ("Garage", 2000, 12, false),
+        ("Loft", 3199, 37, true),
+    ];
+    let mut studio_ids = Vec::new();
+    for (name, rate, capacity, open) in studios {
+        let body = json!({"name": name, "hourly_rate": rate, "capacity": capacity, "open": open});
+        let studio = api.call("POST", "/api/studios", Some(&seed.admin), Some(&body), 200)?;
+        studio_ids.push(id(&studio)?);
+    }
+    for (n, name) in ["Nina Drums", "Otto Bass", "Pia Keys"].iter().enumerate() {
+        seed.sign_up(
+            api,
+            &format!("member{n}@example.com"),
+            json!({"name": name}),
+        )?;
+    }
+    let pro = format!("/api/users/{}", seed.member(1).id);
+    api.call(
+        "PATCH",
+        &pro,
+        Some(&seed.admin),
+        Some(&json!({"plan": "pro"})),
+        200,
+    )?;
+
+    let bookings = [
+        (
+            0,
+            0,
+            "2031-03-01T10:00:00Z",
+            "2031-03-01T12:00:00Z",
+            Some("bring the drum kit"),
+        ),
+        (0, 1, "2031-03-02T09:00:00Z", "2031-03-02T10:30:00Z", None),
+        (
+            1,
+            0,
+            "2031-03-01T12:00:00Z",
+            "2031-03-01T14:00:00Z",
+            Some("quiet neighbours"),
+        ),
+        (1, 3, "2031-03-03T18:00:00Z", "2031-03-03T22:00:00Z", None),
+        (
+            2,
+            3,
+            "2031-03-01T10:00:00Z",
+            "2031-03-01T11:00:00Z",
+            Some("acoustic set"),
+        ),
+        (2, 1, "2031-03-04T08:00:00Z", "2031-03-04T08:30:00Z", None),
+    ];
+    for (member, studio, starts, ends, note) in bookings {
+        let mut body =
+            json!({"studio_id": studio_ids[studio], "starts_at": starts, "ends_at": ends});
+        if let Some(note) = note {
+            body["note"] = json!(note);
+        }
+        let token = seed.member(member).token.clone();
+        api.call("POST", "/api/bookings", Some(&token), Some(&body), 200)?;
+    }
+    Ok(())
+}
+
+/// A room with a fractional size, a booking with a band name, and the no-overlap rule
+/// (now per room) still refusing a booking over a migrated one.
+fn exercise_studio_bookings_v2(api: &Api, seed: &Seed, records: &Snapshot) -> Result<(), String> {
+    let body = json!({"name": "Half Room", "hourly_rate": 1000, "size": 12.5});
+    let room = api.call("POST", "/api/rooms", Some(&seed.admin), Some(&body), 200)?;
+    if room["size"].as_f64() != Some(12.5) {
+        return Err(format!("a room of size 12.5 came back as {room}"));
+    }
+    let booking = json!({
+        "room_id": id(&room)?, "starts_at": "2031-04-01T10:00:00Z",
+        "ends_at": "2031-04-01T11:00:00Z", "band_name": "The Migrations",
+    });
+    let token = &seed.member(1).token;
+    let made = api.call("POST", "/api/bookings", Some(token), Some(&booking), 200)?;
+    if made["band_name"] != json!("The Migrations") {
+        return Err(format!("the band name did not come back: {made}"));
+    }
+    // Over the drum kit booking, in its room, by someone else: refused.
+    let migrated = find(
+        records,
+        "/api/bookings",
+        "note",
+        json!("bring the drum kit"),
+    )?;
+    let over = json!({
+        "room_id": migrated["room_id"], "starts_at": "2031-03-01T11:00:00Z",
+        "ends_at": "2031-03-01T11:30:00Z",
+    });
+    let token = &seed.member(2).token;
+    api.call("POST", "/api/bookings", Some(token), Some(&over), 409)
+        .map_err(|e| format!("no overlap per room on migrated bookings: {e}"))?;
+    Ok(())
+}
+
+/// A review of a migrated room (once per member), the old plan value refused, and the new
+/// no-overlap rule per owner refusing a booking over the member's migrated one.
+fn exercise_studio_bookings_v3(api: &Api, seed: &Seed, records: &Snapshot) -> Result<(), String> {
+    let loft = find(records, "/api/rooms", "name", json!("Loft"))?;
+    let review = json!({"room_id": loft["id"], "stars": 4, "comment": "great sound"});
+    let token = &seed.member(0).token;
+    api.call("POST", "/api/reviews", Some(token), Some(&review), 200)?;
+    api.call("POST", "/api/reviews", Some(token), Some(&review), 409)
+        .map_err(|e| format!("a second review of the same room: {e}"))?;
+
+    let user = format!("/api/users/{}", seed.member(2).id);
+    api.call(
+        "PATCH",
+        &user,
+        Some(&seed.admin),
+        Some(&json!({"plan": "pro"})),
+        422,
+    )
+    .map_err(|e| format!("the renamed-away plan value: {e}"))?;
+    api.call(
+        "PATCH",
+        &user,
+        Some(&seed.admin),
+        Some(&json!({"plan": "premium"})),
+        200,
+    )?;
+
+    // Member 0 already plays 10:00-12:00 on March 1st in the Big Room: not in the Loft too.
+    let over = json!({
+        "room_id": loft["id"], "starts_at": "2031-03-01T11:00:00Z",
+        "ends_at": "2031-03-01T13:00:00Z",
+    });
+    api.call("POST", "/api/bookings", Some(token), Some(&over), 409)
+        .map_err(|e| format!("no overlap per owner on migrated bookings: {e}"))?;
+    Ok(())
+}
