@@ -2,7 +2,7 @@
 //! under writes, immutability, transitions (and who may make each), and time windows.
 
 use specgen_ir::{
-    Action, App, Caller, CompareOp, Condition, Decision, Entity, FieldType, Rule, RuleKind,
+    Action, App, Caller, CompareOp, Condition, Decision, Entity, Field, FieldType, Rule, RuleKind,
     TimeWindow, Value,
 };
 
@@ -178,8 +178,22 @@ pub struct OverlapTest {
     pub route_line: String,
     pub message_line: String,
     pub body_fn: String,
-    /// The `per` fields' JSON names.
-    pub per: Vec<String>,
+    /// `overlapping[..] = body[..].clone();` for the range and the `per` fields, laid out.
+    pub overlapping_sets: Vec<String>,
+    /// `later[..] = body[..].clone();` for the `per` fields, laid out.
+    pub later_sets: Vec<String>,
+    /// The first `per` field's JSON name, if any.
+    pub first_per: Option<String>,
+}
+
+/// `<name>["<field>"] = body["<field>"].clone();` at four spaces, as rustfmt lays it out.
+fn copy_line(name: &str, field: &str) -> String {
+    let key = rust_str(field);
+    layout::assign(
+        4,
+        &format!("{name}[{key}]"),
+        &format!("body[{key}].clone()"),
+    )
 }
 
 impl RuleTests {
@@ -283,7 +297,13 @@ impl RuleTests {
                             row_sets,
                         });
                     }
-                    RuleKind::NoOverlap { per, .. } => {
+                    RuleKind::NoOverlap { start, end, per } => {
+                        let (Some(start), Some(end)) = (entity.field(start), entity.field(end))
+                        else {
+                            continue;
+                        };
+                        let per_fields: Vec<&Field> =
+                            per.iter().filter_map(|p| entity.field(p)).collect();
                         tests.overlaps.push(OverlapTest {
                             code: rule.code.clone(),
                             line: rule.line,
@@ -291,11 +311,16 @@ impl RuleTests {
                             route_line: let_line("route", &entity.route),
                             message_line: let_line("message", &rule.message),
                             body_fn: format!("{}_body", entity.snake),
-                            per: per
-                                .iter()
-                                .filter_map(|p| entity.field(p))
-                                .map(|f| f.json.clone())
+                            overlapping_sets: [start, end]
+                                .into_iter()
+                                .chain(per_fields.iter().copied())
+                                .map(|f| copy_line("overlapping", &f.json))
                                 .collect(),
+                            later_sets: per_fields
+                                .iter()
+                                .map(|f| copy_line("later", &f.json))
+                                .collect(),
+                            first_per: per_fields.first().map(|f| f.json.clone()),
                         });
                     }
                     _ => {}
@@ -346,7 +371,7 @@ impl RuleTests {
 
     /// Whether a test counts the records listed per parent (the `listed` helper).
     pub fn uses_listed(&self) -> bool {
-        !self.limits.is_empty() || self.overlaps.iter().any(|o| !o.per.is_empty())
+        !self.limits.is_empty() || self.overlaps.iter().any(|o| o.first_per.is_some())
     }
 
     /// Whether there are tests of rules on how a record may change.

@@ -274,11 +274,16 @@ async fn {{ o.code }}_refuses_an_overlap_and_allows_another_time() {
     let app = spawn_app().await;
     let body = app.{{ o.body_fn }}().await;
     app.create(route, &body).await;
-    let response = app.post(route, &body).await;
+    // Shares only this rule's range{% if !o.later_sets.is_empty() %} and scope{% endif %} with `body`, so no other rule refuses it.
+    let mut overlapping = app.{{ o.body_fn }}().await;
+{%- for line in o.overlapping_sets %}
+{{ line }}
+{%- endfor %}
+    let response = app.post(route, &overlapping).await;
     assert_violated(&response, 409, "{{ o.code }}", message);
-    let {% if !o.per.is_empty() %}mut {% endif %}later = app.{{ o.body_fn }}().await;
-{%- for p in o.per %}
-    later["{{ p }}"] = body["{{ p }}"].clone();
+    let {% if !o.later_sets.is_empty() %}mut {% endif %}later = app.{{ o.body_fn }}().await;
+{%- for line in o.later_sets %}
+{{ line }}
 {%- endfor %}
     app.create(route, &later).await;
 }
@@ -294,12 +299,10 @@ async fn {{ o.code }}_holds_when_50_requests_race_on_two_instances() {
     let responses = race(&first, &second, route, bodies).await;
     assert_eq!(count(&responses, 201), 1, "{responses:?}");
     assert_eq!(count(&responses, 409), 49, "{responses:?}");
-{%- for p in o.per %}
-{%- if loop.first %}
+{%- if let Some(p) = o.first_per %}
     let per = "{{ p }}";
     assert_eq!(listed(&first, route, per, &body[per]).await, 1);
 {%- endif %}
-{%- endfor %}
 }
 {%- endfor %}
 
