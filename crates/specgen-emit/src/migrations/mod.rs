@@ -25,9 +25,17 @@ use create::TableView;
 /// Where a generated repo records the schema its migrations produce.
 pub const SCHEMA_RECORD: &str = "migrations/schema.json";
 
-/// Adds `migrations/README.md`, the schema record and the migrations of `plan`.
-pub(crate) fn add_files(out: &mut Files, app: &App, header: &str, plan: &plan::Plan) {
+/// Adds `migrations/README.md` (with `header`), the schema record and the migrations of
+/// `plan` (with `history_header`: they are never rewritten, so never merged into).
+pub(crate) fn add_files(
+    out: &mut Files,
+    app: &App,
+    header: &str,
+    history_header: &str,
+    plan: &plan::Plan,
+) {
     out.add("migrations/README.md", &MigrationsReadme { header });
+    let header = history_header;
     out.add_raw(SCHEMA_RECORD, plan.record.clone());
     if !plan.initial {
         for (path, contents) in &plan.past {
