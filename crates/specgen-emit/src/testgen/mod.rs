@@ -9,6 +9,7 @@ mod access;
 mod auth;
 mod entity;
 mod helpers;
+mod overlaps;
 mod rules;
 
 use askama::Template;
@@ -16,9 +17,8 @@ use specgen_ir::{App, Entity};
 
 use entity::{ChildOutcome, EntityTests};
 use helpers::HelpersView;
-use rules::{
-    ByRoleTest, ImmutableTest, LimitTest, OverlapTest, RuleTests, TransitionTest, WindowTest,
-};
+use overlaps::OverlapTest;
+use rules::{ByRoleTest, ImmutableTest, LimitTest, RuleTests, TransitionTest, WindowTest};
 
 use crate::files::Files;
 use crate::layout;

@@ -2,11 +2,12 @@
 //! under writes, immutability, transitions (and who may make each), and time windows.
 
 use specgen_ir::{
-    Action, App, Caller, CompareOp, Condition, Decision, Entity, Field, FieldType, Rule, RuleKind,
+    Action, App, Caller, CompareOp, Condition, Decision, Entity, FieldType, Rule, RuleKind,
     TimeWindow, Value,
 };
 
 use super::helpers::new_value;
+use super::overlaps::OverlapTest;
 use crate::facts::access::{GrantView, unsettable};
 use crate::facts::fields::{settable_on_create, updatable};
 use crate::layout;
@@ -168,34 +169,6 @@ pub struct LimitTest {
     pub parents_line: String,
 }
 
-/// The tests of one no-overlap rule.
-#[derive(Debug, Clone)]
-pub struct OverlapTest {
-    pub code: String,
-    pub line: u32,
-    pub message: String,
-    /// `let route = "...";` and `let message = "...";`, laid out.
-    pub route_line: String,
-    pub message_line: String,
-    pub body_fn: String,
-    /// `overlapping[..] = body[..].clone();` for the range and the `per` fields, laid out.
-    pub overlapping_sets: Vec<String>,
-    /// `later[..] = body[..].clone();` for the `per` fields, laid out.
-    pub later_sets: Vec<String>,
-    /// The first `per` field's JSON name, if any.
-    pub first_per: Option<String>,
-}
-
-/// `<name>["<field>"] = body["<field>"].clone();` at four spaces, as rustfmt lays it out.
-fn copy_line(name: &str, field: &str) -> String {
-    let key = rust_str(field);
-    layout::assign(
-        4,
-        &format!("{name}[{key}]"),
-        &format!("body[{key}].clone()"),
-    )
-}
-
 impl RuleTests {
     /// The tests of every row rule of an entity whose bodies the test helpers can make.
     pub fn new(app: &App, creatable: impl Fn(&Entity) -> bool) -> RuleTests {
@@ -298,30 +271,9 @@ impl RuleTests {
                         });
                     }
                     RuleKind::NoOverlap { start, end, per } => {
-                        let (Some(start), Some(end)) = (entity.field(start), entity.field(end))
-                        else {
-                            continue;
-                        };
-                        let per_fields: Vec<&Field> =
-                            per.iter().filter_map(|p| entity.field(p)).collect();
-                        tests.overlaps.push(OverlapTest {
-                            code: rule.code.clone(),
-                            line: rule.line,
-                            message: rule.message.clone(),
-                            route_line: let_line("route", &entity.route),
-                            message_line: let_line("message", &rule.message),
-                            body_fn: format!("{}_body", entity.snake),
-                            overlapping_sets: [start, end]
-                                .into_iter()
-                                .chain(per_fields.iter().copied())
-                                .map(|f| copy_line("overlapping", &f.json))
-                                .collect(),
-                            later_sets: per_fields
-                                .iter()
-                                .map(|f| copy_line("later", &f.json))
-                                .collect(),
-                            first_per: per_fields.first().map(|f| f.json.clone()),
-                        });
+                        tests
+                            .overlaps
+                            .extend(OverlapTest::new(entity, rule, start, end, per));
                     }
                     _ => {}
                 }
