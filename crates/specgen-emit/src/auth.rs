@@ -45,7 +45,7 @@ pub(crate) fn add_files(out: &mut Files, app: &App, auth: Option<&AuthFacts>, he
         },
     );
     out.add("src/auth/routes.rs", &AuthRoutes { header, a, v });
-    out.add("src/auth/session.rs", &AuthSession { header, a });
+    out.add("src/auth/session.rs", &AuthSession { header, a, v });
     out.add("src/email.rs", &EmailRs { header });
     out.add("src/rate_limit.rs", &RateLimitRs { header });
 }
@@ -115,6 +115,7 @@ struct AuthRoutes<'a> {
 struct AuthSession<'a> {
     header: &'a str,
     a: &'a AuthFacts,
+    v: &'a AuthView,
 }
 
 #[derive(Template)]
@@ -152,6 +153,9 @@ pub struct AuthView {
     pub sig_insert: String,
     /// The `use crate::http::...` lines of `routes.rs`, in rustfmt's order.
     pub http_uses: Vec<String>,
+    /// Lines of the one query of `GET /api/auth/me` (inside a `"\` string): the session of a
+    /// token with its account's record.
+    pub me_lines: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -258,6 +262,21 @@ impl AuthView {
         ];
         http_uses.sort();
 
+        let t = &entity.table;
+        let me_columns: Vec<String> = std::iter::once("id")
+            .chain(entity.fields.iter().map(|f| f.column.as_str()))
+            .chain(["created_at", "updated_at", "email_verified_at", "role"])
+            .map(|column| format!("{t}.{column}"))
+            .chain(["sessions.id AS session_id".to_owned()])
+            .collect();
+        let mut me_lines = continued(&wrap_sql(&format!("SELECT {}", me_columns.join(", "))));
+        layout::end_line(&mut me_lines);
+        me_lines.extend(continued(&wrap_sql(&format!(
+            "FROM sessions JOIN {t} ON {t}.id = sessions.user_id"
+        ))));
+        layout::end_line(&mut me_lines);
+        me_lines.push("WHERE sessions.token_hash = $1 AND sessions.expires_at > $2".to_owned());
+
         Some(AuthView {
             default_role: variant(app.default_role()),
             admin_role: variant(app.admin_role()),
@@ -269,6 +288,7 @@ impl AuthView {
             insert_binds: binds,
             sig_insert,
             http_uses,
+            me_lines,
         })
     }
 }

@@ -16,17 +16,19 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use sqlx::FromRow;
 use uuid::Uuid;
 
 use crate::access;
 use crate::auth::password::{self, Verification};
 use crate::auth::{AuthUser, Role, accounts, codes, session};
+use crate::db;
 use crate::email::Email;
 use crate::error::{ApiError, FieldError};
 use crate::hooks::{{ a.module }} as hooks;
@@ -288,9 +290,15 @@ async fn sign_out_everywhere(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/auth/me`: the signed-in account.
-async fn me(State(state): State<AppState>, user: AuthUser) -> Result<AppJson<Me>, ApiError> {
-    Ok(AppJson(load_me(&state, &user).await?))
+/// `GET /api/auth/me`: the signed-in account, read with its session in one query.
+async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<AppJson<Me>, ApiError> {
+    let token = session::required_bearer(&headers)?;
+    let (user, row) = session::with_account(&state.db, token)
+        .await?
+        .ok_or_else(session::ended)?;
+    let record = {{ a.entity }}::from_row(&row)?;
+    let verified_at: Option<DateTime<Utc>> = db::get(&row, "email_verified_at")?;
+    Ok(AppJson(me_body(&user, record, verified_at.is_some())?))
 }
 
 /// `POST /api/auth/password`: `current_password` and `new_password`. Ends every other session
@@ -546,12 +554,21 @@ async fn load_me(state: &AppState, user: &AuthUser) -> Result<Me, ApiError> {
     let gone = || ApiError::unauthorized("the account no longer exists");
     let record = {{ a.module }}::fetch(&state.db, user.id).await?;
     let account = accounts::find(&state.db, user.id).await?.ok_or_else(gone)?;
-    let json = serde_json::to_value(record.ok_or_else(gone)?).map_err(ApiError::internal)?;
+    me_body(
+        user,
+        record.ok_or_else(gone)?,
+        account.email_verified_at.is_some(),
+    )
+}
+
+/// What `GET /api/auth/me` answers for `record`, the account of `user`.
+fn me_body(user: &AuthUser, record: impl Serialize, verified: bool) -> Result<Me, ApiError> {
+    let json = serde_json::to_value(record).map_err(ApiError::internal)?;
     let visible = {{ a.module }}::VISIBLE;
     Ok(Me {
         user: access::redact(json, visible, Some(user), Some(user.id)),
         role: user.role,
-        email_verified: account.email_verified_at.is_some(),
+        email_verified: verified,
     })
 }
 
