@@ -85,7 +85,7 @@ fn edited_source(files: &[OutputFile]) -> Result<String, String> {
         .ok_or_else(|| "the generated repository has no Rust source under src/".to_owned())
 }
 
-fn write_file(path: &Path, contents: &str) -> Result<(), String> {
+pub(crate) fn write_file(path: &Path, contents: &str) -> Result<(), String> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;

@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo run -p specgen-bench --release -- [--skip-cargo]
+//! cargo run -p specgen-bench --release -- load
 //! ```
 //!
 //! Prints one table: the in-process pipeline (`specgen_lower::compile` then
@@ -10,8 +11,13 @@
 //! migration: `specgen build` on a repo that holds the first build), then (unless `--skip-cargo`) the cold and incremental `cargo build` of the largest
 //! generated repository, beside the cold build of a hello-world crate as the machine's
 //! baseline. Each figure has its target and the ratio to it (below 1.00 is within target).
+//!
+//! `load` instead runs a generated backend in release mode under `wrk` (see `load.rs`):
+//! req/s, p50/p99 and peak memory for an authenticated read, a list of 20 and a sign-in
+//! storm, beside `GET /health` as the baseline of the same run.
 
 mod builds;
+mod load;
 mod pipeline;
 mod synthetic;
 
@@ -22,8 +28,10 @@ use std::{env, fs};
 
 const USAGE: &str = "\
 usage: cargo run -p specgen-bench --release -- [--skip-cargo]
+       cargo run -p specgen-bench --release -- load
 
-  --skip-cargo   time only the specgen pipeline, not the builds of a generated repository";
+  --skip-cargo   time only the specgen pipeline, not the builds of a generated repository
+  load           load a generated backend (release, SQLite) with wrk: req/s, p50/p99, memory";
 
 /// The pipeline must stay interactive on a 100-entity spec.
 const PIPELINE_TARGET: Duration = Duration::from_millis(100);
@@ -40,6 +48,15 @@ fn main() -> ExitCode {
     for arg in env::args().skip(1) {
         match arg.as_str() {
             "--skip-cargo" => skip_cargo = true,
+            "load" => {
+                return match load::run(&workspace_root()) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(error) => {
+                        eprintln!("error: {error}");
+                        ExitCode::FAILURE
+                    }
+                };
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return ExitCode::SUCCESS;
