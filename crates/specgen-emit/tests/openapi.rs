@@ -280,6 +280,41 @@ fn list_filters_have_no_default() {
 }
 
 #[test]
+fn me_is_the_account_record_with_its_role_in_one_closed_object() {
+    for case in cases() {
+        let Some(account) = case.app.auth_entity() else {
+            continue;
+        };
+        let record = case.schema(&account.name);
+        let me = case.schema("Me");
+        let context = format!("{}: Me", case.name);
+        // An `allOf` with the closed record schema would refuse `role` and every answer.
+        assert!(me.get("allOf").is_none(), "{context}: {me}");
+        assert_eq!(me["additionalProperties"], false, "{context}");
+        let mut properties = keys(&record["properties"]);
+        properties.extend(["role".to_owned(), "email_verified".to_owned()]);
+        assert_eq!(keys(&me["properties"]), properties, "{context}: properties");
+        let mut required = strings(&record["required"]);
+        required.extend(["role".to_owned(), "email_verified".to_owned()]);
+        assert_eq!(strings(&me["required"]), required, "{context}: required");
+        // The server's answer: the record flattened, then the role and the verification.
+        let routes = case.file("src/auth/routes.rs");
+        let answer = block(routes, "pub struct Me {", "}");
+        for field in [
+            "#[serde(flatten)]",
+            "pub user: Value",
+            "pub role: Role",
+            "pub email_verified: bool",
+        ] {
+            assert!(
+                answer.contains(field),
+                "{context}: the server's Me has {field}"
+            );
+        }
+    }
+}
+
+#[test]
 fn error_codes_are_the_error_types() {
     for case in cases() {
         let codes =

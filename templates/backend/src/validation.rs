@@ -251,14 +251,26 @@ pub mod check {
         Ok(text.to_owned())
     }
 
-    /// A whole number within the optional bounds.
+    /// A whole number within the optional bounds. As in JSON Schema, `12.0` is the whole
+    /// number 12: clients that write every number as a float are not refused.
     pub fn integer(min: Option<i64>, max: Option<i64>) -> impl Fn(&Value) -> Result<i64, Problem> {
         move |value| {
-            let number = value
-                .as_i64()
+            let number = whole(value)
                 .ok_or_else(|| Problem::new("invalid_type", "must be a whole number"))?;
             in_range(number, min, max)
         }
+    }
+
+    /// `value` as an `i64` when it is a whole number in range, written with or without a
+    /// fraction of zero.
+    fn whole(value: &Value) -> Option<i64> {
+        if let Some(number) = value.as_i64() {
+            return Some(number);
+        }
+        // Every f64 in [-2^63, 2^63) with no fraction is exactly an i64.
+        let float = value.as_f64()?;
+        let in_range = (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&float);
+        (float.fract() == 0.0 && in_range).then_some(float as i64)
     }
 
     /// A finite number within the optional bounds.

@@ -21,7 +21,9 @@ pub struct AuthApi {
 pub const SECURITY_SCHEME: &str = "bearer";
 
 impl AuthApi {
-    pub fn new(app: &App, a: &AuthFacts, new_record: &Json) -> AuthApi {
+    /// The sign-in routes and schemas, given the account entity's create (`new_record`) and
+    /// response (`record`) schemas.
+    pub fn new(app: &App, a: &AuthFacts, new_record: &Json, record: &Json) -> AuthApi {
         let role_names: Vec<String> = app.roles.iter().map(|r| r.name.clone()).collect();
         let password = json!({
             "type": "string", "minLength": a.password_min, "maxLength": a.password_max,
@@ -74,22 +76,7 @@ impl AuthApi {
                 "Role".to_owned(),
                 json!({ "type": "string", "enum": role_names }),
             ),
-            (
-                "Me".to_owned(),
-                json!({
-                    "description": format!("The signed-in {}: its fields, its role and whether its email address is verified.", a.words),
-                    "allOf": [
-                        { "$ref": format!("#/components/schemas/{}", a.entity) },
-                        {
-                            "type": "object", "required": ["role", "email_verified"],
-                            "properties": {
-                                "role": { "$ref": "#/components/schemas/Role" },
-                                "email_verified": { "type": "boolean" },
-                            },
-                        },
-                    ],
-                }),
-            ),
+            ("Me".to_owned(), me_schema(a, record)),
             (
                 "Session".to_owned(),
                 json!({
@@ -381,4 +368,31 @@ pub fn security_schemes() -> Json {
         "scheme": "bearer",
         "description": "A session token from `POST /api/auth/sign-in`: `Authorization: Bearer <token>`.",
     }})
+}
+
+/// `GET /api/auth/me`'s answer: the account's record with its role and whether its address
+/// is verified, in one closed object (an `allOf` of the closed record schema and the two
+/// fields would accept no answer at all).
+fn me_schema(a: &AuthFacts, record: &Json) -> Json {
+    let mut me = record.clone();
+    if let Some(object) = me.as_object_mut() {
+        object.insert(
+            "description".into(),
+            json!(format!(
+                "The signed-in {}: its fields, its role and whether its email address is verified.",
+                a.words
+            )),
+        );
+        if let Some(properties) = object.get_mut("properties").and_then(Json::as_object_mut) {
+            properties.insert("role".into(), schema_ref("Role"));
+            properties.insert("email_verified".into(), json!({ "type": "boolean" }));
+        }
+        match object.get_mut("required").and_then(Json::as_array_mut) {
+            Some(required) => required.extend([json!("role"), json!("email_verified")]),
+            None => {
+                object.insert("required".into(), json!(["role", "email_verified"]));
+            }
+        }
+    }
+    me
 }

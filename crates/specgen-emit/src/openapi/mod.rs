@@ -85,10 +85,14 @@ pub fn document(app: &App, auth: Option<&AuthFacts>, version: &str) -> String {
         "Error".into(),
         error_schema(auth.is_some_and(|a| a.verify_email)),
     );
-    let auth_api = app
-        .auth_entity()
-        .zip(auth)
-        .map(|(entity, a)| auth::AuthApi::new(app, a, &create_schema(app, entity)));
+    let auth_api = app.auth_entity().zip(auth).map(|(entity, a)| {
+        auth::AuthApi::new(
+            app,
+            a,
+            &create_schema(app, entity),
+            &record_schema(app, entity),
+        )
+    });
     if let Some(auth_api) = &auth_api {
         paths.extend(auth_api.paths.iter().cloned());
         schemas.extend(auth_api.schemas.iter().cloned());
@@ -166,8 +170,9 @@ fn entity_paths(entity: &Entity) -> (Json, Json) {
             "description": "Items per page.",
             "schema": { "type": "integer", "minimum": 1, "maximum": 100, "default": 20 } }),
         json!({ "name": "cursor", "in": "query", "required": false,
-            "description": "The `next_cursor` of the previous page.",
-            "schema": { "type": "string" } }),
+            "description": "Opaque: the `next_cursor` of the previous page, with the same filters \
+                and sort. Any other value is answered 400.",
+            "schema": { "type": "string", "minLength": 1, "pattern": "^[A-Za-z0-9_-]+$" } }),
     ];
     let mut sortable: Vec<String> = entity
         .fields

@@ -31,6 +31,8 @@ pub struct EntityTests {
     pub helpers_import: String,
     /// `rejects(&app, ...).await;` lines, one per failing case.
     pub rejects: Vec<String>,
+    /// `zero_fraction(&mut body, "..");` lines for the whole-number fields a client sends.
+    pub zero_fractions: Vec<String>,
     /// Two cases on different fields, for the "every field at once" test.
     pub two_invalid: Option<(InvalidCase, InvalidCase)>,
     pub missing_references: Vec<NamedField>,
@@ -148,6 +150,16 @@ impl EntityTests {
                 ];
                 layout::call(4, "rejects(", &args, ").await;")
                     .replace("\n    ).await;", "\n    )\n    .await;")
+            })
+            .collect();
+        let zero_fractions = entity
+            .fields
+            .iter()
+            .filter(|f| settable_on_create(f))
+            .filter(|f| matches!(f.ty, FieldType::Integer { .. } | FieldType::Money { .. }))
+            .map(|f| {
+                let args = ["&mut body".to_owned(), rust_str(&f.json)];
+                layout::call(4, "zero_fraction(", &args, ");")
             })
             .collect();
         let two_invalid = cases.iter().find(|c| c.value != "None").and_then(|first| {
@@ -359,6 +371,7 @@ impl EntityTests {
             create_tail: layout::awaited(4, "", "app", &format!("create_{}()", entity.snake), ""),
             helpers_import,
             rejects,
+            zero_fractions,
             two_invalid,
             missing_references,
             copies: copy_tests(app, entity),

@@ -64,6 +64,31 @@ async fn create_refuses_each_invalid_field() {
     rejects(&app, "no_such_field", Some(json!(1)), "unknown_field").await;
     rejects(&app, "id", Some(json!(Uuid::now_v7())), "read_only").await;
 }
+{%- if !t.zero_fractions.is_empty() %}
+
+/// Writes `body[field]`, a whole number, with a zero fraction (`3` as `3.0`).
+fn zero_fraction(body: &mut Value, field: &str) {
+    if let Some(number) = body[field].as_i64() {
+        body[field] = json!(number as f64);
+    }
+}
+
+/// As in JSON Schema (and so in the OpenAPI document), `3.0` is the whole number 3.
+#[tokio::test]
+async fn create_takes_whole_numbers_written_with_a_zero_fraction() {
+    let app = spawn_app().await;
+    let expected = valid_body(&app).await;
+    let mut body = expected.clone();
+{%- for line in t.zero_fractions %}
+{{ line }}
+{%- endfor %}
+    let response = app.post(ROUTE, &body).await;
+    assert_eq!(response.status, 201, "{response:?}");
+    for (name, value) in expected.as_object().expect("an object") {
+        assert_eq!(&response.body[name], value, "{name}");
+    }
+}
+{%- endif %}
 {%- if let Some((first, second)) = t.two_invalid %}
 
 #[tokio::test]
