@@ -73,7 +73,7 @@ pub(crate) fn add_files(out: &mut Files, app: &App, header: &str, default_databa
     out.add("src/ops/metrics.rs", &OpsMetrics { header });
     out.add("src/startup.rs", &StartupRs { header, has_auth });
     out.add("src/db.rs", &DbRs { header });
-    out.add("src/error.rs", &ErrorRs { header });
+    out.add("src/error.rs", &ErrorRs { header, has_auth });
     out.add("src/rules.rs", &RulesRs { header });
     out.add("src/validation.rs", &ValidationRs { header });
 }
@@ -193,6 +193,7 @@ struct RulesRs<'a> {
 #[template(path = "backend/src/error.rs")]
 struct ErrorRs<'a> {
     header: &'a str,
+    has_auth: bool,
 }
 
 #[derive(Template)]

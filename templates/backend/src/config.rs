@@ -2,6 +2,9 @@
 //! Settings, read from the environment only (and, in `main`, an optional `.env` file).
 //! Every variable is listed with its default in `.env.example`.
 
+{% if has_auth -%}
+use std::num::NonZeroUsize;
+{% endif -%}
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -9,6 +12,7 @@ use std::time::Duration;
 use tracing_subscriber::filter::Targets;
 {%- if has_auth %}
 
+use crate::auth::password;
 use crate::email::EmailSettings;
 {%- endif %}
 
@@ -52,6 +56,12 @@ pub struct Config {
 {%- if has_auth %}
     /// `SMTP_URL`, `EMAIL_FROM`, `OUTBOX_DIR`: how email goes out (see [`EmailSettings`]).
     pub email: EmailSettings,
+    /// `PASSWORD_HASH_THREADS`: how many password hashes run at once, each holding 19 MiB.
+    /// Default: one per core.
+    pub password_hash_threads: NonZeroUsize,
+    /// `PASSWORD_HASH_QUEUE`: how many more may wait for a thread; past that, routes that
+    /// hash a password answer 503 `unavailable` with `Retry-After: 1`. Default: 16 per thread.
+    pub password_hash_queue: NonZeroUsize,
 {%- endif %}
 }
 
@@ -120,6 +130,22 @@ impl Config {
         {
             return Err(ConfigError::Placeholder(name));
         }
+{%- if has_auth %}
+        let password_hash_threads = parse(
+            &var,
+            "PASSWORD_HASH_THREADS",
+            password::default_threads(),
+            "a whole number of threads, at least 1",
+        )?;
+        let password_hash_queue = parse(
+            &var,
+            "PASSWORD_HASH_QUEUE",
+            password_hash_threads.saturating_mul(
+                NonZeroUsize::new(password::QUEUE_PER_THREAD).expect("the queue is not empty"),
+            ),
+            "a whole number of hashes, at least 1",
+        )?;
+{%- endif %}
         Ok(Config {
             host: var("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
             port: parse(&var, "PORT", 3000, "a port number")?,
@@ -151,6 +177,8 @@ impl Config {
                 .map(PathBuf::from),
 {%- if has_auth %}
             email: EmailSettings::from_vars(&var, app_env)?,
+            password_hash_threads,
+            password_hash_queue,
 {%- endif %}
         })
     }

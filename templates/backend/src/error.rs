@@ -91,6 +91,12 @@ pub enum ApiError {
     /// 503 `unavailable`: the database cannot be reached.
     #[error("service unavailable")]
     Unavailable,
+{%- if has_auth %}
+    /// 503 `unavailable`: every password hashing thread is busy and its queue is full (a
+    /// sign-in storm); sent with `Retry-After: 1`.
+    #[error("the server is busy; try again in a second")]
+    Busy,
+{%- endif %}
     /// 500 `internal`: logged with the request id; the client learns nothing more.
     #[error("internal error")]
     Internal(#[source] BoxError),
@@ -227,7 +233,11 @@ impl ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::RuleViolated { status, .. } => *status,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+{%- if has_auth %}
+            ApiError::Unavailable | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+{%- else %}
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+{%- endif %}
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -305,6 +315,11 @@ impl IntoResponse for ApiError {
             ApiError::RateLimited { retry_after } => {
                 headers.insert(RETRY_AFTER, HeaderValue::from((*retry_after).max(1)));
             }
+{%- if has_auth %}
+            ApiError::Busy => {
+                headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+{%- endif %}
             _ => {}
         }
         response.extensions_mut().insert(self.report());

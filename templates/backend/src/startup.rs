@@ -19,6 +19,9 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::{Level, Span};
 
 use crate::BoxError;
+{%- if has_auth %}
+use crate::auth::password::Hashers;
+{%- endif %}
 use crate::config::Config;
 use crate::db::{self, DbPool};
 {%- if has_auth %}
@@ -34,6 +37,8 @@ pub struct AppState {
 {%- if has_auth %}
     /// Sends verification codes and reset tokens.
     pub mailer: Mailer,
+    /// Hashes and checks passwords, on threads of their own behind a bounded queue.
+    pub hashers: Hashers,
 {%- endif %}
 }
 
@@ -106,11 +111,13 @@ impl Application {
         let shutdown_grace = config.shutdown_grace;
 {%- if has_auth %}
         let mailer = Mailer::new(&config.email)?;
+        let hashers = Hashers::start(config.password_hash_threads, config.password_hash_queue)?;
         crate::auth::spawn_cleanup(pool.clone());
         let state = AppState {
             db: pool,
             config: Arc::new(config),
             mailer,
+            hashers,
         };
 {%- else %}
         let state = AppState {

@@ -136,6 +136,22 @@ fn security_settings(app: &App) -> Vec<Setting> {
                 default: "`data/outbox`".to_owned(),
             },
             Setting {
+                name: "PASSWORD_HASH_THREADS",
+                doc: "How many password hashes run at once, each holding 19 MiB of memory. \
+                      Unset: one per core.",
+                example: "2".to_owned(),
+                comment: "# ",
+                default: "one per core".to_owned(),
+            },
+            Setting {
+                name: "PASSWORD_HASH_QUEUE",
+                doc: "How many more hashes may wait for a thread; past that, sign-in, sign-up \
+                      and password changes answer 503 with Retry-After: 1. Unset: 16 per thread.",
+                example: "32".to_owned(),
+                comment: "# ",
+                default: "16 per hashing thread".to_owned(),
+            },
+            Setting {
                 name: "ADMIN_PASSWORD",
                 doc: "Read by `create-admin` only (else it asks, without echo). Never needed by \
                       the server; do not leave it set.",

@@ -149,6 +149,7 @@ impl AuthApi {
                 "202": { "description": "The account is created (or the address is taken: the answer is the same) and a verification code is emailed.", "content": json_content(schema_ref("Accepted")) },
                 "422": error_response("Invalid fields or password."),
                 "429": limited(),
+                "503": busy(),
             })
         } else {
             json!({
@@ -156,6 +157,7 @@ impl AuthApi {
                 "409": error_response("An account uses this email address."),
                 "422": error_response("Invalid fields or password."),
                 "429": limited(),
+                "503": busy(),
             })
         };
         paths.push((
@@ -173,6 +175,7 @@ impl AuthApi {
             "401": error_response("Wrong email or password (the same answer for unknown addresses)."),
             "422": error_response("Missing fields."),
             "429": limited(),
+            "503": busy(),
         });
         if a.verify_email {
             sign_in_answer["403"] = error_response(
@@ -223,6 +226,7 @@ impl AuthApi {
                 "401": error_response("Not signed in."),
                 "422": error_response("The current password is wrong (`incorrect`) or the new one breaks the rules."),
                 "429": limited(),
+                "503": busy(),
             }), true),
         ));
         if a.verify_email {
@@ -255,6 +259,7 @@ impl AuthApi {
                 "204": { "description": "The password is set." },
                 "422": error_response("The token is wrong, used or expired (`invalid`), or the password breaks the rules."),
                 "429": limited(),
+                "503": busy(),
             }), false),
         ));
         let mut role = op(
@@ -293,6 +298,15 @@ pub fn limited() -> Json {
     json!({
         "description": "Too many attempts (`rate_limited`); retry after `Retry-After` seconds.",
         "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds until the limit resets." } },
+        "content": json_content(schema_ref("Error")),
+    })
+}
+
+/// A 503 of a route that hashes a password, when hashing is saturated.
+pub fn busy() -> Json {
+    json!({
+        "description": "Every password hashing thread is busy and the queue in front of them is full (`unavailable`); retry after `Retry-After` seconds. Unknown and known accounts are answered alike.",
+        "headers": { "Retry-After": { "schema": { "type": "integer" }, "description": "Seconds to wait before retrying (1)." } },
         "content": json_content(schema_ref("Error")),
     })
 }

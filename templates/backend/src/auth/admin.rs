@@ -12,12 +12,14 @@
 //! anything else as text. An existing account keeps its password and only gets the role.
 
 use std::io::{BufRead, IsTerminal};
+use std::num::NonZeroUsize;
 
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::BoxError;
-use crate::auth::{AuthUser, Role, accounts, password};
+use crate::auth::password::{self, Hashers};
+use crate::auth::{AuthUser, Role, accounts};
 use crate::config::Config;
 use crate::db;
 use crate::error::ApiError;
@@ -105,7 +107,9 @@ pub async fn run(config: &Config, command: CreateAdmin) -> Result<(), BoxError> 
     fields.finish().map_err(describe)?;
     let password = password.ok_or("the password is invalid")?;
 
-    let password_hash = password::hash(password).await.map_err(describe)?;
+    // One hash: one thread and a queue of one are plenty.
+    let hashers = Hashers::start(NonZeroUsize::MIN, NonZeroUsize::MIN)?;
+    let password_hash = hashers.hash(password).await.map_err(describe)?;
     let user = new.into_{{ a.snake }}();
     // The operator vouches for the address: it counts as verified.
     let verified_at = Some(db::now());

@@ -27,8 +27,9 @@
 //! | `PUT {{ a.route }}/{id}/role` | admins change someone's role |
 //!
 //! How it is kept safe:
-//! - Passwords are hashed with argon2id and OWASP's parameters on a blocking thread
-//!   ([`password`]); they are never logged or returned.
+//! - Passwords are hashed with argon2id and OWASP's parameters on a few threads of their
+//!   own behind a bounded queue, 503 when it is full ([`password`]); they are never logged
+//!   or returned.
 //! - Sessions are opaque 256-bit random tokens. The database keeps only their SHA-256 hash,
 //!   so a copy of it cannot be used to sign in ([`session`]). Clients send
 //!   `Authorization: Bearer <token>`; there are no cookies, hence no CSRF to defend against.

@@ -111,7 +111,7 @@ async fn sign_up(
     let (mut user, password) = read_sign_up(body)?;
     hooks::before_create(&state, &mut user).await?;
     // Hash before looking the address up: both answers then cost the same.
-    let password_hash = password::hash(password).await?;
+    let password_hash = state.hashers.hash(password).await?;
     let email = user.{{ a.email_ident }}.clone();
     let existing = accounts::find_by_email(&state.db, &email).await?;
     let accepted = (
@@ -177,7 +177,7 @@ async fn sign_up(
     rate_limit::hit(&state.db, &rate_limit::SIGN_UPS_PER_ADDRESS, &address).await?;
     let (mut user, password) = read_sign_up(body)?;
     hooks::before_create(&state, &mut user).await?;
-    let password_hash = password::hash(password).await?;
+    let password_hash = state.hashers.hash(password).await?;
     let taken = || ApiError::Conflict {
         message: "an account with this email address exists; sign in instead".to_owned(),
         fields: vec![FieldError::new(
@@ -248,15 +248,22 @@ async fn sign_in(
 
     let account = accounts::find_by_email(&state.db, &email).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let verification = password::verify(password.clone(), stored).await?;
+    let verification = state.hashers.verify(password.clone(), stored).await?;
     let (Some(account), Verification::Matches { rehash }) = (account, verification) else {
         rate_limit::record(&state.db, &rate_limit::FAILED_SIGN_INS_PER_ACCOUNT, &email).await?;
         return Err(ApiError::unauthorized("wrong email or password"));
     };
     rate_limit::clear(&state.db, &rate_limit::FAILED_SIGN_INS_PER_ACCOUNT, &email).await?;
     if rehash {
-        let password_hash = password::hash(password).await?;
-        accounts::set_password(&state.db, account.id, &password_hash).await?;
+        // Best effort: with every hashing thread busy, the rehash waits for a later sign-in
+        // rather than failing this one.
+        match state.hashers.hash(password).await {
+            Ok(password_hash) => {
+                accounts::set_password(&state.db, account.id, &password_hash).await?;
+            }
+            Err(ApiError::Busy) => {}
+            Err(error) => return Err(error),
+        }
     }
 {%- if a.verify_email %}
     if account.email_verified_at.is_none() {
@@ -326,7 +333,7 @@ async fn change_password(
     let account = accounts::find(&state.db, user.id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?;
-    if password::verify(current, account.password_hash).await? == Verification::Fails {
+    if state.hashers.verify(current, account.password_hash).await? == Verification::Fails {
         rate_limit::record(
             &state.db,
             &rate_limit::FAILED_SIGN_INS_PER_ACCOUNT,
@@ -339,7 +346,7 @@ async fn change_password(
             "is not the account's current password",
         )]));
     }
-    let password_hash = password::hash(new).await?;
+    let password_hash = state.hashers.hash(new).await?;
     let mut transaction = state.db.begin().await?;
     accounts::set_password(&mut *transaction, user.id, &password_hash).await?;
     session::revoke_all(&mut *transaction, user.id, Some(user.session_id)).await?;
@@ -473,7 +480,7 @@ async fn confirm_password_reset(
     fields.finish()?;
     rate_limit::hit(&state.db, &rate_limit::CODE_GUESSES_PER_ADDRESS, &address).await?;
     // Hash first: if hashing failed after the token was used up, the token would be lost.
-    let password_hash = password::hash(password).await?;
+    let password_hash = state.hashers.hash(password).await?;
     let mut transaction = state.db.begin().await?;
     let Some(user_id) = codes::redeem_reset(&mut transaction, token.trim()).await? else {
         return Err(ApiError::Validation(vec![FieldError::new(

@@ -2,9 +2,11 @@
 //! Tests of sign-in (`/api/auth/`): every flow, sessions and their end, rate limits, and
 //! that answers never reveal which accounts exist.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use tokio::task::JoinSet;
 
 use crate::auth_support::TEST_PASSWORD;
 use crate::helpers::{TestApp, TestResponse, spawn_app, spawn_app_with};
@@ -588,6 +590,64 @@ async fn sign_in_locks_an_account_after_ten_failures() {
     // Other accounts are not affected.
     let other = app.caller(MEMBER).await;
     assert_eq!(sign_in(&app, &other.email, TEST_PASSWORD).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_sign_in_storm_past_the_hashing_queue_is_answered_503_then_sign_in_works() {
+    // One hashing thread and one place in its queue: a third sign-in at once finds it full.
+    let app = Arc::new(
+        spawn_app_with(&[
+            ("PASSWORD_HASH_THREADS", "1"),
+            ("PASSWORD_HASH_QUEUE", "1"),
+            ("TRUST_PROXY_HEADERS", "true"),
+        ])
+        .await,
+    );
+    let caller = app.caller(MEMBER).await;
+    let mut busy = Vec::new();
+    // Rounds of sign-ins at once, known and unknown accounts mixed, until some find the queue
+    // full: the first round nearly always does, a busy machine may need another. No answer
+    // is a 500 and none waits long.
+    for round in 0..10 {
+        let mut storm = JoinSet::new();
+        for n in 0..24 {
+            let app = Arc::clone(&app);
+            let email = if n % 2 == 0 {
+                caller.email.clone()
+            } else {
+                new_email(&app)
+            };
+            // Each from an address of its own, so no rate limit answers first.
+            let from = format!("10.0.{round}.{n}");
+            storm.spawn(async move {
+                let body = json!({ "email": email, "password": TEST_PASSWORD });
+                let from = app.anonymous().header("x-forwarded-for", &from);
+                from.post("/api/auth/sign-in", &body).await
+            });
+        }
+        while let Some(response) = storm.join_next().await {
+            let response = response.expect("the sign-in task finishes");
+            match response.status {
+                200 | 401 => {}
+                503 => busy.push(response),
+                _ => panic!("a sign-in storm answers 200, 401 or 503: {response:?}"),
+            }
+        }
+        if !busy.is_empty() {
+            break;
+        }
+    }
+    assert!(
+        !busy.is_empty(),
+        "sign-ins past the hashing queue must be refused with 503, not wait or use memory"
+    );
+    for response in &busy {
+        assert_eq!(response.error_code(), "unavailable", "{response:?}");
+        assert_eq!(response.header("retry-after"), Some("1"), "{response:?}");
+    }
+    // The storm is over: sign-in works again.
+    let response = sign_in(&app, &caller.email, TEST_PASSWORD).await;
+    assert_eq!(response.status, 200, "{response:?}");
 }
 
 #[tokio::test]

@@ -102,4 +102,31 @@ fn production_refuses_to_start_without_a_mail_server() {
     // The SMTP password never shows in logs.
     assert!(!format!("{config:?}").contains("secret"));
 }
+
+#[test]
+fn password_hashing_is_bounded_to_the_cores_unless_configured() {
+    let with = |threads: Option<&'static str>, queue: Option<&'static str>| {
+        Config::from_vars(move |name| match name {
+            "DATABASE_URL" => Some("postgres://localhost/app".to_owned()),
+            "PASSWORD_HASH_THREADS" => threads.map(str::to_owned),
+            "PASSWORD_HASH_QUEUE" => queue.map(str::to_owned),
+            _ => None,
+        })
+    };
+    let defaults = with(None, None).expect("valid defaults");
+    let cores = std::thread::available_parallelism().expect("the number of cores");
+    assert_eq!(defaults.password_hash_threads, cores);
+    assert_eq!(defaults.password_hash_queue.get(), 16 * cores.get());
+    let set = with(Some("3"), Some("5")).expect("valid settings");
+    assert_eq!(set.password_hash_threads.get(), 3);
+    assert_eq!(set.password_hash_queue.get(), 5);
+    // No threads or no queue would refuse every sign-in.
+    for (threads, queue) in [(Some("0"), None), (None, Some("0")), (Some("many"), None)] {
+        let config = with(threads, queue);
+        assert!(
+            matches!(config, Err(ConfigError::Invalid { .. })),
+            "{threads:?} {queue:?}: {config:?}"
+        );
+    }
+}
 {%- endif %}
