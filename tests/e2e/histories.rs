@@ -328,6 +328,32 @@ pub static ALL: &[History] = &[
             },
         ],
     },
+    History {
+        example: "publishing",
+        admin_fields: &[("pen_name", "Ada Admin")],
+        fill: fill_publishing,
+        v1_resources: &["/api/authors", "/api/tags", "/api/posts", "/api/comments"],
+        steps: &[
+            // The author's bio becomes `about`, posts get a subtitle and comments may be
+            // longer. The taxonomy (`examples/publishing/taxonomy.spec`) stays as it was.
+            Step {
+                renamed_fields: &[("/api/authors", "bio", "about")],
+                added_fields: &[("/api/posts", "subtitle", "null")],
+                ..Step::new("v2.spec", exercise_publishing_v2)
+            },
+            // In the included taxonomy tags become topics with a description, and so does the
+            // posts' link; bookmarks (once per reader), a published post keeps its title, and
+            // the metadata is removed.
+            Step {
+                resources: &[("/api/tags", "/api/topics")],
+                renamed_fields: &[("/api/posts", "tag_ids", "topic_ids")],
+                removed_fields: &[("/api/posts", "metadata")],
+                added_fields: &[("/api/topics", "description", "null")],
+                new_resources: &["/api/bookmarks"],
+                ..Step::new("v3.spec", exercise_publishing_v3)
+            },
+        ],
+    },
 ];
 
 /// Four studios (capacities at both ends of 1..50, one closed), three members (one moved to
@@ -645,6 +671,179 @@ fn exercise_task_tracker_v3(api: &Api, seed: &Seed, records: &Snapshot) -> Resul
         avatar,
         422,
         "the removed avatar",
+    )?;
+    Ok(())
+}
+
+/// Four authors (two writers, an editor and a reader; one writer with a payout rate set by
+/// the admin), three tags, three posts (published and featured, in review, draft) filed
+/// under tags, some with metadata, and comments, one hidden by the editor.
+fn fill_publishing(api: &Api, seed: &mut Seed) -> Result<(), String> {
+    seed.sign_up_all(
+        api,
+        &[
+            json!({"pen_name": "Wren Writer", "bio": "Writes about engineering.", "website": "https://wren.example.com"}),
+            json!({"pen_name": "Sol Scribe"}),
+            json!({"pen_name": "Eda Editor", "bio": "Edits the science desk."}),
+            json!({"pen_name": "Rafi Reader"}),
+        ],
+    )?;
+    for (member, role) in [(0, "writer"), (1, "writer"), (2, "editor")] {
+        set_role(api, seed, "/api/authors", member, role)?;
+    }
+    let wren_path = format!("/api/authors/{}", seed.member(0).id);
+    let rate = json!({"payout_rate": 2500});
+    api.call("PATCH", &wren_path, Some(&seed.admin), Some(&rate), 200)?;
+    let [wren, sol, eda, rafi] = seed.tokens();
+    let mut tags = Vec::new();
+    for (name, color) in [
+        ("Science", Some("#3366ff")),
+        ("Culture", None),
+        ("Cities", Some("#ff8800")),
+    ] {
+        let mut body = json!({"name": name});
+        if let Some(color) = color {
+            body["color"] = json!(color);
+        }
+        tags.push(create(api, "/api/tags", &eda, body)?);
+    }
+
+    // (writer, title, slug, tags, metadata, status changes as (who, change))
+    let posts: [(&str, &str, &str, Vec<&String>, Value, Vec<(&str, Value)>); 3] = [
+        (
+            &wren,
+            "Why bridges hum",
+            "why-bridges-hum",
+            vec![&tags[0], &tags[2]],
+            json!({"seo_title": "The sound of bridges"}),
+            vec![
+                (&wren, json!({"status": "in_review"})),
+                (
+                    &eda,
+                    json!({"status": "published", "published_at": "2031-02-01T08:00:00Z", "featured": true}),
+                ),
+            ],
+        ),
+        (
+            &wren,
+            "Draft on trams",
+            "trams",
+            vec![&tags[2]],
+            Value::Null,
+            vec![],
+        ),
+        (
+            &sol,
+            "Street food",
+            "street-food",
+            vec![&tags[1]],
+            json!(["food", "markets"]),
+            vec![(&sol, json!({"status": "in_review"}))],
+        ),
+    ];
+    let mut post_ids = Vec::new();
+    for (writer, title, slug, tags, metadata, changes) in posts {
+        let mut body = json!({"title": title, "slug": slug, "body": format!("{title}: the text."), "tag_ids": tags});
+        if !metadata.is_null() {
+            body["metadata"] = metadata;
+        }
+        let post = create(api, "/api/posts", writer, body)?;
+        for (by, change) in changes {
+            let path = format!("/api/posts/{post}");
+            api.call("PATCH", &path, Some(by), Some(&change), 200)?;
+        }
+        post_ids.push(post);
+    }
+
+    let comments = [
+        (&rafi, 0, "Lovely piece, I will listen next time."),
+        (&sol, 0, "The footbridge in my town does this too."),
+        (&rafi, 2, "Buy cheap, buy twice."),
+    ];
+    let mut comment_ids = Vec::new();
+    for (author, post, body) in comments {
+        let comment = json!({"post_id": post_ids[post], "body": body});
+        comment_ids.push(create(api, "/api/comments", author, comment)?);
+    }
+    let path = format!("/api/comments/{}", comment_ids[2]);
+    api.call(
+        "PATCH",
+        &path,
+        Some(&eda),
+        Some(&json!({"hidden": true})),
+        200,
+    )?;
+    Ok(())
+}
+
+/// The renamed bio changed by its author, a comment longer than v1 allowed on a migrated
+/// post, and a subtitle on a migrated post.
+fn exercise_publishing_v2(api: &Api, seed: &Seed, records: &Snapshot) -> Result<(), String> {
+    let [wren, sol, _, rafi] = seed.tokens();
+    let wren_path = format!("/api/authors/{}", seed.member(0).id);
+    sent(
+        api,
+        "PATCH",
+        &wren_path,
+        wren,
+        json!({"about": "Writes about bridges and trams."}),
+    )?;
+    let bridges = find(records, "/api/posts", "slug", json!("why-bridges-hum"))?;
+    let long = json!({"post_id": bridges["id"], "body": "So true. ".repeat(300)});
+    sent(api, "POST", "/api/comments", rafi, long)?;
+    let food = find(records, "/api/posts", "slug", json!("street-food"))?;
+    sent(
+        api,
+        "PATCH",
+        &at("/api/posts", food),
+        sol,
+        json!({"subtitle": "Markets of the old town"}),
+    )?;
+    Ok(())
+}
+
+/// A topic with a description added to a migrated post beside its renamed tags, a bookmark
+/// of a migrated post (once per reader, a new rule), a published post's title kept (the
+/// other new rule) and the removed metadata refused.
+fn exercise_publishing_v3(api: &Api, seed: &Seed, records: &Snapshot) -> Result<(), String> {
+    let [wren, _, eda, rafi] = seed.tokens();
+    let topic = json!({"name": "Transport", "description": "Trains, trams and bikes."});
+    let transport = create(api, "/api/topics", eda, topic)?;
+    let trams = find(records, "/api/posts", "slug", json!("trams"))?;
+    let mut topics = trams["topic_ids"].as_array().cloned().unwrap_or_default();
+    topics.push(json!(transport));
+    topics.sort_by_key(Value::to_string);
+    let trams = at("/api/posts", trams);
+    sent(api, "PATCH", &trams, wren, json!({"topic_ids": topics}))?;
+
+    let bridges = find(records, "/api/posts", "slug", json!("why-bridges-hum"))?;
+    let bookmark = json!({"post_id": bridges["id"]});
+    create(api, "/api/bookmarks", rafi, bookmark.clone())?;
+    refused(
+        api,
+        ("POST", "/api/bookmarks"),
+        rafi,
+        bookmark,
+        409,
+        "a second bookmark of one post",
+    )?;
+    let title = json!({"title": "Why bridges sing"});
+    refused(
+        api,
+        ("PATCH", &at("/api/posts", bridges)),
+        eda,
+        title,
+        422,
+        "a published post's new title",
+    )?;
+    let metadata = json!({"metadata": {"seo_title": "Trams"}});
+    refused(
+        api,
+        ("PATCH", &trams),
+        wren,
+        metadata,
+        422,
+        "the removed metadata",
     )?;
     Ok(())
 }
