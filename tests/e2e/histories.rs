@@ -256,6 +256,15 @@ fn refused(
         .map_err(|e| format!("{what}: {e}"))
 }
 
+/// The changes of `changes`, each `(token, body)`, made one after another to the record at
+/// `path` (`PATCH`), as a client moves a record through its states.
+fn change_in_turn(api: &Api, path: &str, changes: &[(&str, Value)]) -> Result<(), String> {
+    for (token, change) in changes {
+        api.call("PATCH", path, Some(token), Some(change), 200)?;
+    }
+    Ok(())
+}
+
 /// The admin gives member `index` the role `role` (`PUT <people>/{id}/role`).
 fn set_role(api: &Api, seed: &Seed, people: &str, index: usize, role: &str) -> Result<(), String> {
     let path = format!("{people}/{}/role", seed.member(index).id);
@@ -291,6 +300,39 @@ pub static ALL: &[History] = &[
                 removed_fields: &[("/api/bookings", "note")],
                 new_resources: &["/api/reviews"],
                 ..Step::new("v3.spec", exercise_studio_bookings_v3)
+            },
+        ],
+    },
+    History {
+        example: "shop",
+        admin_fields: &[("name", "Ada Admin")],
+        fill: fill_shop,
+        v1_resources: &[
+            "/api/customers",
+            "/api/categories",
+            "/api/products",
+            "/api/orders",
+            "/api/order-lines",
+        ],
+        steps: &[
+            // The marketing opt-in becomes the newsletter, category names may be longer,
+            // products get a barcode and orders a gift message, and loose goods sell by the
+            // kilo: a line's quantity becomes a decimal.
+            Step {
+                renamed_fields: &[("/api/customers", "marketing_opt_in", "newsletter")],
+                converted: &[("/api/order-lines", "quantity")],
+                added_fields: &[
+                    ("/api/products", "barcode", "null"),
+                    ("/api/orders", "gift_message", "null"),
+                ],
+                ..Step::new("v2.spec", exercise_shop_v2)
+            },
+            // Coupons, used on an order once per customer; the product page is removed.
+            Step {
+                removed_fields: &[("/api/products", "product_page")],
+                added_fields: &[("/api/orders", "coupon_id", "null")],
+                new_resources: &["/api/coupons"],
+                ..Step::new("v3.spec", exercise_shop_v3)
             },
         ],
     },
@@ -493,6 +535,196 @@ fn exercise_studio_bookings_v3(api: &Api, seed: &Seed, records: &Snapshot) -> Re
     Ok(())
 }
 
+/// Three categories (one nested), four products (one on sale, one inactive, two with a
+/// product page), three customers (one on the newsletter, one made staff) and their orders:
+/// carts, one placed, paid and shipped by staff, one cancelled, with lines of whole units.
+fn fill_shop(api: &Api, seed: &mut Seed) -> Result<(), String> {
+    let admin = seed.admin.clone();
+    let bakery = create(
+        api,
+        "/api/categories",
+        &admin,
+        json!({"name": "Bakery", "slug": "bakery"}),
+    )?;
+    let bread = json!({"name": "Fresh Bread", "slug": "fresh-bread", "parent_id": bakery});
+    let bread = create(api, "/api/categories", &admin, bread)?;
+    let cheese = create(
+        api,
+        "/api/categories",
+        &admin,
+        json!({"name": "Cheese", "slug": "cheese"}),
+    )?;
+    let products = [
+        json!({
+            "name": "Sourdough Loaf", "sku": "BRD-001", "category_id": bread, "price": 450,
+            "stock": 20, "reserved": 2, "weight": 0.8, "details": {"flour": "rye"},
+            "product_page": "https://shop.example.com/sourdough",
+        }),
+        json!({
+            "name": "Croissant", "sku": "BRD-002", "category_id": bakery, "price": 180,
+            "compare_at_price": 220, "stock": 50, "description": "Butter, folded 27 times.",
+        }),
+        json!({"name": "Comté 18 months", "sku": "CHS-018", "category_id": cheese, "price": 3200, "stock": 5}),
+        json!({
+            "name": "Gift Card", "sku": "GFT", "price": 10000000, "active": false,
+            "product_page": "https://shop.example.com/gift-card",
+        }),
+    ];
+    let mut product_ids = Vec::new();
+    for product in products {
+        product_ids.push(create(api, "/api/products", &admin, product)?);
+    }
+    seed.sign_up_all(
+        api,
+        &[
+            json!({"name": "Carla Crumb", "phone": "+44 20 7946 0000"}),
+            json!({"name": "Dev Dough", "marketing_opt_in": true}),
+            json!({"name": "Sam Staff"}),
+        ],
+    )?;
+    set_role(api, seed, "/api/customers", 2, "staff")?;
+
+    let [carla, dev, sam] = seed.tokens();
+    // (customer, address, lines as (product, quantity), status changes as (who, change))
+    let orders = [
+        (
+            carla,
+            "1 Baker Street, London",
+            vec![(0, 2), (1, 6)],
+            vec![],
+        ),
+        (
+            carla,
+            "1 Baker Street, London, back door",
+            vec![(2, 1)],
+            vec![
+                (
+                    carla,
+                    json!({"status": "placed", "placed_at": "2031-05-01T10:00:00Z"}),
+                ),
+                (
+                    carla,
+                    json!({"status": "paid", "paid_at": "2031-05-01T10:05:00Z"}),
+                ),
+                (
+                    sam,
+                    json!({"status": "shipped", "tracking_code": "0190f2a4-7b1c-7d2e-9f3a-4b5c6d7e8f90"}),
+                ),
+            ],
+        ),
+        (dev, "22 Rye Lane, Peckham", vec![(1, 1)], vec![]),
+        (
+            dev,
+            "22 Rye Lane, Peckham, flat 2",
+            vec![],
+            vec![(dev, json!({"status": "cancelled"}))],
+        ),
+    ];
+    for (customer, address, lines, changes) in orders {
+        let order = json!({"shipping_address": address});
+        let order = create(api, "/api/orders", customer, order)?;
+        for (product, quantity) in lines {
+            let line = json!({"order_id": order, "product_id": product_ids[product], "quantity": quantity});
+            create(api, "/api/order-lines", customer, line)?;
+        }
+        change_in_turn(api, &format!("/api/orders/{order}"), &changes)?;
+    }
+    Ok(())
+}
+
+/// A longer category name, a product with a barcode, half a kilo of cheese in a migrated
+/// cart, a migrated line changed to a fraction, a gift message on a migrated order and the
+/// renamed newsletter flag changed by its customer.
+fn exercise_shop_v2(api: &Api, seed: &Seed, records: &Snapshot) -> Result<(), String> {
+    let name = format!("{:.<80}", "Cheeses of the Alps and the Jura");
+    let category = json!({"name": name, "slug": "alpine-cheese"});
+    sent(api, "POST", "/api/categories", &seed.admin, category)?;
+    let product =
+        json!({"name": "Rye Crackers", "sku": "CRK-001", "price": 350, "barcode": "4006381333931"});
+    sent(api, "POST", "/api/products", &seed.admin, product)?;
+
+    let cart = find(
+        records,
+        "/api/orders",
+        "shipping_address",
+        json!("1 Baker Street, London"),
+    )?;
+    let comte = find(records, "/api/products", "sku", json!("CHS-018"))?;
+    let customer = &seed.member(0).token;
+    let line = json!({"order_id": cart["id"], "product_id": comte["id"], "quantity": 0.5});
+    sent(api, "POST", "/api/order-lines", customer, line)?;
+    let loaf = find(records, "/api/products", "sku", json!("BRD-001"))?;
+    let loaves = records["/api/order-lines"]
+        .values()
+        .find(|line| line["product_id"] == loaf["id"])
+        .ok_or("no migrated line of the sourdough loaf")?;
+    let path = at("/api/order-lines", loaves);
+    sent(api, "PATCH", &path, customer, json!({"quantity": 1.5}))?;
+    let gift = json!({"gift_message": "Happy birthday, from Carla"});
+    sent(api, "PATCH", &at("/api/orders", cart), customer, gift)?;
+    let account = format!("/api/customers/{}", seed.member(0).id);
+    sent(
+        api,
+        "PATCH",
+        &account,
+        customer,
+        json!({"newsletter": true}),
+    )?;
+    Ok(())
+}
+
+/// A coupon used on migrated orders, once per customer (the new rule), and the removed
+/// product page refused.
+fn exercise_shop_v3(api: &Api, seed: &Seed, records: &Snapshot) -> Result<(), String> {
+    let coupon = json!({"code": "SPRING10", "percent_off": 10, "starts_on": "2031-03-01", "ends_on": "2031-03-31"});
+    let coupon = create(api, "/api/coupons", &seed.admin, coupon)?;
+    let [carla, dev] = seed.tokens();
+    let with_coupon = json!({"coupon_id": coupon});
+    let cart = find(
+        records,
+        "/api/orders",
+        "shipping_address",
+        json!("1 Baker Street, London"),
+    )?;
+    sent(
+        api,
+        "PATCH",
+        &at("/api/orders", cart),
+        carla,
+        with_coupon.clone(),
+    )?;
+    let shipped = find(records, "/api/orders", "status", json!("shipped"))?;
+    let second = at("/api/orders", shipped);
+    refused(
+        api,
+        ("PATCH", &second),
+        carla,
+        with_coupon.clone(),
+        409,
+        "a coupon used twice by one customer",
+    )?;
+    let other = find(
+        records,
+        "/api/orders",
+        "shipping_address",
+        json!("22 Rye Lane, Peckham"),
+    )?;
+    sent(api, "PATCH", &at("/api/orders", other), dev, with_coupon)?;
+    let page = json!({
+        "name": "Oat Cakes", "sku": "OAT-001", "price": 290,
+        "product_page": "https://shop.example.com/oat-cakes",
+    });
+    refused(
+        api,
+        ("POST", "/api/products"),
+        &seed.admin,
+        page,
+        422,
+        "the removed product page",
+    )?;
+    Ok(())
+}
+
 /// The title of task-tracker's urgent task that one person logs time on.
 const LANDING_PAGE: &str = "Design the landing page";
 
@@ -510,24 +742,24 @@ fn fill_task_tracker(api: &Api, seed: &mut Seed) -> Result<(), String> {
     )?;
     set_role(api, seed, "/api/people", 0, "manager")?;
     let [mara, ivo, lena] = seed.tokens();
-    let web = create(api, "/api/teams", &mara, json!({"name": "Web"}))?;
+    let web = create(api, "/api/teams", mara, json!({"name": "Web"}))?;
     let ops = create(api, "/api/teams", &seed.admin, json!({"name": "Ops"}))?;
     let relaunch = json!({
         "team_id": web, "name": "Website relaunch", "code": "WEB", "starts_on": "2031-01-05",
         "due_on": "2031-06-30", "budget": 1500000,
     });
-    let relaunch = create(api, "/api/projects", &mara, relaunch)?;
+    let relaunch = create(api, "/api/projects", mara, relaunch)?;
     let path = format!("/api/projects/{relaunch}");
     api.call(
         "PATCH",
         &path,
-        Some(&mara),
+        Some(mara),
         Some(&json!({"status": "active"})),
         200,
     )?;
     let backups =
         json!({"team_id": ops, "name": "Backups", "code": "OPS", "starts_on": "2031-02-01"});
-    let backups = create(api, "/api/projects", &mara, backups)?;
+    let backups = create(api, "/api/projects", mara, backups)?;
 
     let landing = json!({
         "project_id": relaunch, "title": LANDING_PAGE,
@@ -536,40 +768,40 @@ fn fill_task_tracker(api: &Api, seed: &mut Seed) -> Result<(), String> {
         "external_id": "0190f2a4-7b1c-7d2e-9f3a-4b5c6d7e8f90",
         "watcher_ids": [seed.member(0).id, seed.member(2).id],
     });
-    let landing = create(api, "/api/tasks", &ivo, landing)?;
+    let landing = create(api, "/api/tasks", ivo, landing)?;
     let path = format!("/api/tasks/{landing}");
     api.call(
         "PATCH",
         &path,
-        Some(&ivo),
+        Some(ivo),
         Some(&json!({"status": "in_progress"})),
         200,
     )?;
     let plan = json!({"project_id": relaunch, "title": "Write the test plan", "priority": "low"});
-    create(api, "/api/tasks", &lena, plan)?;
+    create(api, "/api/tasks", lena, plan)?;
     let drill = json!({
         "project_id": backups, "title": "Restore drill", "assignee_id": seed.member(2).id,
         "priority": "urgent", "estimate": 0.25,
     });
-    let drill = create(api, "/api/tasks", &mara, drill)?;
+    let drill = create(api, "/api/tasks", mara, drill)?;
 
     let entries = [
         (
-            &ivo,
+            ivo,
             &landing,
             "2031-03-01T09:00:00Z",
             "2031-03-01T11:00:00Z",
             Some("wireframes"),
         ),
         (
-            &ivo,
+            ivo,
             &landing,
             "2031-03-01T11:00:00Z",
             "2031-03-01T12:30:00Z",
             None,
         ),
         (
-            &lena,
+            lena,
             &drill,
             "2031-03-01T09:00:00Z",
             "2031-03-01T10:00:00Z",
@@ -705,27 +937,27 @@ fn fill_publishing(api: &Api, seed: &mut Seed) -> Result<(), String> {
         if let Some(color) = color {
             body["color"] = json!(color);
         }
-        tags.push(create(api, "/api/tags", &eda, body)?);
+        tags.push(create(api, "/api/tags", eda, body)?);
     }
 
     // (writer, title, slug, tags, metadata, status changes as (who, change))
-    let posts: [(&str, &str, &str, Vec<&String>, Value, Vec<(&str, Value)>); 3] = [
+    let posts = [
         (
-            &wren,
+            wren,
             "Why bridges hum",
             "why-bridges-hum",
             vec![&tags[0], &tags[2]],
             json!({"seo_title": "The sound of bridges"}),
             vec![
-                (&wren, json!({"status": "in_review"})),
+                (wren, json!({"status": "in_review"})),
                 (
-                    &eda,
+                    eda,
                     json!({"status": "published", "published_at": "2031-02-01T08:00:00Z", "featured": true}),
                 ),
             ],
         ),
         (
-            &wren,
+            wren,
             "Draft on trams",
             "trams",
             vec![&tags[2]],
@@ -733,12 +965,12 @@ fn fill_publishing(api: &Api, seed: &mut Seed) -> Result<(), String> {
             vec![],
         ),
         (
-            &sol,
+            sol,
             "Street food",
             "street-food",
             vec![&tags[1]],
             json!(["food", "markets"]),
-            vec![(&sol, json!({"status": "in_review"}))],
+            vec![(sol, json!({"status": "in_review"}))],
         ),
     ];
     let mut post_ids = Vec::new();
@@ -748,17 +980,14 @@ fn fill_publishing(api: &Api, seed: &mut Seed) -> Result<(), String> {
             body["metadata"] = metadata;
         }
         let post = create(api, "/api/posts", writer, body)?;
-        for (by, change) in changes {
-            let path = format!("/api/posts/{post}");
-            api.call("PATCH", &path, Some(by), Some(&change), 200)?;
-        }
+        change_in_turn(api, &format!("/api/posts/{post}"), &changes)?;
         post_ids.push(post);
     }
 
     let comments = [
-        (&rafi, 0, "Lovely piece, I will listen next time."),
-        (&sol, 0, "The footbridge in my town does this too."),
-        (&rafi, 2, "Buy cheap, buy twice."),
+        (rafi, 0, "Lovely piece, I will listen next time."),
+        (sol, 0, "The footbridge in my town does this too."),
+        (rafi, 2, "Buy cheap, buy twice."),
     ];
     let mut comment_ids = Vec::new();
     for (author, post, body) in comments {
@@ -769,7 +998,7 @@ fn fill_publishing(api: &Api, seed: &mut Seed) -> Result<(), String> {
     api.call(
         "PATCH",
         &path,
-        Some(&eda),
+        Some(eda),
         Some(&json!({"hidden": true})),
         200,
     )?;
