@@ -540,20 +540,11 @@ fn exercise_studio_bookings_v3(api: &Api, seed: &Seed, records: &Snapshot) -> Re
 /// carts, one placed, paid and shipped by staff, one cancelled, with lines of whole units.
 fn fill_shop(api: &Api, seed: &mut Seed) -> Result<(), String> {
     let admin = seed.admin.clone();
-    let bakery = create(
-        api,
-        "/api/categories",
-        &admin,
-        json!({"name": "Bakery", "slug": "bakery"}),
-    )?;
-    let bread = json!({"name": "Fresh Bread", "slug": "fresh-bread", "parent_id": bakery});
-    let bread = create(api, "/api/categories", &admin, bread)?;
-    let cheese = create(
-        api,
-        "/api/categories",
-        &admin,
-        json!({"name": "Cheese", "slug": "cheese"}),
-    )?;
+    let category = |body: Value| create(api, "/api/categories", &admin, body);
+    let bakery = category(json!({"name": "Bakery", "slug": "bakery"}))?;
+    let bread =
+        category(json!({"name": "Fresh Bread", "slug": "fresh-bread", "parent_id": bakery}))?;
+    let cheese = category(json!({"name": "Cheese", "slug": "cheese"}))?;
     let products = [
         json!({
             "name": "Sourdough Loaf", "sku": "BRD-001", "category_id": bread, "price": 450,
