@@ -1,7 +1,13 @@
 //! Spec histories: a deployed app's database follows its spec through several versions.
 //!
 //! A history is `examples/<example>.spec` (v1) then `tests/e2e/histories/<example>/v2.spec`,
-//! `v3.spec`. On SQLite and on PostgreSQL the test builds v1 into a repo, compiles the app,
+//! `v3.spec`; every example has one (`histories::ALL`: studio-bookings, shop, task-tracker,
+//! publishing), and `SPECGEN_E2E_ONLY=<example>` runs just one. A version's includes are read
+//! relative to it, so a history may change an included file too (publishing's v3 renames
+//! the tags of its taxonomy in `taxonomy-v3.spec`). Between them the versions add fields and
+//! entities, rename fields, entities, links and enumeration values, widen a length, turn an
+//! integer into a decimal, remove fields and add rules, each on records a client made.
+//! On SQLite and on PostgreSQL the test builds v1 into a repo, compiles the app,
 //! fills a fresh database through the v1 HTTP API as a client would, and stops the server.
 //! Then for each later version it rebuilds the same repo with specgen (which must add
 //! exactly the next migration and leave every older one byte-identical), recompiles, runs

@@ -77,6 +77,9 @@ pub struct CopyTest {
 #[derive(Debug, Clone)]
 pub struct UniqueRuleTest {
     pub test_name: String,
+    /// `body[..] = ..;` lines that give the first record a value for each field of the
+    /// rule the sample body leaves empty (an optional reference).
+    pub fills: Vec<String>,
     /// `let fields = [..];` naming the rule's fields.
     pub fields_array: String,
     /// One `assert_field_error` line per field.
@@ -194,14 +197,30 @@ impl EntityTests {
             .iter()
             .filter_map(|rule| match &rule.kind {
                 RuleKind::Unique { fields } => {
+                    let fields: Vec<&Field> =
+                        fields.iter().filter_map(|f| entity.field(f)).collect();
+                    // The sample leaves optional references empty, and empty values never
+                    // collide: the first record names a new target for each.
+                    let fills = fields
+                        .iter()
+                        .filter(|f| !in_sample(f) && settable_on_create(f))
+                        .filter_map(|f| match &f.ty {
+                            FieldType::Reference { entity, .. } => Some(format!(
+                                "    body[{}] = app.create_{}().await[\"id\"].clone();",
+                                rust_str(&f.json),
+                                app.entity(entity)?.snake
+                            )),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>();
                     let fields: Vec<String> = fields
                         .iter()
-                        .filter_map(|f| entity.field(f))
-                        .filter(|f| in_sample(f))
+                        .filter(|f| in_sample(f) || settable_on_create(f))
                         .map(|f| f.json.clone())
                         .collect();
                     Some(UniqueRuleTest {
                         test_name: format!("create_refuses_a_duplicate_{}", rule.code),
+                        fills,
                         asserts: fields
                             .iter()
                             .map(|f| assert_field_error(f, &rule.code))

@@ -185,7 +185,15 @@ async fn create_refuses_a_duplicate_{{ u.ident }}_with_409() {
 #[tokio::test]
 async fn {{ u.test_name }}() {
     let app = spawn_app().await;
+{%- if u.fills.is_empty() %}
     let first = create(&app).await;
+{%- else %}
+    let mut body = valid_body(&app).await;
+{%- for line in u.fills %}
+{{ line }}
+{%- endfor %}
+    let first = app.create(ROUTE, &body).await;
+{%- endif %}
     let mut body = valid_body(&app).await;
 {{ u.fields_array }}
     for field in fields {
