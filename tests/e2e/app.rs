@@ -9,12 +9,13 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::PoisonError;
 use std::time::{Duration, Instant};
 use std::{fmt, fs};
 
 use serde_json::Value;
 
-use crate::harness::CargoCheck;
+use crate::harness::{CargoCheck, package_lock, package_name};
 use crate::support::process::run;
 
 /// How long a server may take to answer `/ready` (a busy two-core machine, a cold database).
@@ -44,11 +45,10 @@ impl fmt::Display for Backend {
 
 /// `cargo build` of the generated repo for `backend`, then a copy of its binary to `copy_to`.
 ///
-/// Every studio-bookings repo built into the shared target dir writes the same
-/// `debug/studio-bookings`, and other end-to-end tests may build one at the same time: the
-/// copy must hold the migrations of *this* repo (they are embedded with `include_str!`), so
-/// it is checked for the newest migration's text and the build is repeated (cargo links
-/// its own output again) until it does.
+/// Every repo of one package built into the shared target dir writes the same
+/// `debug/<package>`, and other end-to-end tests may build one at the same time: the build
+/// and the copy hold the package's lock ([`package_lock`]), and the copy is checked for the
+/// newest migration's text (migrations are embedded with `include_str!`).
 pub fn build(
     repo: &Path,
     backend: Backend,
@@ -64,28 +64,30 @@ pub fn build(
     let newest = newest_migration(repo, backend)?;
     let package = package_name(repo)?;
     let built = target_dir.join("debug").join(&package);
-    for _ in 0..5 {
-        check.run(repo, target_dir)?;
-        fs::copy(&built, copy_to).map_err(|e| {
-            format!(
-                "cannot copy {} to {}: {e}",
-                built.display(),
-                copy_to.display()
-            )
-        })?;
-        let binary = fs::read(copy_to).map_err(|e| format!("cannot read the binary: {e}"))?;
-        if binary
-            .windows(newest.len())
-            .any(|window| window == newest.as_slice())
-        {
-            return Ok(copy_to.to_owned());
-        }
+    // Held until the binary is copied: no other build of the package replaces it before.
+    let lock = package_lock(&package);
+    let _held = lock.lock().unwrap_or_else(PoisonError::into_inner);
+    check.run_holding_the_lock(repo, target_dir)?;
+    fs::copy(&built, copy_to).map_err(|e| {
+        format!(
+            "cannot copy {} to {}: {e}",
+            built.display(),
+            copy_to.display()
+        )
+    })?;
+    let binary = fs::read(copy_to).map_err(|e| format!("cannot read the binary: {e}"))?;
+    if binary
+        .windows(newest.len())
+        .any(|window| window == newest.as_slice())
+    {
+        Ok(copy_to.to_owned())
+    } else {
+        Err(format!(
+            "{} does not hold {}'s newest {backend} migration",
+            built.display(),
+            repo.display()
+        ))
     }
-    Err(format!(
-        "{} never held {}'s newest {backend} migration: another build kept replacing it",
-        built.display(),
-        repo.display()
-    ))
 }
 
 /// The bytes of the newest migration file of `backend` in `repo`.
@@ -101,18 +103,6 @@ fn newest_migration(repo: &Path, backend: Backend) -> Result<Vec<u8>, String> {
         .pop()
         .ok_or_else(|| format!("{} has no migration", dir.display()))?;
     fs::read(&newest).map_err(|e| format!("cannot read {}: {e}", newest.display()))
-}
-
-/// The `name` of the generated Cargo.toml's package (the binary's name).
-fn package_name(repo: &Path) -> Result<String, String> {
-    let manifest = fs::read_to_string(repo.join("Cargo.toml"))
-        .map_err(|e| format!("cannot read the generated Cargo.toml: {e}"))?;
-    manifest
-        .lines()
-        .find_map(|line| line.strip_prefix("name = \""))
-        .and_then(|rest| rest.strip_suffix('"'))
-        .map(str::to_owned)
-        .ok_or_else(|| "the generated Cargo.toml names no package".to_owned())
 }
 
 /// One database and the folder the app runs in (its working directory and its outbox).

@@ -7,6 +7,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use std::{env, fs};
 
@@ -196,9 +197,17 @@ impl CargoCheck {
         format!("cargo {}", self.args.join(" "))
     }
 
-    /// Runs the check in `repo` with `CARGO_TARGET_DIR=target_dir`. The error holds the
-    /// command, its status and its full stderr and stdout.
+    /// Runs the check in `repo` with `CARGO_TARGET_DIR=target_dir`, holding the lock of the
+    /// repo's package (see [`package_lock`]). The error holds the command, its status and its
+    /// full stderr and stdout.
     pub fn run(&self, repo: &Path, target_dir: &Path) -> Result<Duration, String> {
+        let lock = package_lock(&package_name(repo)?);
+        let _held = lock.lock().unwrap_or_else(PoisonError::into_inner);
+        self.run_holding_the_lock(repo, target_dir)
+    }
+
+    /// [`CargoCheck::run`] for a caller that holds the package's lock already.
+    pub fn run_holding_the_lock(&self, repo: &Path, target_dir: &Path) -> Result<Duration, String> {
         let mut command = Command::new(cargo());
         command
             .args(self.args)
@@ -216,6 +225,29 @@ impl CargoCheck {
         run(&mut command)?;
         Ok(started.elapsed())
     }
+}
+
+/// The lock of one package name in the shared target folder. Two repos with the same
+/// package (two versions of a history, or one built with `--features postgres`) write the
+/// same `target/debug/<package>`: without it, one test's build replaces the binary another
+/// test's `cargo test` is running. Packages with other names still build and test side by
+/// side (cargo itself takes turns at the build folder).
+pub fn package_lock(package: &str) -> Arc<Mutex<()>> {
+    static LOCKS: Mutex<BTreeMap<String, Arc<Mutex<()>>>> = Mutex::new(BTreeMap::new());
+    let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+    Arc::clone(locks.entry(package.to_owned()).or_default())
+}
+
+/// The package a generated repo's `Cargo.toml` names.
+pub fn package_name(repo: &Path) -> Result<String, String> {
+    let manifest = fs::read_to_string(repo.join("Cargo.toml"))
+        .map_err(|e| format!("cannot read the generated Cargo.toml: {e}"))?;
+    manifest
+        .lines()
+        .find_map(|line| line.strip_prefix("name = \""))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .map(str::to_owned)
+        .ok_or_else(|| "the generated Cargo.toml names no package".to_owned())
 }
 
 /// The cargo that runs this test, so generated repos build with the same toolchain.
