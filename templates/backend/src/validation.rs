@@ -267,10 +267,11 @@ pub mod check {
         if let Some(number) = value.as_i64() {
             return Some(number);
         }
-        // Every f64 in [-2^63, 2^63) with no fraction is exactly an i64.
+        // Past 2^53 a float is not the number the client wrote (-9223372036854775809 reads
+        // as -2^63), so only smaller ones count.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
         let float = value.as_f64()?;
-        let in_range = (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&float);
-        (float.fract() == 0.0 && in_range).then_some(float as i64)
+        (float.fract() == 0.0 && float.abs() <= EXACT).then_some(float as i64)
     }
 
     /// A finite number within the optional bounds.

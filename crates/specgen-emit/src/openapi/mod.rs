@@ -196,6 +196,26 @@ fn entity_paths(entity: &Entity) -> (Json, Json) {
         schema.remove("description");
         // Left out, a filter filters nothing: the field's default is not the parameter's.
         schema.remove("default");
+        // The server reads a filter as a value of the field's type (400 otherwise) and
+        // compares: a value no record can hold (too long, out of range, not an address)
+        // matches nothing, so lengths, ranges and free-text formats do not bind it.
+        for bound in [
+            "minLength",
+            "maxLength",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "pattern",
+        ] {
+            schema.remove(bound);
+        }
+        if schema
+            .get("format")
+            .is_some_and(|f| f == "email" || f == "uri")
+        {
+            schema.remove("format");
+        }
         list_parameters.push(json!({ "name": field.json, "in": "query", "required": false,
             "description": format!("Only {} whose `{}` equals this.", entity.plural_words, field.json),
             "schema": schema }));
