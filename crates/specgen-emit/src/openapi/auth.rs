@@ -30,6 +30,8 @@ impl AuthApi {
             "description": format!("{} to {} characters.", a.password_min, a.password_max),
         });
         let email = json!({ "type": "string", "minLength": 1, "maxLength": 254 });
+        // A password to check (sign-in, the current one): what `password::check_given` takes.
+        let given = json!({ "type": "string", "minLength": 1, "maxLength": a.password_max });
 
         let mut sign_up = new_record.clone();
         if let Some(object) = sign_up.as_object_mut() {
@@ -68,7 +70,7 @@ impl AuthApi {
             (
                 "SignIn".to_owned(),
                 object(
-                    json!({ "email": email, "password": { "type": "string" } }),
+                    json!({ "email": email, "password": given }),
                     &["email", "password"],
                 ),
             ),
@@ -97,7 +99,7 @@ impl AuthApi {
             (
                 "PasswordChange".to_owned(),
                 object(
-                    json!({ "current_password": { "type": "string" }, "new_password": password }),
+                    json!({ "current_password": given, "new_password": password }),
                     &["current_password", "new_password"],
                 ),
             ),
@@ -108,7 +110,7 @@ impl AuthApi {
             (
                 "PasswordReset".to_owned(),
                 object(
-                    json!({ "token": { "type": "string", "description": "From the reset email." }, "password": password }),
+                    json!({ "token": { "type": "string", "minLength": 1, "maxLength": 64, "description": "From the reset email." }, "password": password }),
                     &["token", "password"],
                 ),
             ),
@@ -286,7 +288,7 @@ impl AuthApi {
         if a.verify_email {
             schemas.push((
             "VerifyEmail".to_owned(),
-            object(json!({ "email": email, "code": { "type": "string", "description": "The 6 digits from the email." } }), &["email", "code"]),
+            object(json!({ "email": email, "code": { "type": "string", "minLength": 1, "maxLength": 64, "description": "The 6 digits from the email." } }), &["email", "code"]),
         ));
         }
         AuthApi { paths, schemas }
