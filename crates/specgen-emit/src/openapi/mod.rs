@@ -132,14 +132,18 @@ pub fn document(app: &App, auth: Option<&AuthFacts>, version: &str) -> String {
     if auth_api.is_some() {
         components.insert("securitySchemes".into(), auth::security_schemes());
     }
-    let document = json!({
-        "openapi": "3.1.0",
-        "info": info,
-        "x-generated-by": format!("specgen {version} from {}", app.spec_file),
-        "tags": tags,
-        "paths": paths,
-        "components": components,
-    });
+    // Assembled by moving the parts in: `json!` would copy each of them whole.
+    let mut document = Map::new();
+    document.insert("openapi".into(), json!("3.1.0"));
+    document.insert("info".into(), Json::Object(info));
+    document.insert(
+        "x-generated-by".into(),
+        json!(format!("specgen {version} from {}", app.spec_file)),
+    );
+    document.insert("tags".into(), Json::Array(tags));
+    document.insert("paths".into(), Json::Object(paths));
+    document.insert("components".into(), Json::Object(components));
+    let document = Json::Object(document);
     let mut text = serde_json::to_string_pretty(&document).expect("a JSON value always serializes");
     text.push('\n');
     text
