@@ -19,7 +19,7 @@ use crate::facts::fields::{
     MAX_LINKS, derived_words, required_on_create, settable_on_create, updatable,
 };
 use crate::facts::text::{prose_lines, with_article};
-use json::{error_response, json_content, schema_ref};
+use json::{error_response, json_content, object, schema_ref};
 
 /// The document, pretty-printed, with a final newline.
 pub fn document(app: &App, auth: Option<&AuthFacts>, version: &str) -> String {
@@ -330,13 +330,16 @@ fn record_schema(app: &App, entity: &Entity) -> Json {
         );
         required.push(json!(implicit));
     }
-    json!({
-        "type": "object",
-        "description": prose_lines(&entity.description).join(" "),
-        "required": required,
-        "properties": properties,
-        "additionalProperties": false,
-    })
+    object([
+        ("type", json!("object")),
+        (
+            "description",
+            json!(prose_lines(&entity.description).join(" ")),
+        ),
+        ("required", Json::Array(required)),
+        ("properties", Json::Object(properties)),
+        ("additionalProperties", json!(false)),
+    ])
 }
 
 fn create_schema(app: &App, entity: &Entity) -> Json {
@@ -359,12 +362,12 @@ fn create_schema(app: &App, entity: &Entity) -> Json {
     for link in &entity.links {
         properties.insert(link.json.clone(), link_schema(app, link));
     }
-    json!({
-        "type": "object",
-        "required": required,
-        "properties": properties,
-        "additionalProperties": false,
-    })
+    object([
+        ("type", json!("object")),
+        ("required", Json::Array(required)),
+        ("properties", Json::Object(properties)),
+        ("additionalProperties", json!(false)),
+    ])
 }
 
 fn changes_schema(app: &App, entity: &Entity) -> Json {
@@ -383,12 +386,12 @@ fn changes_schema(app: &App, entity: &Entity) -> Json {
     for link in &entity.links {
         properties.insert(link.json.clone(), link_schema(app, link));
     }
-    json!({
-        "type": "object",
-        "description": "Only the fields given change.",
-        "properties": properties,
-        "additionalProperties": false,
-    })
+    object([
+        ("type", json!("object")),
+        ("description", json!("Only the fields given change.")),
+        ("properties", Json::Object(properties)),
+        ("additionalProperties", json!(false)),
+    ])
 }
 
 fn link_schema(app: &App, link: &specgen_ir::Link) -> Json {
