@@ -6,7 +6,7 @@
 //! one request per connection (`Connection: close`) is all a data check needs.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::PoisonError;
@@ -16,6 +16,7 @@ use std::{fmt, fs};
 use serde_json::Value;
 
 use crate::harness::{CargoCheck, package_lock, package_name};
+use crate::support::postgres::free_loopback_port;
 use crate::support::process::run;
 
 /// How long a server may take to answer `/ready` (a busy two-core machine, a cold database).
@@ -352,13 +353,4 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
         raw = &raw[(end + 4 + size).min(raw.len())..];
     }
     body
-}
-
-fn free_loopback_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| format!("cannot bind a loopback port: {e}"))?;
-    listener
-        .local_addr()
-        .map(|address| address.port())
-        .map_err(|e| format!("cannot read the bound port: {e}"))
 }

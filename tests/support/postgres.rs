@@ -285,7 +285,8 @@ fn effective_uid_is_root() -> Result<bool, String> {
     Ok(String::from_utf8_lossy(&output.stdout).trim() == "0")
 }
 
-fn free_loopback_port() -> Result<u16, String> {
+/// A loopback port nothing listens on (as of now).
+pub fn free_loopback_port() -> Result<u16, String> {
     let listener = TcpListener::bind("127.0.0.1:0")
         .map_err(|e| format!("cannot bind a loopback port: {e}"))?;
     listener
