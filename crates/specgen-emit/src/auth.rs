@@ -12,7 +12,7 @@ use crate::facts::auth::AuthFacts;
 use crate::facts::text::capitalize;
 use crate::files::Files;
 use crate::layout::{self, continued, wrap_sql};
-use crate::names::{self, rust_str, sql_str};
+use crate::names::{self, rust_str};
 
 /// Adds the files of the security layer (always) and of sign-in (with a sign-in entity).
 pub(crate) fn add_files(out: &mut Files, app: &App, auth: Option<&AuthFacts>, header: &str) {
@@ -139,8 +139,6 @@ pub struct AuthView {
     pub default_role: String,
     /// Variant of the administrator role.
     pub admin_role: String,
-    /// SQL name of the administrator role, for the last-admin check.
-    pub admin_role_sql: String,
     /// `pub const ALL: [Role; N] = [...];`, laid out.
     pub roles_const: String,
     /// The app's title as a Rust string literal (email subjects).
@@ -280,7 +278,6 @@ impl AuthView {
         Some(AuthView {
             default_role: variant(app.default_role()),
             admin_role: variant(app.admin_role()),
-            admin_role_sql: sql_str(app.admin_role().map_or("admin", |r| r.name.as_str())),
             roles,
             roles_const,
             title_literal: rust_str(&app.title),

@@ -121,6 +121,8 @@ pub struct EntityView {
     /// Whether deletes must find the record unchanged since it was checked (a time window
     /// on deletes).
     pub has_delete_window: bool,
+    /// Whether this is the sign-in entity: deleting an account must leave an admin.
+    pub is_auth: bool,
     pub select_lines: Vec<String>,
     pub select_one_lines: Vec<String>,
     pub insert_lines: Vec<String>,
@@ -357,6 +359,7 @@ impl EntityView {
             check_update_line,
             check_delete_line,
             has_delete_window: has_delete_window(entity),
+            is_auth: entity.is_auth,
             select_lines: statements.select_lines,
             select_one_lines: statements.select_one_lines,
             insert_lines: statements.insert_lines,

@@ -282,7 +282,11 @@ fn entity_paths(entity: &Entity) -> (Json, Json) {
             "responses": {
                 "204": { "description": "Deleted." },
                 "404": error_response("No such record."),
-                "409": error_response("Other records still reference it, or a rule refuses the delete now."),
+                "409": error_response(if entity.is_auth {
+                    "Other records still reference it, a rule refuses the delete now, or it is the last admin's account."
+                } else {
+                    "Other records still reference it, or a rule refuses the delete now."
+                }),
             }
         }
     });

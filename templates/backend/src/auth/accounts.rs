@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use crate::auth::Role;
 use crate::db::{self, Db, DbPool, DbRow, Stored};
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::http::{{ a.module }}::{self, {{ a.entity }}};
+use crate::rules::{self, WriteTx};
 
 /// What signing in needs to know about an account.
 #[derive(Debug, Clone)]
@@ -109,20 +110,49 @@ pub async fn mark_verified<'e>(
 /// Gives the account `id` the role `role`. Refuses (`Ok(false)`) to take the admin role from
 /// the last admin, so the app always keeps one; `Err(NotFound)` when there is no such account.
 pub async fn set_role(pool: &DbPool, id: Uuid, role: Role) -> Result<bool, ApiError> {
-    let result = sqlx::query(
-        "UPDATE {{ a.table }} SET role = $2 WHERE id = $1 AND ($2 = {{ v.admin_role_sql }} \
-         OR role <> {{ v.admin_role_sql }} \
-         OR (SELECT COUNT(*) FROM {{ a.table }} WHERE role = {{ v.admin_role_sql }}) > 1)",
-    )
-    .bind(id.to_repr())
-    .bind(role.to_repr())
-    .execute(pool)
-    .await?;
-    if result.rows_affected() == 1 {
-        return Ok(true);
+    let mut transaction = rules::begin_write(pool).await?;
+    if role != Role::ADMIN && is_last_admin(&mut transaction, id).await? {
+        return Ok(false);
     }
-    match find(pool, id).await? {
-        Some(_) => Ok(false),
-        None => Err(ApiError::NotFound),
+    let result = sqlx::query("UPDATE {{ a.table }} SET role = $2 WHERE id = $1")
+        .bind(id.to_repr())
+        .bind(role.to_repr())
+        .execute(&mut *transaction)
+        .await?;
+    if result.rows_affected() == 0 {
+        return Err(ApiError::NotFound);
+    }
+    transaction.commit().await?;
+    Ok(true)
+}
+
+/// Whether `id` is the only account with the admin role, read inside `transaction` after
+/// taking the lock that makes the answer hold until it commits: on PostgreSQL the admins'
+/// rows (`FOR UPDATE`), so two requests that each take one of two admins away run one after
+/// the other and the second sees one admin left; on SQLite the write lock that
+/// [`rules::begin_write`] took first.
+pub async fn is_last_admin(transaction: &mut WriteTx, id: Uuid) -> Result<bool, sqlx::Error> {
+    let admins: Vec<DbRow> = sqlx::query(LOCK_ADMINS)
+        .bind(Role::ADMIN.to_repr())
+        .fetch_all(&mut **transaction)
+        .await?;
+    let admins: Vec<Uuid> = admins
+        .iter()
+        .map(|row| db::get(row, "id"))
+        .collect::<Result<_, _>>()?;
+    Ok(admins == [id])
+}
+
+/// The admins' ids; on PostgreSQL their rows stay locked until the transaction ends.
+#[cfg(feature = "sqlite")]
+const LOCK_ADMINS: &str = "SELECT id FROM {{ a.table }} WHERE role = $1";
+#[cfg(all(feature = "postgres", not(feature = "sqlite")))]
+const LOCK_ADMINS: &str = "SELECT id FROM {{ a.table }} WHERE role = $1 FOR UPDATE";
+
+/// The answer to a change that would leave no admin (409 `last_admin` on `field`).
+pub fn last_admin_refusal(field: &str) -> ApiError {
+    ApiError::Conflict {
+        message: "this is the last admin; make someone else admin first".to_owned(),
+        fields: vec![FieldError::new(field, "last_admin", "would leave no admin")],
     }
 }

@@ -515,14 +515,7 @@ async fn set_role(
     };
     fields.finish()?;
     if !accounts::set_role(&state.db, id, role).await? {
-        return Err(ApiError::Conflict {
-            message: "this is the last admin; make someone else admin first".to_owned(),
-            fields: vec![FieldError::new(
-                "role",
-                "last_admin",
-                "would leave no admin",
-            )],
-        });
+        return Err(accounts::last_admin_refusal("role"));
     }
     Ok(AppJson(RoleBody { id, role }))
 }

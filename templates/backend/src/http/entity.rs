@@ -27,6 +27,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::access;
+{%- if e.is_auth %}
+use crate::auth::accounts;
+{%- endif %}
 use crate::db::{self, DbPool, DbRow, Stored};
 use crate::error::{{ e.error_import }};
 use crate::hooks::{{ e.plural_snake }} as hooks;
@@ -450,12 +453,24 @@ async fn delete_{{ e.snake }}(
 {%- if r.has_change_rules %}
 {{ e.check_delete_line }}
 {%- endif %}
+{%- if e.is_auth %}
+    // The last admin's account stays (409): someone must be able to manage the app. The
+    // check and the delete run in one transaction that holds the admins' rows.
+    let mut transaction = rules::begin_write(&state.db).await?;
+    if accounts::is_last_admin(&mut transaction, id).await? {
+        return Err(accounts::last_admin_refusal("id"));
+    }
+{%- endif %}
     let result = sqlx::query(DELETE)
         .bind(id.to_repr())
 {%- if e.has_delete_window %}
         .bind({{ e.var }}.updated_at.to_repr())
 {%- endif %}
+{%- if e.is_auth %}
+        .execute(&mut *transaction)
+{%- else %}
         .execute(&state.db)
+{%- endif %}
         .await
         .map_err(|error| ApiError::from_delete(error, CONSTRAINTS))?;
     if result.rows_affected() == 0 {
@@ -465,6 +480,9 @@ async fn delete_{{ e.snake }}(
         return Err(ApiError::NotFound);
 {%- endif %}
     }
+{%- if e.is_auth %}
+    transaction.commit().await?;
+{%- endif %}
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -739,6 +739,60 @@ async fn only_admins_change_roles_and_one_admin_always_remains() {
 }
 
 #[tokio::test]
+async fn the_last_admins_account_cannot_be_deleted() {
+    let app = spawn_app().await;
+    let route = format!("{ACCOUNTS}/{}", app.admin().id);
+    let refused = app.delete(&route).await;
+    assert_eq!(refused.status, 409, "{refused:?}");
+    refused.assert_field_error("id", "last_admin");
+    let me = app.get("/api/auth/me").await;
+    assert_eq!(me.status, 200, "the account and its session stay: {me:?}");
+
+    // With a second admin, either may go, and then the other is the last.
+    let other = app.caller(ADMIN).await;
+    let deleted = app.as_caller(&other).delete(&route).await;
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    let route = format!("{ACCOUNTS}/{}", other.id);
+    let refused = app.as_caller(&other).delete(&route).await;
+    assert_eq!(refused.status, 409, "now the last admin: {refused:?}");
+}
+
+/// Two admins, on two instances at once, each taking the other's admin role away (one
+/// demotes, the other deletes the account), 20 rounds: exactly one of the two passes every
+/// time and an admin is always left.
+#[tokio::test]
+async fn one_admin_remains_when_two_admins_remove_each_other_at_once_on_two_instances() {
+    let first = spawn_app().await;
+    let second = first.spawn_replica().await;
+    // The test admin steps down, so that every round starts with exactly two admins.
+    let mut survivor = first.caller(ADMIN).await;
+    let route = format!("{ACCOUNTS}/{}/role", first.admin().id);
+    let demote = json!({ "role": MEMBER });
+    let stepped_down = first.as_caller(&survivor).put(&route, &demote).await;
+    assert_eq!(stepped_down.status, 200, "{stepped_down:?}");
+    for round in 0..20 {
+        let other = first.caller(ADMIN).await;
+        let demote_other = format!("{ACCOUNTS}/{}/role", other.id);
+        let delete_survivor = format!("{ACCOUNTS}/{}", survivor.id);
+        let (as_survivor, as_other) = (first.as_caller(&survivor), second.as_caller(&other));
+        let (demoted, deleted) = tokio::join!(
+            as_survivor.put(&demote_other, &demote),
+            as_other.delete(&delete_survivor),
+        );
+        assert_eq!(
+            usize::from(demoted.status == 200) + usize::from(deleted.status == 204),
+            1,
+            "round {round}: exactly one may pass: {demoted:?} {deleted:?}"
+        );
+        if deleted.status == 204 {
+            survivor = other;
+        }
+        let me = first.as_caller(&survivor).get("/api/auth/me").await;
+        assert_eq!(me.body["role"], ADMIN, "round {round}: {me:?}");
+    }
+}
+
+#[tokio::test]
 async fn create_admin_creates_an_admin_who_can_sign_in() {
     let app = spawn_app().await;
     let email = new_email(&app);
