@@ -290,6 +290,11 @@ fn plural_of(app: &App, entity: &str) -> String {
 
 fn field_summary(field: &Field, entity: &Entity, app: &App) -> String {
     let mut parts = vec![type_words(&field.ty, app)];
+    if let Some(role) = &field.required_role {
+        parts.push(format!(
+            "must be an account with the role {role} when a request sets it (one without it is answered as missing)"
+        ));
+    }
     parts.push(if field.required {
         "required".into()
     } else {

@@ -210,6 +210,11 @@ pub struct Field {
     /// a derived field is read-only: never taken from a request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub derived: Option<Derived>,
+    /// On a reference to the sign-in entity (`-> User with role doctor`): the role
+    /// (`Role::name`) the referenced account must have when a request sets the reference.
+    /// A later change of that account's role leaves existing records alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_role: Option<String>,
     /// Column names this field had before, newest first (`- size {integer, was capacity}`):
     /// the next migration renames the column and keeps its values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

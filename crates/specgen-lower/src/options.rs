@@ -23,6 +23,8 @@ pub(crate) struct FieldOptions {
     pub(crate) enum_values: Option<(Vec<String>, Span)>,
     /// The first reference: (many, target entity, span).
     pub(crate) reference: Option<(bool, usize, Span)>,
+    /// `with role doctor` on the reference.
+    pub(crate) reference_role: Option<Spanned<String>>,
     pub(crate) range: Option<RangeItem>,
     pub(crate) default: Option<Spanned<Literal>>,
     pub(crate) optional: Option<Span>,
@@ -112,12 +114,13 @@ impl Cx<'_> {
             FieldItemKind::Was(name) => o.previous.push((name.clone(), item.span)),
             // A tombstone line is not lowered as a field (see `fields`).
             FieldItemKind::Removed => {}
-            FieldItemKind::Reference { many, target } => {
+            FieldItemKind::Reference { many, target, role } => {
                 o.type_count += 1;
                 match self.find_entity(target) {
                     Ok(t) => {
                         if o.reference.is_none() {
                             o.reference = Some((*many, t, item.span));
+                            o.reference_role.clone_from(role);
                         }
                     }
                     Err(d) => {

@@ -166,8 +166,13 @@ pub enum FieldItemKind {
     Word(String),
     /// `draft | published (was live) | archived (removed)`
     Enum(Vec<EnumValue>),
-    /// `-> Studio` or `many -> Tag`.
-    Reference { many: bool, target: Spanned<String> },
+    /// `-> Studio`, `many -> Tag` or `-> User with role doctor`.
+    Reference {
+        many: bool,
+        target: Spanned<String>,
+        /// The role the referenced account must have (`with role doctor`).
+        role: Option<Spanned<String>>,
+    },
     /// `1..80`, `..500`, `max 500`, `at least 1`.
     Range {
         min: Option<Spanned<NumberLit>>,

@@ -665,16 +665,24 @@ impl<'a> P<'a> {
             Rule::reference => {
                 let mut many = false;
                 let mut target = None;
+                let mut role = None;
                 for p in item.into_inner() {
                     match p.as_rule() {
                         Rule::many => many = true,
                         Rule::entity_ref => target = Some(self.spanned(start, &p)),
+                        Rule::with_role => {
+                            role = p
+                                .into_inner()
+                                .find(|r| r.as_rule() == Rule::role_ref)
+                                .map(|r| self.spanned(start, &r));
+                        }
                         _ => {}
                     }
                 }
                 FieldItemKind::Reference {
                     many,
                     target: target?,
+                    role,
                 }
             }
             Rule::enum_values => FieldItemKind::Enum(

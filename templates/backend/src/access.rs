@@ -19,19 +19,21 @@
 
 {% if has_auth -%}
 use serde_json::Value;
+use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
 pub use crate::auth::{AuthUser, MaybeAuthUser, Role};
-use crate::db::{self, DbPool};
+use crate::db::{DbPool, Stored};
 use crate::error::ApiError;
 use crate::validation::{Fields, check};
 {%- else -%}
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde_json::Value;
+use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use crate::db::{self, DbPool};
+use crate::db::{DbPool, Stored};
 use crate::error::ApiError;
 use crate::validation::Fields;
 
@@ -160,24 +162,50 @@ pub struct Readable {
     pub read: Grant,
     /// The column that names a record's owner (`None`: records nobody owns).
     pub owner_column: Option<&'static str>,
+    /// The role the account must have (`-> User with role doctor`); only on accounts.
+    pub role: Option<&'static str>,
 }
 
-/// Whether the record `id` of `target` exists and `caller` may read it. A record the caller
-/// may not read answers exactly as a missing one does, so a caller can neither attach
-/// their records to someone else's nor learn which ids exist.
+impl Readable {
+    /// The same records, narrowed to accounts with the stored role `role`.
+    pub const fn with_role(self, role: &'static str) -> Readable {
+        Readable {
+            role: Some(role),
+            ..self
+        }
+    }
+}
+
+/// Whether the record `id` of `target` exists and `caller` may read it (and, for a
+/// reference that names a role, has that role). A record the caller may not read answers
+/// exactly as a missing one does, so a caller can neither attach their records to someone
+/// else's nor learn which ids exist.
 pub async fn readable(
     pool: &DbPool,
     target: &Readable,
     id: Uuid,
     caller: Option<&AuthUser>,
 ) -> Result<bool, sqlx::Error> {
-    match (target.read.scope(caller), target.owner_column) {
-        (None, _) | (Some(Scope::Own(_)), None) => Ok(false),
-        (Some(Scope::All), _) => db::exists(pool, target.table, id).await,
-        (Some(Scope::Own(owner)), Some(column)) => {
-            db::exists_owned(pool, target.table, id, column, owner).await
-        }
+    let owner = match (target.read.scope(caller), target.owner_column) {
+        (None, _) | (Some(Scope::Own(_)), None) => return Ok(false),
+        (Some(Scope::All), _) => None,
+        (Some(Scope::Own(owner)), Some(column)) => Some((column, owner)),
+    };
+    let mut sql = format!("SELECT 1 FROM {} WHERE id = $1", target.table);
+    if let Some((column, _)) = owner {
+        sql += &format!(" AND {column} = $2");
     }
+    if target.role.is_some() {
+        sql += &format!(" AND role = ${}", if owner.is_some() { 3 } else { 2 });
+    }
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id.to_repr());
+    if let Some((_, owner)) = owner {
+        query = query.bind(owner.to_repr());
+    }
+    if let Some(role) = target.role {
+        query = query.bind(role);
+    }
+    Ok(query.fetch_optional(pool).await?.is_some())
 }
 
 /// A field only some callers may see (`visible to`) or set (`set by`).

@@ -142,23 +142,6 @@ pub async fn exists(pool: &DbPool, table: &'static str, id: Uuid) -> Result<bool
     Ok(row.is_some())
 }
 
-/// Whether the row `id` exists in `table` and its `owner_column` holds `owner`.
-pub async fn exists_owned(
-    pool: &DbPool,
-    table: &'static str,
-    id: Uuid,
-    owner_column: &'static str,
-    owner: Uuid,
-) -> Result<bool, sqlx::Error> {
-    let sql = format!("SELECT 1 FROM {table} WHERE id = $1 AND {owner_column} = $2");
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .bind(id.to_repr())
-        .bind(owner.to_repr())
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.is_some())
-}
-
 /// How a Rust value is stored in a column of this build's database.
 ///
 /// SQLite has no UUID, timestamp or JSON types: UUIDs are stored as lowercase hyphenated

@@ -149,7 +149,8 @@ fn negate(op: CompareOp) -> &'static str {
 /// the caller may read (`access::readable`), which answers exactly as a missing record does
 /// for one they may not. On update (`before` is the stored record) only the references the
 /// request changes are checked: a record may keep pointing at one its owner cannot see. The
-/// owner field only has to name an existing account.
+/// owner field only has to name an existing account. A reference with a role
+/// (`-> User with role doctor`) must also name an account with that role.
 pub(super) fn reference_checks(app: &App, entity: &Entity) -> Vec<String> {
     let mut out = Vec::new();
     for field in &entity.fields {
@@ -159,9 +160,27 @@ pub(super) fn reference_checks(app: &App, entity: &Entity) -> Vec<String> {
         let Some(target) = app.entity(target) else {
             continue;
         };
-        let readable = format!("&super::{}::READABLE", target.plural_snake);
-        let message = rust_str(&format!("no {} has this id", target.words));
-        let args = [rust_str(&field.json), rust_str("not_found"), message];
+        // `-> User with role doctor`: the account must have the role too, and one without it
+        // is answered as a missing one.
+        let (readable, message) = match &field.required_role {
+            Some(role) => (
+                format!(
+                    "&super::{}::READABLE.with_role({})",
+                    target.plural_snake,
+                    rust_str(role)
+                ),
+                format!("no {} with the role {role} has this id", target.words),
+            ),
+            None => (
+                format!("&super::{}::READABLE", target.plural_snake),
+                format!("no {} has this id", target.words),
+            ),
+        };
+        let args = [
+            rust_str(&field.json),
+            rust_str("not_found"),
+            rust_str(&message),
+        ];
         let push = layout::nested_call(8, "missing.push(", "FieldError::new(", &args, "));");
         let ident = &field.ident;
         if field.owner {

@@ -507,7 +507,7 @@ fn readable_const(entity: &Entity) -> String {
         with_article(&entity.words)
     ));
     format!(
-        "{doc}\npub(crate) const READABLE: access::Readable = access::Readable {{\n{}\n    read: ACCESS.read,\n    owner_column: OWNER_COLUMN,\n}};",
+        "{doc}\npub(crate) const READABLE: access::Readable = access::Readable {{\n{}\n    read: ACCESS.read,\n    owner_column: OWNER_COLUMN,\n    role: None,\n}};",
         layout::field_init(4, "table", &rust_str(&entity.table))
     )
 }

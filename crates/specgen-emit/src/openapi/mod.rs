@@ -491,7 +491,12 @@ fn value_schema(field: &Field) -> Map<String, Json> {
         description.push_str(" (in cents)");
     }
     if let FieldType::Reference { entity, .. } = &field.ty {
-        description.push_str(&format!(" (id of a {entity})"));
+        match &field.required_role {
+            Some(role) => {
+                description.push_str(&format!(" (id of a {entity} with the role `{role}`)"));
+            }
+            None => description.push_str(&format!(" (id of a {entity})")),
+        }
     }
     set(
         "description",

@@ -224,8 +224,8 @@ fn expect(app: &App, entity: &Entity, action: Action, kind: &Kind) -> Expect {
         .any(|f| f.required && f.default.is_none());
     // A required reference must name a record the caller may read: when they may read
     // none, they cannot create one at all.
-    let unreachable =
-        sample_references(app, entity).any(|(_, target)| reach(target, kind.role()) == Reach::None);
+    let unreachable = sample_references(app, entity)
+        .any(|(field, target)| reach_for(field, target, kind.role()) == Reach::None);
     if blocked || unreachable {
         Expect::Invalid
     } else {
@@ -247,6 +247,15 @@ fn reach(target: &Entity, role: Option<&str>) -> Reach {
         Decision::All => Reach::All,
         Decision::Own if owned(target) => Reach::Own,
         Decision::Own | Decision::Deny => Reach::None,
+    }
+}
+
+/// [`reach`] through the reference `field`: a caller who may read only their own account
+/// cannot name one in a reference that asks for another role (`-> User with role doctor`).
+fn reach_for(field: &Field, target: &Entity, role: Option<&str>) -> Reach {
+    match (reach(target, role), &field.required_role) {
+        (Reach::Own, Some(required)) if role != Some(required.as_str()) => Reach::None,
+        (reach, _) => reach,
     }
 }
 
@@ -291,7 +300,7 @@ fn hidden_reference_tests(
         }
         for role in &app.roles {
             let kind = Kind::Role(role.name.clone());
-            let reach = reach(target, Some(&role.name));
+            let reach = reach_for(field, target, Some(&role.name));
             let creates = decide(&entity.permissions, Action::Create, Some(&role.name))
                 != Decision::Deny
                 && !unsettable(app, entity, Some(&role.name)).contains(&field.json);
@@ -301,7 +310,7 @@ fn hidden_reference_tests(
                     && field.required
                     && sample_references(app, entity)
                         .filter(|(other, _)| other.ident != field.ident)
-                        .all(|(_, t)| self::reach(t, Some(&role.name)) != Reach::None));
+                        .all(|(other, t)| reach_for(other, t, Some(&role.name)) != Reach::None));
             if reach == Reach::All || !creates || !others_valid {
                 continue;
             }
@@ -383,7 +392,7 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
         .flat_map(|role| {
             sample_references(app, entity)
                 .filter(|(_, target)| testable.iter().any(|t| t.name == target.name))
-                .filter(|(_, target)| reach(target, Some(&role.name)) == Reach::Own)
+                .filter(|(field, target)| reach_for(field, target, Some(&role.name)) == Reach::Own)
                 .map(|(field, target)| {
                     vec![
                         rust_str(&role.name),

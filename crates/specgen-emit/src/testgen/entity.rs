@@ -36,6 +36,8 @@ pub struct EntityTests {
     /// Two cases on different fields, for the "every field at once" test.
     pub two_invalid: Option<(InvalidCase, InvalidCase)>,
     pub missing_references: Vec<NamedField>,
+    /// References that must name an account with a role (`-> User with role doctor`).
+    pub role_references: Vec<RoleReferenceTest>,
     pub copies: Vec<CopyTest>,
     pub uniques: Vec<NamedField>,
     pub unique_rules: Vec<UniqueRuleTest>,
@@ -58,6 +60,17 @@ pub struct InvalidCase {
     /// The value without `Some(..)`.
     pub bare: String,
     pub code: String,
+}
+
+/// A reference that must name an account with `role`: one with `other_role` is refused as
+/// a missing one, on create and, when `on_update`, on update.
+#[derive(Debug, Clone)]
+pub struct RoleReferenceTest {
+    pub ident: String,
+    pub json: String,
+    pub role: String,
+    pub other_role: String,
+    pub on_update: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +130,8 @@ pub struct ChildTest {
     pub test_name: String,
     pub child_route: String,
     pub field_json: String,
+    /// The role the reference asks its account to have (`-> User with role doctor`).
+    pub parent_role: Option<String>,
     pub outcome: ChildOutcome,
 }
 
@@ -325,6 +340,7 @@ impl EntityTests {
                     test_name: child_test_name(entity, other, field, verb, index),
                     child_route: other.route.clone(),
                     field_json: field.json.clone(),
+                    parent_role: field.required_role.clone(),
                     outcome,
                 })
             })
@@ -393,6 +409,7 @@ impl EntityTests {
             zero_fractions,
             two_invalid,
             missing_references,
+            role_references: role_reference_tests(app, entity, creatable),
             copies: copy_tests(app, entity),
             uniques,
             unique_rules,
@@ -648,6 +665,43 @@ fn copy_tests(app: &App, entity: &Entity) -> Vec<CopyTest> {
                 test_name: format!("create_copies_{}", field.ident),
                 call: layout::call(4, "check_copy(", &args, ").await;")
                     .replace("\n    ).await;", "\n    )\n    .await;"),
+            })
+        })
+        .collect()
+}
+
+/// The role-restricted references a request sets, each with a role the account must not
+/// have: the default role, or the admin role when the default is the one asked for.
+fn role_reference_tests(app: &App, entity: &Entity, creatable: bool) -> Vec<RoleReferenceTest> {
+    if !creatable {
+        return Vec::new();
+    }
+    let windowed = entity.rules.iter().any(|rule| match &rule.kind {
+        RuleKind::Window { actions, .. } => actions.contains(&Action::Update),
+        RuleKind::Immutable { once, .. } => once.is_none(),
+        _ => false,
+    });
+    entity
+        .fields
+        .iter()
+        .filter(|f| settable_on_create(f))
+        .filter_map(|f| {
+            let role = f.required_role.as_ref()?;
+            let other = app
+                .roles
+                .iter()
+                .find(|r| r.is_default && &r.name != role)
+                .or_else(|| app.roles.iter().find(|r| &r.name != role))?;
+            let immutable = entity.rules.iter().any(|rule| {
+                matches!(&rule.kind, RuleKind::Immutable { fields, .. } if fields.contains(&f.ident))
+            });
+            Some(RoleReferenceTest {
+                ident: f.ident.clone(),
+                json: f.json.clone(),
+                role: role.clone(),
+                other_role: other.name.clone(),
+                // The tests act as the admin, who may change any record.
+                on_update: updatable(f) && !immutable && !windowed,
             })
         })
         .collect()

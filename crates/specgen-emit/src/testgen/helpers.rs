@@ -151,8 +151,14 @@ fn sample(app: &App, field: &Field, rank: i64) -> Option<String> {
             if !field.required {
                 return None;
             }
-            let target = app.entity(entity)?;
-            format!("self.create_{}().await[\"id\"]", target.snake)
+            match &field.required_role {
+                // An account with the role the reference asks for.
+                Some(role) => format!("self.caller({}).await.id", rust_str(role)),
+                None => {
+                    let target = app.entity(entity)?;
+                    format!("self.create_{}().await[\"id\"]", target.snake)
+                }
+            }
         }
     })
 }

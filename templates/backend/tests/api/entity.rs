@@ -144,6 +144,39 @@ async fn create_refuses_a_missing_{{ r.ident }}_with_422() {
     response.assert_field_error(field, "not_found");
 }
 {%- endfor %}
+{%- for r in t.role_references %}
+
+/// `{{ r.json }}` must name an account with the role `{{ r.role }}`: one without it is
+/// refused exactly as a missing one is.
+#[tokio::test]
+async fn {{ r.ident }}_must_name_an_account_with_the_role_{{ r.role }}() {
+    let app = spawn_app().await;
+    let field = "{{ r.json }}";
+    let without = app.caller("{{ r.other_role }}").await;
+    let with = app.caller("{{ r.role }}").await;
+    let mut body = valid_body(&app).await;
+    body[field] = json!(without.id);
+    let refused = app.post(ROUTE, &body).await;
+    assert_eq!(refused.status, 422, "{refused:?}");
+    refused.assert_field_error(field, "not_found");
+
+    body[field] = json!(with.id);
+    let created = app.post(ROUTE, &body).await;
+    assert_eq!(created.status, 201, "{created:?}");
+    assert_eq!(created.body[field], json!(with.id));
+{%- if r.on_update %}
+
+    let route = format!("{ROUTE}/{}", created.id());
+    let mut changes = json!({});
+    changes[field] = json!(without.id);
+    let refused = app.patch(&route, &changes).await;
+    assert_eq!(refused.status, 422, "{refused:?}");
+    refused.assert_field_error(field, "not_found");
+    let kept = app.get(&route).await;
+    assert_eq!(kept.body[field], json!(with.id), "{kept:?}");
+{%- endif %}
+}
+{%- endfor %}
 {%- if !t.copies.is_empty() %}
 
 /// `field` is copied from the record `reference` names (`source` of `source_route`): a new
@@ -457,7 +490,12 @@ async fn {{ l.test_name }}() {
 #[tokio::test]
 async fn {{ c.test_name }}() {
     let app = spawn_app().await;
+{%- if let Some(role) = c.parent_role %}
+    // The reference names an account with the role `{{ role }}`.
+    let parent = json!({ "id": app.caller("{{ role }}").await.id });
+{%- else %}
     let parent = create(&app).await;
+{%- endif %}
     let child_route = "{{ c.child_route }}";
     let field = "{{ c.field_json }}";
 {{ c.body_line }}
