@@ -154,6 +154,18 @@ pub struct AuthView {
     /// Lines of the one query of `GET /api/auth/me` (inside a `"\` string): the session of a
     /// token with its account's record.
     pub me_lines: Vec<String>,
+    /// The account's unique fields besides the email address: sign-up refuses a taken one
+    /// before it looks the address up.
+    pub other_uniques: Vec<UniqueView>,
+}
+
+/// One unique field of the sign-in entity.
+#[derive(Debug, Clone)]
+pub struct UniqueView {
+    pub ident: String,
+    pub json: String,
+    pub column: String,
+    pub required: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -286,6 +298,17 @@ impl AuthView {
             sig_insert,
             http_uses,
             me_lines,
+            other_uniques: entity
+                .fields
+                .iter()
+                .filter(|f| f.unique && app.auth.as_ref().is_some_and(|a| f.ident != a.email_field))
+                .map(|f| UniqueView {
+                    ident: f.ident.clone(),
+                    json: f.json.clone(),
+                    column: f.column.clone(),
+                    required: f.required,
+                })
+                .collect(),
         })
     }
 }

@@ -267,7 +267,8 @@ impl ApiError {
 }
 
 impl Constraint {
-    fn error(&self) -> ApiError {
+    /// What the client is told when the database refuses a write for this constraint.
+    pub fn error(&self) -> ApiError {
         let fields = |code: &str| {
             self.fields
                 .iter()

@@ -44,6 +44,11 @@ pub struct AuthFacts {
     /// The `--set` arguments of the README's `create-admin` example: the fields a new account
     /// needs besides its email.
     pub admin_example_sets: String,
+    /// A required unique field a new account sets at sign-up besides its email (the JSON
+    /// name), for the test that a taken value is refused whatever the address.
+    pub sign_up_unique: Option<String>,
+    /// Every unique field besides the email (JSON names): sign-up may answer 409 for them.
+    pub other_uniques: Vec<String>,
 }
 
 impl AuthFacts {
@@ -75,6 +80,22 @@ impl AuthFacts {
                 .admin_role()
                 .map_or_else(String::new, |r| r.name.clone()),
             sign_up_unsettable: unsettable(app, entity, None),
+            sign_up_unique: entity
+                .fields
+                .iter()
+                .find(|f| {
+                    f.unique
+                        && f.required
+                        && f.ident != email.ident
+                        && !unsettable(app, entity, None).contains(&f.json)
+                })
+                .map(|f| f.json.clone()),
+            other_uniques: entity
+                .fields
+                .iter()
+                .filter(|f| f.unique && f.ident != email.ident)
+                .map(|f| f.json.clone())
+                .collect(),
             admin_example_sets: entity
                 .fields
                 .iter()

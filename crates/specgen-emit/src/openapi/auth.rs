@@ -146,7 +146,7 @@ impl AuthApi {
             json!({ "post": operation })
         };
         let mut paths = Vec::new();
-        let sign_up_answer = if a.verify_email {
+        let mut sign_up_answer = if a.verify_email {
             json!({
                 "202": { "description": "The account is created (or the address is taken: the answer is the same) and a verification code is emailed.", "content": json_content(schema_ref("Accepted")) },
                 "422": error_response("Invalid fields or password."),
@@ -162,6 +162,21 @@ impl AuthApi {
                 "503": busy(),
             })
         };
+        if !a.other_uniques.is_empty() {
+            let fields = a
+                .other_uniques
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            sign_up_answer["409"] = error_response(&if a.verify_email {
+                format!(
+                    "{fields} is taken (the same answer whether or not the address has an account)."
+                )
+            } else {
+                format!("An account uses this email address, or {fields} is taken.")
+            });
+        }
         paths.push((
             "/api/auth/sign-up".to_owned(),
             op(

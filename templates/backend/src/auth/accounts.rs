@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Role;
 use crate::db::{self, Db, DbPool, DbRow, Stored};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError{% if !v.other_uniques.is_empty() %}, Violation{% endif %}};
 use crate::http::{{ a.module }}::{self, {{ a.entity }}};
 use crate::rules::{self, WriteTx};
 
@@ -78,6 +78,51 @@ pub async fn find(pool: &DbPool, id: Uuid) -> Result<Option<Account>, sqlx::Erro
     Ok(())
 }
 
+{% if !v.other_uniques.is_empty() -%}
+/// Refuses (409, field code `unique`, as the database would) a new account whose unique
+/// fields other than the email address are taken. Sign-up asks before it looks the address
+/// up, so this answer is the same whether or not the address has an account.
+pub async fn refuse_taken_fields(pool: &DbPool, user: &{{ a.entity }}) -> Result<(), ApiError> {
+{%- for u in v.other_uniques %}
+{%- if u.required %}
+    let taken = sqlx::query("SELECT 1 FROM {{ a.table }} WHERE {{ u.column }} = $1")
+        .bind(user.{{ u.ident }}.to_repr())
+        .fetch_optional(pool)
+        .await?;
+    if taken.is_some() {
+        return Err(taken_field("{{ u.json }}"));
+    }
+{%- else %}
+    if let Some(value) = &user.{{ u.ident }} {
+        let taken = sqlx::query("SELECT 1 FROM {{ a.table }} WHERE {{ u.column }} = $1")
+            .bind(value.to_repr())
+            .fetch_optional(pool)
+            .await?;
+        if taken.is_some() {
+            return Err(taken_field("{{ u.json }}"));
+        }
+    }
+{%- endif %}
+{%- endfor %}
+    Ok(())
+}
+
+/// The refusal of the unique constraint on `field`: the answer a race past
+/// [`refuse_taken_fields`] gets from the database too.
+fn taken_field(field: &str) -> ApiError {
+    let constraint = {{ a.module }}::CONSTRAINTS
+        .iter()
+        .find(|c| matches!(c.violation, Violation::Unique) && c.fields == [field]);
+    match constraint {
+        Some(constraint) => constraint.error(),
+        None => ApiError::Conflict {
+            message: format!("`{field}` is already taken"),
+            fields: vec![FieldError::new(field, "unique", "is already taken")],
+        },
+    }
+}
+
+{% endif -%}
 /// Stores a new password hash.
 pub async fn set_password<'e>(
     executor: impl Executor<'e, Database = Db>,

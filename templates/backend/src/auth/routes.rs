@@ -110,6 +110,10 @@ async fn sign_up(
     rate_limit::hit(&state.db, &rate_limit::SIGN_UPS_PER_ADDRESS, &address).await?;
     let (mut user, password) = read_sign_up(body)?;
     hooks::before_create(&state, &mut user).await?;
+{%- if !v.other_uniques.is_empty() %}
+    // Before the address is looked up: this answer must not depend on it.
+    accounts::refuse_taken_fields(&state.db, &user).await?;
+{%- endif %}
     // Hash before looking the address up: both answers then cost the same.
     let password_hash = state.hashers.hash(password).await?;
     let email = user.{{ a.email_ident }}.clone();
@@ -127,7 +131,7 @@ async fn sign_up(
     match accounts::insert(&state.db, &user, &password_hash, Role::DEFAULT, None).await {
         Ok(()) => send_verification_code(&state, user.id, &email).await?,
         // Someone signed up with the address meanwhile: answer as for a taken address.
-        Err(ApiError::Conflict { .. }) => {}
+        Err(error) if is_taken_email(&error) => {}
         Err(error) => return Err(error),
     }
     Ok(accepted)
@@ -177,6 +181,9 @@ async fn sign_up(
     rate_limit::hit(&state.db, &rate_limit::SIGN_UPS_PER_ADDRESS, &address).await?;
     let (mut user, password) = read_sign_up(body)?;
     hooks::before_create(&state, &mut user).await?;
+{%- if !v.other_uniques.is_empty() %}
+    accounts::refuse_taken_fields(&state.db, &user).await?;
+{%- endif %}
     let password_hash = state.hashers.hash(password).await?;
     let taken = || ApiError::Conflict {
         message: "an account with this email address exists; sign in instead".to_owned(),
@@ -193,7 +200,7 @@ async fn sign_up(
     }
     match accounts::insert(&state.db, &user, &password_hash, Role::DEFAULT, None).await {
         Ok(()) => {}
-        Err(ApiError::Conflict { .. }) => return Err(taken()),
+        Err(error) if is_taken_email(&error) => return Err(taken()),
         Err(error) => return Err(error),
     }
     let body = start_session(&state, user.id).await?;
@@ -518,6 +525,15 @@ async fn set_role(
         return Err(accounts::last_admin_refusal("role"));
     }
     Ok(AppJson(RoleBody { id, role }))
+}
+
+/// Whether `error` refuses a second account with the same email address, not a taken value
+/// of another unique field (which the client must hear about as it is).
+fn is_taken_email(error: &ApiError) -> bool {
+    let ApiError::Conflict { fields, .. } = error else {
+        return false;
+    };
+    fields.iter().any(|f| f.field == "{{ a.email_json }}")
 }
 
 /// Reads a body holding just `email`.

@@ -705,6 +705,25 @@ async fn emails_to_one_address_are_limited() {
     assert_eq!(limited.status, 429, "{limited:?}");
 }
 
+{% if let Some(unique) = a.sign_up_unique -%}
+/// A taken `{{ unique }}` is refused with the database's own answer, and the same answer
+/// whether the address is new or has an account: it tells nobody which addresses do.
+#[tokio::test]
+async fn sign_up_refuses_a_taken_{{ unique }}_whatever_the_email_address() {
+    let app = spawn_app().await;
+    let existing = app.caller(MEMBER).await;
+    let route = format!("{ACCOUNTS}/{}", existing.id);
+    let taken = app.get(&route).await.body["{{ unique }}"].clone();
+    for email in [new_email(&app), existing.email.clone()] {
+        let mut body = sign_up_body(&app, &email, TEST_PASSWORD).await;
+        body["{{ unique }}"] = taken.clone();
+        let response = app.anonymous().post("/api/auth/sign-up", &body).await;
+        assert_eq!(response.status, 409, "{email}: {response:?}");
+        response.assert_field_error("{{ unique }}", "unique");
+    }
+}
+
+{% endif -%}
 #[tokio::test]
 async fn only_admins_change_roles_and_one_admin_always_remains() {
     let app = spawn_app().await;
