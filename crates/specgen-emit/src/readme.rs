@@ -299,6 +299,7 @@ fn default_md(value: &Value) -> String {
         Value::Decimal(n) => format!("`{n}`"),
         Value::Bool(b) => format!("`{b}`"),
         Value::Now => "the current time".to_owned(),
+        Value::Empty => "empty".to_owned(),
     }
 }
 

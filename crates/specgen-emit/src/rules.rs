@@ -193,6 +193,7 @@ fn condition_literal(
         Value::Integer(n) | Value::Money(n) => format!("rules::Literal::Integer({n})"),
         Value::Decimal(x) => format!("rules::Literal::Decimal({})", rust_f64(*x)),
         Value::Bool(b) => format!("rules::Literal::Bool({b})"),
+        Value::Empty => "rules::Literal::Empty".to_owned(),
         Value::Now => return None,
     };
     Some((rust_str(&field.json), op, value))
@@ -432,6 +433,12 @@ fn condition_sql(app: &App, entity: &Entity, condition: &Condition, alias: &str)
         CompareOp::Eq => "=",
         other => other.symbol(),
     };
+    // `is empty` / `is set`: `IS NULL` / `IS NOT NULL` stand where `op value` would.
+    let test = |value: String| match (&condition.value, condition.op) {
+        (Value::Empty, CompareOp::Eq) => "IS NULL".to_owned(),
+        (Value::Empty, _) => "IS NOT NULL".to_owned(),
+        _ => format!("{op} {value}"),
+    };
     match condition.path.as_slice() {
         [field] => {
             let f = entity.field(field);
@@ -439,7 +446,7 @@ fn condition_sql(app: &App, entity: &Entity, condition: &Condition, alias: &str)
             let value = f
                 .and_then(|f| schema::literal(&f.ty, &condition.value))
                 .unwrap_or_default();
-            format!("{alias}.{column} {op} {value}")
+            format!("{alias}.{column} {}", test(value))
         }
         [reference, field] => {
             let r = entity.field(reference);
@@ -458,7 +465,8 @@ fn condition_sql(app: &App, entity: &Entity, condition: &Condition, alias: &str)
             };
             format!(
                 "EXISTS (SELECT 1 FROM {table} p WHERE p.id = {alias}.{ref_column} AND p.{column} \
-                 {op} {value})"
+                 {})",
+                test(value)
             )
         }
         _ => "TRUE".to_owned(),

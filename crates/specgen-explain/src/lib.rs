@@ -406,6 +406,7 @@ fn value_words(value: &Value) -> String {
         Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
         Value::Enum(e) => e.clone(),
         Value::Now => "now".into(),
+        Value::Empty => "empty".into(),
     }
 }
 
@@ -529,11 +530,15 @@ fn condition_words(cond: &Condition, entity: &Entity, app: &App) -> String {
         }
         [] => String::new(),
     };
-    format!(
-        "{path} {} {}",
-        op_words(cond.op, false),
-        value_words(&cond.value)
-    )
+    match (&cond.value, cond.op) {
+        (Value::Empty, CompareOp::Eq) => format!("{path} is empty"),
+        (Value::Empty, _) => format!("{path} is set"),
+        _ => format!(
+            "{path} {} {}",
+            op_words(cond.op, false),
+            value_words(&cond.value)
+        ),
+    }
 }
 
 /// The comparison in words; `in_time` picks before/after over less/greater.

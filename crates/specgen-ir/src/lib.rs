@@ -332,6 +332,9 @@ pub enum Value {
     Enum(String),
     /// The current time (for date and datetime defaults).
     Now,
+    /// No value: the right side of `returned at is empty` (`Eq`) or `is set` (`Ne`) in a
+    /// condition; never a default.
+    Empty,
 }
 
 /// A many-to-many relation, stored in a join table.

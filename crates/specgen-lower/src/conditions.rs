@@ -44,6 +44,7 @@ impl Cx<'_> {
                     ident: "id".into(),
                     name: "id".into(),
                     ty: FieldType::Uuid,
+                    required: true,
                 });
             }
             "created" | "createdat" | "creation" | "creationtime" => {
@@ -51,6 +52,7 @@ impl Cx<'_> {
                     ident: "created_at".into(),
                     name: "created at".into(),
                     ty: FieldType::DateTime,
+                    required: true,
                 });
             }
             "updated" | "updatedat" => {
@@ -58,6 +60,7 @@ impl Cx<'_> {
                     ident: "updated_at".into(),
                     name: "updated at".into(),
                     ty: FieldType::DateTime,
+                    required: true,
                 });
             }
             _ => {}
@@ -68,6 +71,7 @@ impl Cx<'_> {
                 ident: f.ident.clone(),
                 name: f.name.clone(),
                 ty: f.ty.clone(),
+                required: f.required,
             });
         }
         if self.failed_fields[ei].contains(&k) {
@@ -124,10 +128,10 @@ impl Cx<'_> {
     }
 
     pub(crate) fn condition(&mut self, ei: usize, c: &ConditionAst) -> Option<Condition> {
-        let (path, ty) = match c.path.as_slice() {
+        let (path, ty, field) = match c.path.as_slice() {
             [one] => {
                 let f = self.resolve_field(ei, one)?;
-                (vec![f.ident], f.ty)
+                (vec![f.ident.clone()], f.ty.clone(), f)
             }
             [first, second] => {
                 let f = self.resolve_field(ei, first)?;
@@ -147,10 +151,28 @@ impl Cx<'_> {
                 };
                 let target = *self.entity_keys.get(&key(entity))?;
                 let g = self.resolve_field(target, second)?;
-                (vec![f.ident, g.ident], g.ty)
+                (vec![f.ident, g.ident.clone()], g.ty.clone(), g)
             }
             _ => return None,
         };
+        if let Some(empty) = emptiness(&ty, c) {
+            if field.required {
+                self.push(
+                    Diagnostic::error(
+                        "invalid_condition",
+                        c.span,
+                        format!("`{}` is required, so it is never empty", field.name),
+                    )
+                    .with_hint("test an optional field, or compare this one with a value"),
+                );
+                return None;
+            }
+            return Some(Condition {
+                path,
+                op: if empty { CompareOp::Eq } else { CompareOp::Ne },
+                value: Value::Empty,
+            });
+        }
         let value = self.condition_value(&ty, &c.value)?;
         if !matches!(c.op, Op::Eq | Op::Ne)
             && !matches!(
@@ -242,5 +264,30 @@ impl Cx<'_> {
                 format!("something {} can be compared with", a_type(other)),
             ),
         }
+    }
+}
+
+/// `is empty` (`Some(true)`), `is set` / `is not empty` (`Some(false)`): a test for a
+/// missing value rather than a comparison. The words `empty` and `set` unquoted, after
+/// `is` or `is not`; an enumeration with a value of that name keeps its value.
+fn emptiness(ty: &FieldType, c: &ConditionAst) -> Option<bool> {
+    let Literal::Words(word) = &c.value.value else {
+        return None;
+    };
+    let word = word.to_lowercase();
+    if let FieldType::Enum { values } = ty
+        && values.contains(&word)
+    {
+        return None;
+    }
+    let empty = match word.as_str() {
+        "empty" => true,
+        "set" => false,
+        _ => return None,
+    };
+    match c.op {
+        Op::Eq => Some(empty),
+        Op::Ne => Some(!empty),
+        _ => None,
     }
 }

@@ -49,6 +49,8 @@ pub(crate) struct Resolved {
     /// Words for messages (`starts at`).
     pub(crate) name: String,
     pub(crate) ty: FieldType,
+    /// Whether the field always has a value (so `is empty` can never hold).
+    pub(crate) required: bool,
 }
 
 /// Everything lowering has resolved so far: each pass reads what earlier passes left

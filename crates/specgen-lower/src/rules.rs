@@ -107,6 +107,7 @@ impl Cx<'_> {
                     ident: left.ident.clone(),
                     name: left.name.clone(),
                     ty: left.ty.clone(),
+                    required: left.required,
                 },
                 &right,
                 at,

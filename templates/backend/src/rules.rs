@@ -204,6 +204,8 @@ pub enum Literal {
     Integer(i64),
     Decimal(f64),
     Bool(bool),
+    /// No value: `Eq` is `is empty`, `Ne` is `is set`.
+    Empty,
 }
 
 impl Condition {
@@ -217,6 +219,7 @@ impl Condition {
             Literal::Integer(n) => value.as_i64().map(|v| v.cmp(&n)),
             Literal::Decimal(x) => value.as_f64().and_then(|v| v.partial_cmp(&x)),
             Literal::Bool(b) => value.as_bool().map(|v| v.cmp(&b)),
+            Literal::Empty => return (self.op == Op::Eq) == value.is_null(),
         };
         let Some(ordering) = ordering else {
             return false;

@@ -235,6 +235,8 @@ pub fn default_expr(entity: &Entity, field: &Field, value: &Value) -> String {
     match (value, &field.ty) {
         (Value::Now, FieldType::Date) => "db::now().date_naive()".to_owned(),
         (Value::Now, _) => "db::now()".to_owned(),
+        // Lowering never makes it a default.
+        (Value::Empty, _) => "None".to_owned(),
         (Value::Text(text) | Value::Enum(text), FieldType::Enum { .. }) => {
             format!(
                 "{}::{}",

@@ -532,7 +532,7 @@ fn default_json(value: &Value) -> Option<Json> {
         Value::Integer(n) | Value::Money(n) => Some(json!(n)),
         Value::Decimal(n) => Some(json!(n)),
         Value::Bool(b) => Some(json!(b)),
-        Value::Now => None,
+        Value::Now | Value::Empty => None,
     }
 }
 

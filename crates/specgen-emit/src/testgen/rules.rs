@@ -6,7 +6,7 @@ use specgen_ir::{
     TimeWindow, Value,
 };
 
-use super::helpers::new_value;
+use super::helpers::{int_literal, new_value};
 use super::overlaps::OverlapTest;
 use crate::facts::access::{GrantView, unsettable};
 use crate::facts::fields::{settable_on_create, updatable};
@@ -188,6 +188,19 @@ impl RuleTests {
                         };
                         let (mut parent_sets, mut row_sets) = (Vec::new(), Vec::new());
                         if let Some(condition) = when
+                            && condition.op == CompareOp::Ne
+                            && condition.value == Value::Empty
+                            && let [field] = condition.path.as_slice()
+                            && let Some(f) = entity.field(field)
+                            && let Some(present) = present_value(f)
+                        {
+                            // `when returned at is set`: the rows the limit counts hold a value.
+                            row_sets.push(format!(
+                                "    body[{}] = json!({present});",
+                                rust_str(&f.json)
+                            ));
+                        }
+                        if let Some(condition) = when
                             && condition.op == CompareOp::Eq
                         {
                             match condition.path.as_slice() {
@@ -355,7 +368,7 @@ fn json_literal(value: &Value) -> String {
         Value::Integer(n) | Value::Money(n) => n.to_string(),
         Value::Decimal(n) => crate::names::rust_f64(*n),
         Value::Bool(b) => b.to_string(),
-        Value::Now => "null".to_owned(),
+        Value::Now | Value::Empty => "null".to_owned(),
     }
 }
 
@@ -545,6 +558,29 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                         .unwrap_or_default(),
                     _ => Vec::new(),
                 },
+                // The sample body sets optional fields too: `once .. is set` starts empty,
+                // `once .. is empty` with a value.
+                Some(Condition {
+                    path,
+                    op,
+                    value: Value::Empty,
+                }) => match path.as_slice() {
+                    [ident] => entity
+                        .field(ident)
+                        .filter(|f| settable_on_create(f))
+                        .and_then(|f| {
+                            let start = match op {
+                                CompareOp::Eq => present_value(f)?,
+                                _ => "null".to_owned(),
+                            };
+                            Some(vec![
+                                body_line.clone(),
+                                format!("    body[{}] = json!({start});", rust_str(&f.json)),
+                            ])
+                        })
+                        .unwrap_or_default(),
+                    _ => Vec::new(),
+                },
                 _ => Vec::new(),
             };
             if value_lines.iter().any(|l| l.contains("text(")) {
@@ -631,6 +667,17 @@ fn condition_steps(entity: &Entity, condition: &Condition) -> Option<Vec<String>
             ),
         )
     };
+    if condition.value == Value::Empty {
+        let value = match condition.op {
+            CompareOp::Eq => "null".to_owned(),
+            _ => present_value(field)?,
+        };
+        return Some(vec![layout::assign(
+            4,
+            "let step",
+            &format!("json!({{ {}: {value} }})", rust_str(&field.json)),
+        )]);
+    }
     match (&field.ty, transitions) {
         (FieldType::Enum { values }, Some(transitions)) => {
             let start = match &field.default {
@@ -765,4 +812,29 @@ fn by_role_test(
         }
     }
     None
+}
+
+/// A value `field` accepts, as a `json!` argument that needs no helper: what `is set`
+/// conditions are met with. `None` for references (their records must be made first).
+fn present_value(field: &specgen_ir::Field) -> Option<String> {
+    Some(match &field.ty {
+        FieldType::Text { min_length, .. } => rust_str(&"x".repeat((*min_length).max(1) as usize)),
+        FieldType::Integer { min, max } | FieldType::Money { min, max } => {
+            let value = min.unwrap_or(1).max(1);
+            int_literal(max.map_or(value, |max| value.min(max)))
+        }
+        FieldType::Decimal { min, max } => {
+            let value = min.unwrap_or(1.0).max(1.0);
+            crate::names::rust_f64(max.map_or(value, |max| value.min(max)))
+        }
+        FieldType::Boolean => "true".to_owned(),
+        FieldType::Date => rust_str("2030-01-01"),
+        FieldType::DateTime => rust_str("2030-01-01T00:00:00Z"),
+        FieldType::Email => rust_str("set@example.com"),
+        FieldType::Url => rust_str("https://example.com/set"),
+        FieldType::Uuid => rust_str("00000000-0000-7000-8000-000000000001"),
+        FieldType::Json => "{ \"set\": true }".to_owned(),
+        FieldType::Enum { values } => rust_str(values.first()?),
+        FieldType::Reference { .. } => return None,
+    })
 }

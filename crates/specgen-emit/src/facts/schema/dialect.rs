@@ -56,5 +56,7 @@ pub(super) fn default_sql(ty: &FieldType, value: &Value, dialect: Dialect) -> Op
             Dialect::Postgres => b.to_string().to_uppercase(),
         }),
         Value::Now => None,
+        // Only conditions hold it, and they write `IS NULL`.
+        Value::Empty => Some("NULL".to_owned()),
     }
 }

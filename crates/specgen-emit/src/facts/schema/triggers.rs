@@ -1,7 +1,7 @@
 //! Triggers that keep immutability and transition rules in the database, and the one
 //! PostgreSQL function they raise through.
 
-use specgen_ir::{App, Entity, FieldType, OnDelete, Rule, RuleKind};
+use specgen_ir::{App, CompareOp, Entity, FieldType, OnDelete, Rule, RuleKind, Value};
 
 use super::dialect::{Dialect, default_sql};
 use super::table::Statement;
@@ -82,14 +82,17 @@ pub(super) fn rule_triggers(entity: &Entity, rule: &Rule, dialect: Dialect) -> V
                 let Some(field) = entity.field(ident) else {
                     return out;
                 };
-                let Some(value) = default_sql(&field.ty, &condition.value, dialect) else {
-                    return out;
+                let test = match (&condition.value, condition.op) {
+                    (Value::Empty, CompareOp::Eq) => "IS NULL".to_owned(),
+                    (Value::Empty, _) => "IS NOT NULL".to_owned(),
+                    (value, op) => {
+                        let Some(value) = default_sql(&field.ty, value, dialect) else {
+                            return out;
+                        };
+                        format!("{} {value}", op.symbol())
+                    }
                 };
-                when = format!(
-                    "OLD.{} {} {value} AND {when}",
-                    field.column,
-                    condition.op.symbol()
-                );
+                when = format!("OLD.{} {test} AND {when}", field.column);
             }
             out.push(trigger(entity, rule, &rule.code, "UPDATE", &when, dialect));
         }
