@@ -306,6 +306,7 @@ fn held_limits<'a>(app: &'a App, entity: &Entity) -> Vec<(&'a Rule, String, Stri
             let RuleKind::Limit {
                 max,
                 per,
+                also_per,
                 when: Some(condition),
             } = &rule.kind
             else {
@@ -332,13 +333,33 @@ fn held_limits<'a>(app: &'a App, entity: &Entity) -> Vec<(&'a Rule, String, Stri
             };
             // `holds` looks through `o`'s reference: true exactly when this row (`h`) meets
             // the condition, since `o` references it.
-            let violated = format!(
-                "SELECT 1 FROM {parent} h WHERE h.id = $1 AND (SELECT COUNT(*) FROM {table} o \
-                 WHERE o.{per_column} = h.id AND {holds}) > {max}",
-                parent = entity.table,
-                table = child.table,
-                per_column = per_field.column,
-            );
+            let violated = if also_per.is_empty() {
+                format!(
+                    "SELECT 1 FROM {parent} h WHERE h.id = $1 AND (SELECT COUNT(*) FROM {table} o \
+                     WHERE o.{per_column} = h.id AND {holds}) > {max}",
+                    parent = entity.table,
+                    table = child.table,
+                    per_column = per_field.column,
+                )
+            } else {
+                // Counted per combination: any group of this row's children over the limit.
+                let groups: Vec<String> = also_per
+                    .iter()
+                    .map(|p| {
+                        child
+                            .field(p)
+                            .map_or(p.clone(), |f| format!("o.{}", f.column))
+                    })
+                    .collect();
+                format!(
+                    "SELECT 1 FROM {parent} h WHERE h.id = $1 AND EXISTS (SELECT 1 FROM {table} o \
+                     WHERE o.{per_column} = h.id AND {holds} GROUP BY {} HAVING COUNT(*) > {max})",
+                    groups.join(", "),
+                    parent = entity.table,
+                    table = child.table,
+                    per_column = per_field.column,
+                )
+            };
             let doc = format!(
                 "/// Line {}, `{}`: {}\n/// Checked when a {} changes too, so no change brings one over the limit.",
                 rule.line, rule.code, rule.message, entity.words
@@ -363,9 +384,18 @@ fn rule_sql(app: &App, entity: &Entity, rule: &Rule) -> RuleSql {
             .map_or(ident.to_owned(), |f| f.json.clone())
     };
     match &rule.kind {
-        RuleKind::Limit { max, per, when } => {
+        RuleKind::Limit {
+            max,
+            per,
+            also_per,
+            when,
+        } => {
             let per_column = column(per);
             let mut counted = format!("o.{per_column} = n.{per_column}");
+            for also in also_per {
+                let c = column(also);
+                counted.push_str(&format!(" AND o.{c} = n.{c}"));
+            }
             let mut applies = String::new();
             if let Some(condition) = when {
                 counted.push_str(&format!(
@@ -390,7 +420,11 @@ fn rule_sql(app: &App, entity: &Entity, rule: &Rule) -> RuleSql {
                 "SELECT 1 FROM {table} n WHERE n.id = $1{applies} AND (SELECT COUNT(*) FROM {table} o \
                  WHERE {counted}) > {max}"
             );
-            (Some(lock), violated, vec![json(per)])
+            let fields = std::iter::once(per)
+                .chain(also_per)
+                .map(|p| json(p))
+                .collect();
+            (Some(lock), violated, fields)
         }
         RuleKind::NoOverlap { start, end, per } => {
             let (start, end) = (column(start), column(end));

@@ -567,8 +567,18 @@ fn is_time(entity: &Entity, ident: &str) -> bool {
 fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
     let f = |ident: &String| field_name(entity, ident);
     match kind {
-        RuleKind::Limit { max, per, when } => {
-            let mut s = format!("at most {max} {} per {}", entity.plural_words, f(per));
+        RuleKind::Limit {
+            max,
+            per,
+            also_per,
+            when,
+        } => {
+            let pers: Vec<String> = std::iter::once(per).chain(also_per).map(f).collect();
+            let mut s = format!(
+                "at most {max} {} per {}",
+                entity.plural_words,
+                pers.join(" and ")
+            );
             if let Some(cond) = when {
                 s.push_str(&format!(", when {}", condition_words(cond, entity, app)));
             }

@@ -479,11 +479,14 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RuleKind {
-    /// At most `max` rows per value of `per` (a reference field ident), counting only
-    /// rows for which `when` holds (when given).
+    /// At most `max` rows per value of `per` (a reference field ident), and of each of
+    /// `also_per` when given (`at most 4 per buyer per event`: per combination), counting
+    /// only rows for which `when` holds (when given). Checks lock the `per` row.
     Limit {
         max: u32,
         per: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        also_per: Vec<String>,
         when: Option<Condition>,
     },
     /// No two rows with equal `per` fields have overlapping `[start, end)` ranges.

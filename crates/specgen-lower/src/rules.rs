@@ -191,7 +191,12 @@ impl Cx<'_> {
     fn rule(&mut self, ei: usize, spec: &RuleSpec) -> Option<LoweredRule> {
         match spec {
             RuleSpec::NoOverlap { start, end, per } => self.no_overlap_rule(ei, start, end, per),
-            RuleSpec::Limit { max, per, when } => self.limit_rule(ei, max, per, when),
+            RuleSpec::Limit {
+                max,
+                per,
+                also_per,
+                when,
+            } => self.limit_rule(ei, max, (per, also_per), when),
             RuleSpec::Window { actions, window } => self.window_rule(ei, actions, window),
             RuleSpec::Compare { left, op, right } => self.compare_rule(ei, left, *op, right),
             RuleSpec::Immutable { fields, once } => self.immutable_rule(ei, fields, once),
@@ -262,25 +267,42 @@ impl Cx<'_> {
         &mut self,
         ei: usize,
         max: &Spanned<u32>,
-        per: &Spanned<String>,
+        (per, also_per): (&Spanned<String>, &[Spanned<String>]),
         when: &Option<ConditionAst>,
     ) -> Option<LoweredRule> {
         let plural = self.entities[ei].plural_words.clone();
-        let p = self.resolve_field(ei, per)?;
-        if !matches!(p.ty, FieldType::Reference { .. }) {
-            self.push(
-                Diagnostic::error(
-                    "invalid_limit",
-                    per.span,
-                    format!(
-                        "`{}` is not a reference, so rows cannot be counted per `{}`",
-                        p.name, p.name
-                    ),
-                )
-                .with_hint("count per a `-> Entity` field, for example `at most 3 per owner`"),
-            );
-            return None;
+        let mut resolved = Vec::new();
+        for name in std::iter::once(per).chain(also_per) {
+            let f = self.resolve_field(ei, name)?;
+            if !matches!(f.ty, FieldType::Reference { .. }) {
+                self.push(
+                    Diagnostic::error(
+                        "invalid_limit",
+                        name.span,
+                        format!(
+                            "`{}` is not a reference, so rows cannot be counted per `{}`",
+                            f.name, f.name
+                        ),
+                    )
+                    .with_hint("count per a `-> Entity` field, for example `at most 3 per owner`"),
+                );
+                return None;
+            }
+            if resolved.iter().any(|r: &Resolved| r.ident == f.ident) {
+                self.push(
+                    Diagnostic::error(
+                        "invalid_limit",
+                        name.span,
+                        format!("`{}` is named twice after `per`", f.name),
+                    )
+                    .with_hint("name each reference once: `at most 4 per buyer per event`"),
+                );
+                return None;
+            }
+            resolved.push(f);
         }
+        let p = resolved.remove(0);
+        let also: Vec<Resolved> = resolved;
         if max.value == 0 {
             self.push(
                 Diagnostic::error(
@@ -297,6 +319,9 @@ impl Cx<'_> {
             None => None,
         };
         let per_name = p.name.clone();
+        let per_words: Vec<String> = std::iter::once(per_name.clone())
+            .chain(also.iter().map(|a| a.name.clone()))
+            .collect();
         let held = if cond.as_ref().is_some_and(|c| c.path.len() > 1) {
             format!(
                 "; also checked when the `{per_name}` changes, so it cannot come to hold too many"
@@ -308,10 +333,15 @@ impl Cx<'_> {
             RuleKind::Limit {
                 max: max.value,
                 per: p.ident,
+                also_per: also.into_iter().map(|a| a.ident).collect(),
                 when: cond,
             },
-            format!("limit_per_{}", names::snake(&per_name)),
-            format!("at most {} {plural} per {per_name}", max.value),
+            format!("limit_per_{}", names::snake(&per_words.join(" and "))),
+            format!(
+                "at most {} {plural} per {}",
+                max.value,
+                per_words.join(" and ")
+            ),
             Enforcement {
                 database: false,
                 service: true,

@@ -344,10 +344,12 @@ pub enum RuleSpec {
         end: Spanned<String>,
         per: Vec<Spanned<String>>,
     },
-    /// `at most 3 per owner when owner.plan = free`
+    /// `at most 3 per owner when owner.plan = free`, `at most 4 per buyer per event`
     Limit {
         max: Spanned<u32>,
         per: Spanned<String>,
+        /// The references after the first `per` (`event`).
+        also_per: Vec<Spanned<String>>,
         when: Option<ConditionAst>,
     },
     /// `delete within 24 hours of created`, `update, delete only before starts at`

@@ -1124,27 +1124,38 @@ impl<'a> P<'a> {
                         return None;
                     }
                 };
-                let per = inner.iter().find(|p| p.as_rule() == Rule::path)?;
-                let mut per_path = self.path(base, per);
-                if per_path.len() != 1 {
-                    self.diags.push(
-                        Diagnostic::error(
-                            "invalid_limit",
-                            self.at(base, per),
-                            "a limit counts per one reference field of this entity",
-                        )
-                        .with_hint(
-                            "name the reference field directly, for example `at most 3 per owner`",
-                        ),
-                    );
+                let mut pers = Vec::new();
+                for per in inner.iter().filter(|p| p.as_rule() == Rule::path) {
+                    let mut per_path = self.path(base, per);
+                    if per_path.len() != 1 {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "invalid_limit",
+                                self.at(base, per),
+                                "a limit counts per reference fields of this entity",
+                            )
+                            .with_hint(
+                                "name the reference field directly, for example `at most 3 per owner`",
+                            ),
+                        );
+                        return None;
+                    }
+                    pers.push(per_path.remove(0));
+                }
+                if pers.is_empty() {
                     return None;
                 }
-                let per = per_path.remove(0);
+                let per = pers.remove(0);
                 let when = inner
                     .iter()
                     .find(|p| p.as_rule() == Rule::condition)
                     .and_then(|c| self.condition(base, c));
-                RuleSpec::Limit { max, per, when }
+                RuleSpec::Limit {
+                    max,
+                    per,
+                    also_per: pers,
+                    when,
+                }
             }
             Rule::unique_rule => {
                 let fields = inner

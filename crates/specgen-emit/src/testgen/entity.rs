@@ -473,7 +473,9 @@ fn rule_mentions(kind: &RuleKind, ident: &str) -> bool {
     match kind {
         RuleKind::Compare { left, right, .. } => left == ident || right == ident,
         RuleKind::Unique { fields } => fields.iter().any(|f| f == ident),
-        RuleKind::Limit { per, .. } => per == ident,
+        RuleKind::Limit { per, also_per, .. } => {
+            per == ident || also_per.iter().any(|f| f == ident)
+        }
         RuleKind::NoOverlap { start, end, per } => {
             start == ident || end == ident || per.iter().any(|f| f == ident)
         }

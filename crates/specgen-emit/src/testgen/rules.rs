@@ -167,6 +167,22 @@ pub struct LimitTest {
     pub exempt_steps: Vec<String>,
     /// `let parents = "...";`: the parent's route, laid out.
     pub parents_line: String,
+    /// The references counted per besides `per_json` (`at most 4 per buyer per event`).
+    pub also: Vec<AlsoPer>,
+    /// `, &group` when there are such references: the bodies' helper takes their records.
+    pub group_arg: String,
+    /// The signature of the bodies' helper when it takes `group`, laid out.
+    pub group_body_sig: String,
+    /// `assert_violated(&response, 409, "<code>", message);`, laid out.
+    pub violated_line: String,
+}
+
+/// A reference a limit counts per after its first: its JSON name and the helper's name
+/// that makes its record (`create_<target_snake>`).
+#[derive(Debug, Clone)]
+pub struct AlsoPer {
+    pub json: String,
+    pub target_snake: String,
 }
 
 impl RuleTests {
@@ -176,7 +192,12 @@ impl RuleTests {
         for entity in app.entities.iter().filter(|e| creatable(e)) {
             for rule in &entity.rules {
                 match &rule.kind {
-                    RuleKind::Limit { max, per, when } if *max < 50 => {
+                    RuleKind::Limit {
+                        max,
+                        per,
+                        also_per,
+                        when,
+                    } if *max < 50 => {
                         let Some(per_field) = entity.field(per) else {
                             continue;
                         };
@@ -184,6 +205,23 @@ impl RuleTests {
                             continue;
                         };
                         let Some(parent) = app.entity(target).filter(|p| creatable(p)) else {
+                            continue;
+                        };
+                        let also: Option<Vec<AlsoPer>> = also_per
+                            .iter()
+                            .map(|ident| {
+                                let field = entity.field(ident)?;
+                                let FieldType::Reference { entity: target, .. } = &field.ty else {
+                                    return None;
+                                };
+                                let target = app.entity(target).filter(|t| creatable(t))?;
+                                Some(AlsoPer {
+                                    json: field.json.clone(),
+                                    target_snake: target.snake.clone(),
+                                })
+                            })
+                            .collect();
+                        let Some(also) = also else {
                             continue;
                         };
                         let (mut parent_sets, mut row_sets) = (Vec::new(), Vec::new());
@@ -262,7 +300,37 @@ impl RuleTests {
                                 _ => {}
                             }
                         }
+                        let group_arg = if also.is_empty() {
+                            String::new()
+                        } else {
+                            ", &group".to_owned()
+                        };
+                        let group_body_sig = layout::signature(
+                            0,
+                            &format!("async fn {}_body(", rule.code),
+                            &[
+                                "app: &TestApp".to_owned(),
+                                "parent: &Value".to_owned(),
+                                "group: &Value".to_owned(),
+                            ],
+                            ") -> Value {",
+                        );
+                        let violated_line = layout::call(
+                            4,
+                            "assert_violated(",
+                            &[
+                                "&response".to_owned(),
+                                "409".to_owned(),
+                                rust_str(&rule.code),
+                                "message".to_owned(),
+                            ],
+                            ");",
+                        );
                         tests.limits.push(LimitTest {
+                            also,
+                            group_arg,
+                            group_body_sig,
+                            violated_line,
                             move_test,
                             exempt_sets,
                             held_change,

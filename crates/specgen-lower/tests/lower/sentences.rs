@@ -32,6 +32,7 @@ app: sentences
 - quantity {integer}
 - stock {integer}
 - total {money}
+- returned at {datetime, optional}
 ";
 
 /// Compile a spec that must have no errors.
@@ -184,12 +185,18 @@ fn access_lines_that_are_not_understood_are_errors() {
 /// A compact text form of a rule kind.
 fn kind(k: &RuleKind) -> String {
     match k {
-        RuleKind::Limit { max, per, when } => {
+        RuleKind::Limit {
+            max,
+            per,
+            also_per,
+            when,
+        } => {
             let when = when
                 .as_ref()
                 .map(|c| format!(" when {} {} {:?}", c.path.join("."), c.op.symbol(), c.value))
                 .unwrap_or_default();
-            format!("limit {max} per {per}{when}")
+            let also: String = also_per.iter().map(|p| format!(" per {p}")).collect();
+            format!("limit {max} per {per}{also}{when}")
         }
         RuleKind::NoOverlap { start, end, per } => {
             format!("no overlap {start}..{end} per {}", per.join(","))
@@ -246,6 +253,22 @@ fn rule_annotations_mean_what_they_say() {
         (
             "Three drafts {at most 3 bookings per studio when status is draft}.",
             "limit 3 per studio_id when status = Enum(\"draft\")",
+        ),
+        (
+            "Two per pair {at most 2 per owner per studio}.",
+            "limit 2 per owner_id per studio_id",
+        ),
+        (
+            "One out {at most 1 per studio while returned at is empty}.",
+            "limit 1 per studio_id when returned_at = Empty",
+        ),
+        (
+            "Fixed once back {total is immutable once returned at is set}.",
+            "immutable total once returned_at <> Empty",
+        ),
+        (
+            "Fixed once back {total is immutable once returned at is not empty}.",
+            "immutable total once returned_at <> Empty",
         ),
         (
             "Cancel early {delete within 24 hours of created}.",

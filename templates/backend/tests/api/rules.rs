@@ -142,10 +142,31 @@ async fn {{ l.code }}_parent(app: &TestApp) -> Value {
     app.create(route, &body).await["id"].clone()
 }
 
+{%- if !l.also.is_empty() %}
+
+/// The other records {{ l.code }} counts per, shared by one test's rows.
+async fn {{ l.code }}_group(app: &TestApp) -> Value {
+    json!({
+{%- for a in l.also %}
+        "{{ a.json }}": app.create_{{ a.target_snake }}().await["id"],
+{%- endfor %}
+    })
+}
+
+/// A valid body counted by {{ l.code }} against `parent` and `group`.
+{{ l.group_body_sig }}
+    let mut body = app.{{ l.body_fn }}().await;
+    body["{{ l.per_json }}"] = parent.clone();
+{%- for a in l.also %}
+    body["{{ a.json }}"] = group["{{ a.json }}"].clone();
+{%- endfor %}
+{%- else %}
+
 /// A valid body counted by {{ l.code }} against `parent`.
 async fn {{ l.code }}_body(app: &TestApp, parent: &Value) -> Value {
     let mut body = app.{{ l.body_fn }}().await;
     body["{{ l.per_json }}"] = parent.clone();
+{%- endif %}
 {%- for line in l.row_sets %}
 {{ line }}
 {%- endfor %}
@@ -160,14 +181,23 @@ async fn {{ l.code }}_allows_{{ l.max }}_then_answers_409() {
     let per = "{{ l.per_json }}";
     let app = spawn_app().await;
     let parent = {{ l.code }}_parent(&app).await;
+{%- if !l.also.is_empty() %}
+    let group = {{ l.code }}_group(&app).await;
+{%- endif %}
     for _ in 0..{{ l.max }} {
-        let body = {{ l.code }}_body(&app, &parent).await;
+        let body = {{ l.code }}_body(&app, &parent{{ l.group_arg }}).await;
         app.create(route, &body).await;
     }
-    let body = {{ l.code }}_body(&app, &parent).await;
+    let body = {{ l.code }}_body(&app, &parent{{ l.group_arg }}).await;
     let response = app.post(route, &body).await;
-    assert_violated(&response, 409, "{{ l.code }}", message);
+{{ l.violated_line }}
     assert_eq!(listed(&app, route, per, &parent).await, {{ l.max }});
+{%- if !l.also.is_empty() %}
+    // Another combination with the same `{{ l.per_json }}` is counted on its own.
+    let other = {{ l.code }}_group(&app).await;
+    let body = {{ l.code }}_body(&app, &parent, &other).await;
+    app.create(route, &body).await;
+{%- endif %}
 }
 
 /// {{ spec_file }} line {{ l.line }}: exactly {{ l.max }} of 50 racing requests win.
@@ -178,9 +208,12 @@ async fn {{ l.code }}_holds_when_50_requests_race_on_two_instances() {
     let first = Arc::new(spawn_app().await);
     let second = Arc::new(first.spawn_replica().await);
     let parent = {{ l.code }}_parent(&first).await;
+{%- if !l.also.is_empty() %}
+    let group = {{ l.code }}_group(&first).await;
+{%- endif %}
     let mut bodies = Vec::new();
     for _ in 0..50 {
-        bodies.push({{ l.code }}_body(&first, &parent).await);
+        bodies.push({{ l.code }}_body(&first, &parent{{ l.group_arg }}).await);
     }
     let responses = race(&first, &second, route, bodies).await;
     assert_eq!(count(&responses, 201), {{ l.max }}, "{responses:?}");
@@ -197,16 +230,19 @@ async fn {{ l.code }}_refuses_a_move_past_the_limit() {
     let per = "{{ l.per_json }}";
     let app = spawn_app().await;
     let full = {{ l.code }}_parent(&app).await;
+{%- if !l.also.is_empty() %}
+    let group = {{ l.code }}_group(&app).await;
+{%- endif %}
     for _ in 0..{{ l.max }} {
-        let body = {{ l.code }}_body(&app, &full).await;
+        let body = {{ l.code }}_body(&app, &full{{ l.group_arg }}).await;
         app.create(route, &body).await;
     }
     let other = {{ l.code }}_parent(&app).await;
-    let body = {{ l.code }}_body(&app, &other).await;
+    let body = {{ l.code }}_body(&app, &other{{ l.group_arg }}).await;
     let moved = app.create(route, &body).await;
     let moved = item(route, &moved);
     let response = app.patch(&moved, &json!({ per: full })).await;
-    assert_violated(&response, 409, "{{ l.code }}", message);
+{{ l.violated_line }}
     assert_eq!(listed(&app, route, per, &full).await, {{ l.max }});
 }
 {%- endif %}
@@ -226,14 +262,17 @@ async fn {{ l.code }}_counts_only_where_it_applies() {
 {{ line }}
 {%- endfor %}
     let parent = app.create(parents, &body).await["id"].clone();
+{%- if !l.also.is_empty() %}
+    let group = {{ l.code }}_group(&app).await;
+{%- endif %}
     for _ in 0..{{ l.max }} + 1 {
-        let body = {{ l.code }}_body(&app, &parent).await;
+        let body = {{ l.code }}_body(&app, &parent{{ l.group_arg }}).await;
         app.create(route, &body).await;
     }
     let item = format!("{parents}/{}", parent.as_str().expect("an id"));
 {{ change }}
     let response = app.patch(&item, &change).await;
-    assert_violated(&response, 409, "{{ l.code }}", message);
+{{ l.violated_line }}
     assert_eq!(listed(&app, route, per, &parent).await, {{ l.max }} + 1);
 }
 {%- endif %}
@@ -245,11 +284,14 @@ async fn {{ l.code }}_counts_only_where_it_applies() {
 {{ l.route_line }}
     let app = spawn_app().await;
     let parent = {{ l.code }}_parent(&app).await;
-    let body = {{ l.code }}_body(&app, &parent).await;
+{%- if !l.also.is_empty() %}
+    let group = {{ l.code }}_group(&app).await;
+{%- endif %}
+    let body = {{ l.code }}_body(&app, &parent{{ l.group_arg }}).await;
     let first = app.create(route, &body).await;
 {%- if l.max > 1 %}
     for _ in 1..{{ l.max }} {
-        let body = {{ l.code }}_body(&app, &parent).await;
+        let body = {{ l.code }}_body(&app, &parent{{ l.group_arg }}).await;
         app.create(route, &body).await;
     }
 {%- endif %}
@@ -259,7 +301,7 @@ async fn {{ l.code }}_counts_only_where_it_applies() {
     let response = app.patch(&first, &step).await;
     assert_eq!(response.status, 200, "{response:?}");
 {%- endfor %}
-    let body = {{ l.code }}_body(&app, &parent).await;
+    let body = {{ l.code }}_body(&app, &parent{{ l.group_arg }}).await;
     app.create(route, &body).await;
 }
 {%- endif %}
