@@ -2,16 +2,18 @@
 //! visible to the owner}`) collected into [`FieldOptions`], with the checks that only
 //! need the items themselves: unknown words, repeated ranges or defaults, more than one
 //! type, `optional` with `required`, and an owner field's implied reference to the
-//! sign-in entity. `was` items are kept for `fields` to turn into old columns.
+//! sign-in entity; the role of `-> User with role doctor` ([`Cx::reference_role`]). `was`
+//! items are kept for `fields` to turn into old columns.
 //!
 //! Depends on `cx`, `entities` (`find_entity`), `access` (`visible to`, `set by`),
 //! `types` and `enums`; it must not depend on fields (which builds on it), rules or auth.
 
-use specgen_diagnostics::{Diagnostic, Span};
+use specgen_diagnostics::{Diagnostic, Span, suggest};
 use specgen_ir::{ValueRename, Who};
 use specgen_syntax::{FieldItem, FieldItemKind, FieldLine, Literal, OnDeleteWord, Op, Spanned};
 
-use crate::cx::Cx;
+use crate::cx::{Cx, list};
+use crate::names::key;
 use crate::types::{RangeItem, TyWord, ty_word};
 
 /// What a field line's items say, before the type is decided.
@@ -251,5 +253,81 @@ impl Cx<'_> {
             }
         }
         true
+    }
+
+    /// The role of `-> User with role doctor`: the reference must name the sign-in entity,
+    /// be one account (not `many`) that the request sets (not the signed-in user), and the
+    /// role must be one of the spec's.
+    pub(crate) fn reference_role(
+        &mut self,
+        name_words: &str,
+        o: &FieldOptions,
+        (many, target): (bool, usize),
+        role: &Spanned<String>,
+    ) -> Option<String> {
+        if self.auth_idx != Some(target) {
+            let hint = match self.auth_idx {
+                Some(a) => format!(
+                    "only accounts have roles: reference `{}` to say whose role it is",
+                    self.entities[a].name
+                ),
+                None => {
+                    "mark the entity people sign in as, for example `## User {auth}`".to_owned()
+                }
+            };
+            self.push(
+                Diagnostic::error(
+                    "role_on_non_account",
+                    role.span,
+                    format!(
+                        "`{name_words}` references `{}`, which has no roles",
+                        self.entities[target].name
+                    ),
+                )
+                .with_hint(hint),
+            );
+            return None;
+        }
+        if many {
+            self.push(
+                Diagnostic::error(
+                    "unsupported_role_reference",
+                    role.span,
+                    format!("`{name_words}` is a many-to-many link; `with role` is only supported on a reference to one account"),
+                )
+                .with_hint("reference one account, or leave out `with role` and check the role in a hook"),
+            );
+            return None;
+        }
+        if let Some(span) = o.owner {
+            self.push(
+                Diagnostic::error(
+                    "unsupported_role_reference",
+                    span,
+                    format!("`{name_words}` is the signed-in user, whose role the access rules already decide"),
+                )
+                .with_hint("leave out `with role`, and grant the action to that role under `Access:`"),
+            );
+            return None;
+        }
+        let lower = role.value.to_lowercase();
+        if let Some(&i) = self.role_keys.get(&key(&lower)) {
+            return Some(self.roles[i].name.clone());
+        }
+        let names: Vec<&str> = self.roles.iter().map(|r| r.name.as_str()).collect();
+        let d = Diagnostic::error(
+            "unknown_role",
+            role.span,
+            format!("unknown role `{}`", role.value),
+        );
+        let d = match suggest(&lower, names.iter().copied()) {
+            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+            None => d.with_hint(format!(
+                "the roles are {}; add roles under `## Roles`",
+                list(&names)
+            )),
+        };
+        self.push(d);
+        None
     }
 }

@@ -7,6 +7,7 @@
 
 mod access;
 mod auth;
+mod conditions;
 mod entity;
 mod helpers;
 mod overlaps;
