@@ -264,10 +264,10 @@ fn field_doc(app: &App, entity: &Entity, field: &Field) -> FieldDoc {
     } else if field.read_only && !field.owner {
         notes.push("read-only".to_owned());
     }
-    if let Some(who) = field_rule_words(app, &field.visible_to) {
+    if let Some(who) = field_rule_words(app, entity, &field.visible_to) {
         notes.push(format!("visible to {who} only"));
     }
-    if let Some(who) = field_rule_words(app, &field.settable_by) {
+    if let Some(who) = field_rule_words(app, entity, &field.settable_by) {
         notes.push(format!("set by {who} only"));
     }
     let description = prose_lines(&field.description).join(" ");

@@ -111,7 +111,7 @@ fn change_rules_const(app: &App, entity: &Entity) -> Option<String> {
                     if t.by.is_empty() {
                         out.push_str("                by: None,\n");
                     } else {
-                        let grant = GrantView::of_field(app, &t.by);
+                        let grant = GrantView::of_field(app, entity, &t.by);
                         out.push_str(&grant.literal(16, "by: Some(", "),"));
                         out.push('\n');
                     }

@@ -112,7 +112,10 @@ fn decisions(app: &App, who: &str) -> BTreeMap<String, String> {
         }
         _ => {
             for part in who.split("; ") {
-                let (roles, cell) = match part.split_once(": their own") {
+                let own = part
+                    .split_once(": their own")
+                    .or_else(|| part.split_once(": the records where they are"));
+                let (roles, cell) = match own {
                     Some((roles, _)) => (roles, "own"),
                     None => (part, "all"),
                 };

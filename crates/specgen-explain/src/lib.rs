@@ -81,14 +81,14 @@ pub fn explain(app: &App) -> String {
                 o,
                 "  {method:6} {path:<36} {:<28} {}",
                 action_phrase(action, entity),
-                who_list(entity.permissions.get(action), app)
+                who_list(entity.permissions.get(action), app, entity)
             );
         }
     }
 
     let _ = writeln!(
         o,
-        "\nAccess matrix (all = every row, own = only rows the caller owns, - = refused)"
+        "\nAccess matrix (all = every row, own = only rows that name the caller, - = refused)"
     );
     for entity in &app.entities {
         access_matrix(o, app, entity);
@@ -333,10 +333,16 @@ fn field_summary(field: &Field, entity: &Entity, app: &App) -> String {
         parts.push("cannot change after creation".into());
     }
     if !field.visible_to.is_empty() {
-        parts.push(format!("visible to {}", who_list(&field.visible_to, app)));
+        parts.push(format!(
+            "visible to {}",
+            who_list(&field.visible_to, app, entity)
+        ));
     }
     if !field.settable_by.is_empty() {
-        parts.push(format!("set by {}", who_list(&field.settable_by, app)));
+        parts.push(format!(
+            "set by {}",
+            who_list(&field.settable_by, app, entity)
+        ));
     }
     parts.join(", ")
 }
@@ -431,7 +437,7 @@ fn action_phrase(action: Action, entity: &Entity) -> String {
     }
 }
 
-fn who_words(who: &Who, app: &App) -> String {
+fn who_words(who: &Who, app: &App, entity: &Entity) -> String {
     match who {
         Who::Anyone => "anyone".into(),
         Who::SignedIn => "signed-in users".into(),
@@ -441,12 +447,13 @@ fn who_words(who: &Who, app: &App) -> String {
             .find(|role| &role.name == r)
             .map_or_else(|| r.clone(), |role| role.plural.clone()),
         Who::Owner => "the owner".into(),
+        Who::Person(ident) => format!("the {}", field_name(entity, ident)),
     }
 }
 
 /// Who, in words, leaving out callers a broader entry already covers ("anyone" covers
 /// every role, "signed-in users" every role and the owner).
-fn who_list(who: &[Who], app: &App) -> String {
+fn who_list(who: &[Who], app: &App, entity: &Entity) -> String {
     if who.is_empty() {
         return "nobody".into();
     }
@@ -456,7 +463,11 @@ fn who_list(who: &[Who], app: &App) -> String {
     if who.contains(&Who::SignedIn) {
         return "signed-in users".into();
     }
-    join_words(&who.iter().map(|w| who_words(w, app)).collect::<Vec<_>>())
+    join_words(
+        &who.iter()
+            .map(|w| who_words(w, app, entity))
+            .collect::<Vec<_>>(),
+    )
 }
 
 fn join_words(words: &[String]) -> String {
@@ -493,6 +504,43 @@ fn access_matrix(o: &mut String, app: &App, entity: &Entity) {
             let _ = write!(o, "  {cell:6}");
         }
         let _ = writeln!(o);
+    }
+    // Who "own" means, per action: the owner, or the people a row names.
+    let mut owns: Vec<(Vec<&str>, String)> = Vec::new();
+    for action in Action::ALL {
+        let people = entity.permissions.people(action);
+        if people.is_empty() || action == Action::Create {
+            continue;
+        }
+        let people: Vec<Who> = people.into_iter().cloned().collect();
+        let words = people_words(&people, app, entity);
+        match owns.iter_mut().find(|(_, w)| *w == words) {
+            Some((actions, _)) => actions.push(action.as_str()),
+            None => owns.push((vec![action.as_str()], words)),
+        }
+    }
+    for (actions, words) in owns {
+        let _ = writeln!(
+            o,
+            "    own for {}: rows where the caller is {words}",
+            actions.join(", ")
+        );
+    }
+}
+
+/// The people of a row in words, joined with "or": "the owner or the doctor".
+fn people_words(people: &[Who], app: &App, entity: &Entity) -> String {
+    let words: Vec<String> = people
+        .iter()
+        .map(|w| match (w, entity.owner.as_ref()) {
+            (Who::Owner, Some(owner)) => format!("the owner (`{}`)", field_name(entity, owner)),
+            (Who::Owner, None) if entity.is_auth => "the account itself".to_owned(),
+            _ => who_words(w, app, entity),
+        })
+        .collect();
+    match words.as_slice() {
+        [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+        _ => words.join(""),
     }
 }
 
@@ -643,7 +691,7 @@ fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
                 let by = if t.by.is_empty() {
                     String::new()
                 } else {
-                    format!(" (by {})", who_list(&t.by, app))
+                    format!(" (by {})", who_list(&t.by, app, entity))
                 };
                 parts.push(format!("{} → {}{by}", t.from, t.to));
             }

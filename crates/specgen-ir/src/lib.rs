@@ -413,6 +413,17 @@ pub enum Who {
     /// has no owner field (`Entity::owner` is `None`), each row is owned by the user it
     /// is: `Owner` there means "the caller's own account" (row `id` = the caller's id).
     Owner,
+    /// The signed-in user a reference field of the row names (`Field::ident` of a
+    /// reference to the sign-in entity): "The doctor can read an appointment".
+    Person(String),
+}
+
+impl Who {
+    /// Whether this grants a row's people (its owner or someone it names) rather than a
+    /// kind of caller.
+    pub fn is_person(&self) -> bool {
+        matches!(self, Who::Owner | Who::Person(_))
+    }
 }
 
 /// One access line, resolved.
@@ -427,7 +438,8 @@ pub struct AccessRule {
 }
 
 /// Who may perform each action. Each list is sorted and deduplicated and includes the
-/// admin role (admins may do anything). `Who::Owner` on `list` means "only rows they own".
+/// admin role (admins may do anything). `Who::Owner` (and `Who::Person`) on `list` means
+/// "only the rows that name them".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permissions {
     pub list: Vec<Who>,
@@ -456,6 +468,12 @@ impl Permissions {
             Action::Update => &mut self.update,
             Action::Delete => &mut self.delete,
         }
+    }
+
+    /// The people of a row who may perform `action` on it (its owner, people it names), in
+    /// sorted order; empty when the action is granted only to kinds of callers.
+    pub fn people(&self, action: Action) -> Vec<&Who> {
+        self.get(action).iter().filter(|w| w.is_person()).collect()
     }
 }
 
@@ -603,8 +621,9 @@ pub struct Enforcement {
 pub enum Decision {
     /// Allowed on every row.
     All,
-    /// Allowed only on rows whose owner field is the caller (lists are filtered to them;
-    /// for `create`, the new row is owned by the caller).
+    /// Allowed only on rows that name the caller in one of the fields
+    /// [`Permissions::people`] lists (lists are filtered to them; for `create`, the new
+    /// row is owned by the caller).
     Own,
     Deny,
 }
@@ -635,11 +654,11 @@ impl Permissions {
                 let everyone = allowed.iter().any(|w| match w {
                     Who::Anyone | Who::SignedIn => true,
                     Who::Role(r) => r == role,
-                    Who::Owner => false,
+                    Who::Owner | Who::Person(_) => false,
                 });
                 if everyone {
                     Decision::All
-                } else if allowed.contains(&Who::Owner) {
+                } else if allowed.iter().any(Who::is_person) {
                     Decision::Own
                 } else {
                     Decision::Deny
@@ -681,5 +700,24 @@ mod tests {
             p.decide(Action::Delete, Caller::Signed("member")),
             Decision::Deny
         );
+    }
+
+    #[test]
+    fn people_named_in_a_row_get_those_rows() {
+        let p = Permissions {
+            read: vec![Who::Owner, Who::Person("doctor_id".into())],
+            update: vec![Who::Person("doctor_id".into())],
+            ..Permissions::default()
+        };
+        assert_eq!(
+            p.decide(Action::Update, Caller::Signed("member")),
+            Decision::Own
+        );
+        assert_eq!(p.decide(Action::Update, Caller::Anonymous), Decision::Deny);
+        assert_eq!(
+            p.people(Action::Read),
+            [&Who::Owner, &Who::Person("doctor_id".into())]
+        );
+        assert!(p.people(Action::Delete).is_empty());
     }
 }

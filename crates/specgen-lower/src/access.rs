@@ -11,7 +11,7 @@ use specgen_ir::{AccessRule, Action, Who};
 use specgen_syntax::{AccessGrant, ActionWord, FieldItemKind, Spanned};
 
 use crate::cx::{Cx, list, sorted};
-use crate::names::key;
+use crate::names::{self, key};
 
 /// Who-words that mean anyone.
 const ANYONE: &[&str] = &[
@@ -68,6 +68,15 @@ impl Cx<'_> {
     fn resolve_who(&mut self, ei: usize, w: &Spanned<String>) -> Option<Who> {
         let lower = w.value.to_lowercase();
         let k = key(&lower);
+        // "The doctor" names the row's doctor field before any role called doctor: a
+        // founder writes "doctors" for the role.
+        let named = ["the ", "its ", "their "]
+            .iter()
+            .find_map(|article| lower.strip_prefix(article))
+            .and_then(|rest| self.person_field(ei, rest));
+        if let Some(who) = named {
+            return self.needs_auth(w, who);
+        }
         if let Some(&i) = self.role_keys.get(&k) {
             return self.needs_auth(w, Who::Role(self.roles[i].name.clone()));
         }
@@ -108,9 +117,17 @@ impl Cx<'_> {
             }
             return self.needs_auth(w, Who::Owner);
         }
+        if let Some(who) = self.person_field(ei, &lower) {
+            return self.needs_auth(w, who);
+        }
+        if let Some(d) = self.not_a_person(ei, w, &lower) {
+            self.push(d);
+            return None;
+        }
         let mut candidates: Vec<String> =
             self.roles.iter().flat_map(|r| [r.plural.clone()]).collect();
         candidates.extend(["anyone", "signed-in users", "the owner"].map(String::from));
+        candidates.extend(self.person_words(ei));
         let d = Diagnostic::error(
             "unknown_role",
             w.span,
@@ -125,6 +142,83 @@ impl Cx<'_> {
         };
         self.push(d);
         None
+    }
+
+    /// The person a field of this entity names, when `words` is the name of a field that
+    /// references the sign-in entity (one account, not a link): `Who::Owner` for the owner
+    /// field, else `Who::Person` with the field's ident. Access runs before fields, so this
+    /// reads the field lines and names the ident as the fields pass will.
+    fn person_field(&self, ei: usize, words: &str) -> Option<Who> {
+        let auth = self.auth_idx?;
+        let wanted = key(words);
+        let line = self.sections[ei]
+            .fields
+            .iter()
+            .find(|f| key(&names::words(&f.name.value)) == wanted)?;
+        let names_account = line.items.iter().any(|item| match &item.kind {
+            FieldItemKind::Reference {
+                many: false,
+                target,
+                ..
+            } => self.entity_keys.get(&key(&target.value)) == Some(&auth),
+            _ => false,
+        });
+        if !names_account {
+            return None;
+        }
+        if line
+            .items
+            .iter()
+            .any(|i| matches!(i.kind, FieldItemKind::Owner))
+        {
+            return Some(Who::Owner);
+        }
+        let snake = names::snake(&names::words(&line.name.value));
+        Some(Who::Person(names::rust_ident(&names::reference_stem(
+            &snake,
+        ))))
+    }
+
+    /// `the doctor` for every field of this entity that names one account.
+    fn person_words(&self, ei: usize) -> Vec<String> {
+        self.sections[ei]
+            .fields
+            .iter()
+            .map(|f| names::words(&f.name.value))
+            .filter(|words| self.person_field(ei, words).is_some())
+            .map(|words| format!("the {words}"))
+            .collect()
+    }
+
+    /// The error for who-words that name a field of this entity which names no one account:
+    /// a link, or a reference to another entity.
+    fn not_a_person(&self, ei: usize, w: &Spanned<String>, lower: &str) -> Option<Diagnostic> {
+        let words = ["the ", "its ", "their "]
+            .iter()
+            .find_map(|article| lower.strip_prefix(article))
+            .unwrap_or(lower);
+        let line = self.sections[ei]
+            .fields
+            .iter()
+            .find(|f| key(&names::words(&f.name.value)) == key(words))?;
+        let auth = self
+            .auth_idx
+            .map_or_else(|| "User".to_owned(), |a| self.entities[a].name.clone());
+        let why = line.items.iter().find_map(|item| match &item.kind {
+            FieldItemKind::Reference { many: true, .. } => {
+                Some(format!("`{words}` is a many-to-many link, not one person"))
+            }
+            FieldItemKind::Reference { target, .. } => Some(format!(
+                "`{words}` references `{}`, not the sign-in entity `{auth}`",
+                target.value
+            )),
+            _ => None,
+        });
+        let why = why.unwrap_or_else(|| format!("`{words}` is not a reference to an account"));
+        Some(
+            Diagnostic::error("not_a_person", w.span, format!("{why}, so it names nobody who could be granted access"))
+                .with_hint(format!("a person named in a record is a field like `- {words} {{-> {auth}}}`; or grant a role")),
+        )
     }
 
     fn needs_auth(&mut self, w: &Spanned<String>, who: Who) -> Option<Who> {
@@ -152,12 +246,17 @@ impl Cx<'_> {
                     actions: acts,
                     object,
                 } => {
+                    let resolved = self.resolve_whos(ei, who);
+                    // "The member can read their loans": the possessive is the person's.
+                    let people = resolved
+                        .as_ref()
+                        .is_some_and(|w| !w.is_empty() && w.iter().all(Who::is_person));
                     if let Some(object) = object
-                        && !self.object_matches(ei, object)
+                        && !self.object_matches(ei, object, people)
                     {
                         ok = false;
                     }
-                    match self.resolve_whos(ei, who) {
+                    match resolved {
                         Some(w) => whos.extend(w.into_iter().map(|w| (w, acts.clone()))),
                         None => ok = false,
                     }
@@ -186,12 +285,15 @@ impl Cx<'_> {
                         ActionWord::All => Action::ALL.to_vec(),
                     };
                     for action in expanded {
-                        if who == Who::Owner && action == Action::Create {
+                        if who.is_person() && action == Action::Create {
                             if a.value == ActionWord::Create {
-                                self.push(
-                                    Diagnostic::error("owner_cannot_create", a.span, "`the owner` cannot create: a row has no owner before it exists")
+                                let d = match &who {
+                                    Who::Person(_) => Diagnostic::error("person_cannot_create", a.span, "the people a row names cannot create it: the row does not exist yet")
+                                        .with_hint("grant `create` to a role or to signed-in users; whoever creates the row names the person in it"),
+                                    _ => Diagnostic::error("owner_cannot_create", a.span, "`the owner` cannot create: a row has no owner before it exists")
                                         .with_hint("grant `create` to a role or to signed-in users; whoever creates a row becomes its owner"),
-                                );
+                                };
+                                self.push(d);
                                 ok = false;
                             }
                             continue;
@@ -229,9 +331,17 @@ impl Cx<'_> {
     }
 
     /// Whether the words after the actions name this entity (`bookings`, `a booking`).
-    fn object_matches(&mut self, ei: usize, object: &Spanned<String>) -> bool {
+    /// `people`: every caller of the line is a person of the row, so `their loans` means
+    /// the loans that name them, which the grant already says.
+    fn object_matches(&mut self, ei: usize, object: &Spanned<String>, people: bool) -> bool {
         let lower = object.value.to_lowercase();
         let mut words: Vec<&str> = lower.split_whitespace().collect();
+        if people && words.first().is_some_and(|w| ["their", "own"].contains(w)) {
+            words.remove(0);
+            if words.first() == Some(&"own") {
+                words.remove(0);
+            }
+        }
         if words
             .first()
             .is_some_and(|w| ["their", "his", "her", "its", "my", "own", "your"].contains(w))

@@ -6,11 +6,12 @@
 //! specgen computes every [`Grant`] with the definition `specgen explain` prints
 //! (`Permissions::decide`): deny by default; callers who are not signed in get an action
 //! only when anyone may; a signed-in caller whose role is granted (admins always are) acts
-//! on every record; other signed-in callers act on the records they own when the spec grants
-//! the owner. Refusals are 401 for callers who are not signed in and 403 for signed-in ones.
-//! A caller allowed only their own records gets 404 for other records, exactly as if those
-//! did not exist (403 if they may read it but not do this), and lists show them only their
-//! own.
+//! on every record; other signed-in callers act on the records that name them, when the spec
+//! grants the owner or a person the record names ("The doctor can read an appointment").
+//! Refusals are 401 for callers who are not signed in and 403 for signed-in ones. A caller
+//! allowed only the records that name them gets 404 for other records, exactly as if those
+//! did not exist (403 if they may read it but not do this), and lists show them only theirs:
+//! the list query itself filters by the columns that name people.
 {%- if !has_auth %}
 //!
 //! Nobody signs in to this app (its spec has no `{auth}` entity), so every request is
@@ -58,21 +59,31 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthUser {
 }
 {%- endif %}
 
+/// The people a record names, as each resource's `people_of` reports them: for each column
+/// that names an account (the owner column, or `id` on accounts, which own themselves; the
+/// references to accounts the spec's access lines name), the account it holds, if any.
+pub type People<'a> = &'a [(&'static str, Option<Uuid>)];
+
 /// What an allowed caller may act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Every record.
     All,
-    /// Only the records this account owns.
-    Own(Uuid),
+    /// Only the records that name the account `id` in one of `columns`.
+    Own {
+        id: Uuid,
+        columns: &'static [&'static str],
+    },
 }
 
 impl Scope {
-    /// Whether a record owned by `owner` is in scope (`None`: a record nobody owns).
-    pub fn covers(self, owner: Option<Uuid>) -> bool {
+    /// Whether a record that names `people` is in scope.
+    pub fn covers(self, people: People<'_>) -> bool {
         match self {
             Scope::All => true,
-            Scope::Own(id) => owner == Some(id),
+            Scope::Own { id, columns } => people
+                .iter()
+                .any(|(column, person)| *person == Some(id) && columns.contains(column)),
         }
     }
 }
@@ -84,8 +95,9 @@ pub struct Grant {
     pub anyone: bool,
     /// Signed-in callers with these roles may, on every record.
     pub roles: &'static [Role],
-    /// Other signed-in callers may, on the records they own.
-    pub owner: bool,
+    /// Other signed-in callers may, on the records that name them in one of these columns
+    /// (the owner column; references to accounts the spec names in an access line).
+    pub people: &'static [&'static str],
 }
 
 impl Grant {
@@ -95,7 +107,10 @@ impl Grant {
             None => self.anyone.then_some(Scope::All),
 {%- if has_auth %}
             Some(user) if self.anyone || self.roles.contains(&user.role) => Some(Scope::All),
-            Some(user) => self.owner.then_some(Scope::Own(user.id)),
+            Some(user) => (!self.people.is_empty()).then_some(Scope::Own {
+                id: user.id,
+                columns: self.people,
+            }),
 {%- else %}
             Some(user) => match *user {},
 {%- endif %}
@@ -119,9 +134,9 @@ impl Grant {
         }
     }
 
-    /// Whether the caller may, on a record owned by `owner`.
-    pub fn allows(&self, caller: Option<&AuthUser>, owner: Option<Uuid>) -> bool {
-        self.scope(caller).is_some_and(|scope| scope.covers(owner))
+    /// Whether the caller may, on a record that names `people`.
+    pub fn allows(&self, caller: Option<&AuthUser>, people: People<'_>) -> bool {
+        self.scope(caller).is_some_and(|scope| scope.covers(people))
     }
 }
 
@@ -136,32 +151,30 @@ pub struct Access {
 }
 
 impl Access {
-    /// `Ok` when `scope` covers a record owned by `owner`. Otherwise the refusal: 403 when the
-    /// caller may read the record anyway, else 404, as if it did not exist.
+    /// `Ok` when `scope` covers a record that names `people`. Otherwise the refusal: 403
+    /// when the caller may read the record anyway, else 404, as if it did not exist.
     pub fn within(
         &self,
         scope: Scope,
         caller: Option<&AuthUser>,
-        owner: Option<Uuid>,
+        people: People<'_>,
     ) -> Result<(), ApiError> {
-        if scope.covers(owner) {
+        if scope.covers(people) {
             Ok(())
-        } else if self.read.allows(caller, owner) {
-            Err(ApiError::forbidden("only its owner may do this"))
+        } else if self.read.allows(caller, people) {
+            Err(ApiError::forbidden("you may read it but not do this"))
         } else {
             Err(ApiError::NotFound)
         }
     }
 }
 
-/// A resource a reference may name: its table, who may read it and how to find a record's
-/// owner. A reference a caller sets must name a record that caller may read.
+/// A resource a reference may name: its table and who may read it. A reference a caller
+/// sets must name a record that caller may read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Readable {
     pub table: &'static str,
     pub read: Grant,
-    /// The column that names a record's owner (`None`: records nobody owns).
-    pub owner_column: Option<&'static str>,
     /// The role the account must have (`-> User with role doctor`); only on accounts.
     pub role: Option<&'static str>,
 }
@@ -186,21 +199,31 @@ pub async fn readable(
     id: Uuid,
     caller: Option<&AuthUser>,
 ) -> Result<bool, sqlx::Error> {
-    let owner = match (target.read.scope(caller), target.owner_column) {
-        (None, _) | (Some(Scope::Own(_)), None) => return Ok(false),
-        (Some(Scope::All), _) => None,
-        (Some(Scope::Own(owner)), Some(column)) => Some((column, owner)),
+    let (person, columns) = match target.read.scope(caller) {
+        None => return Ok(false),
+        Some(Scope::All) => (None, &[][..]),
+        Some(Scope::Own { id, columns }) => (Some(id), columns),
     };
     let mut sql = format!("SELECT 1 FROM {} WHERE id = $1", target.table);
-    if let Some((column, _)) = owner {
-        sql += &format!(" AND {column} = $2");
+    let mut next = 2;
+    if person.is_some() {
+        // One placeholder per column: SQLite and PostgreSQL number them alike this way.
+        let named: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, column)| format!("{column} = ${}", next + i))
+            .collect();
+        sql += &format!(" AND ({})", named.join(" OR "));
+        next += columns.len();
     }
     if target.role.is_some() {
-        sql += &format!(" AND role = ${}", if owner.is_some() { 3 } else { 2 });
+        sql += &format!(" AND role = ${next}");
     }
     let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id.to_repr());
-    if let Some((_, owner)) = owner {
-        query = query.bind(owner.to_repr());
+    if let Some(person) = person {
+        for _ in columns {
+            query = query.bind(person.to_repr());
+        }
     }
     if let Some(role) = target.role {
         query = query.bind(role);
@@ -216,15 +239,15 @@ pub struct FieldRule {
     pub grant: Grant,
 }
 
-/// The fields of `rules` the caller may not have, on a record owned by `owner`.
+/// The fields of `rules` the caller may not have, on a record that names `people`.
 pub fn denied(
     rules: &[FieldRule],
     caller: Option<&AuthUser>,
-    owner: Option<Uuid>,
+    people: People<'_>,
 ) -> Vec<&'static str> {
     rules
         .iter()
-        .filter(|rule| !rule.grant.allows(caller, owner))
+        .filter(|rule| !rule.grant.allows(caller, people))
         .map(|rule| rule.field)
         .collect()
 }
@@ -234,10 +257,10 @@ pub fn redact(
     mut record: Value,
     visible: &[FieldRule],
     caller: Option<&AuthUser>,
-    owner: Option<Uuid>,
+    people: People<'_>,
 ) -> Value {
     if let Some(object) = record.as_object_mut() {
-        for field in denied(visible, caller, owner) {
+        for field in denied(visible, caller, people) {
             object.remove(field);
         }
     }
@@ -247,18 +270,18 @@ pub fn redact(
 /// The fields of `visible` a caller may not filter or sort a list by: seeing a field on
 /// their own records does not let them search everyone's by it.
 pub fn unsearchable(visible: &[FieldRule], caller: Option<&AuthUser>) -> Vec<&'static str> {
-    denied(visible, caller, None)
+    denied(visible, caller, &[])
 }
 
-/// Refuses (`forbidden`) the fields of `settable` the caller may not set on a record owned
-/// by `owner`.
+/// Refuses (`forbidden`) the fields of `settable` the caller may not set on a record that
+/// names `people`.
 pub fn refuse_unsettable(
     fields: &mut Fields,
     settable: &[FieldRule],
     caller: Option<&AuthUser>,
-    owner: Option<Uuid>,
+    people: People<'_>,
 ) {
-    for field in denied(settable, caller, owner) {
+    for field in denied(settable, caller, people) {
         fields.refuse(field, "forbidden", "your role may not set this field");
     }
 }
@@ -305,7 +328,7 @@ mod tests {
     const ADMIN_ONLY: Grant = Grant {
         anyone: false,
         roles: &[Role::ADMIN],
-        owner: false,
+        people: &[],
     };
 
     fn user(role: Role) -> AuthUser {
@@ -321,7 +344,7 @@ mod tests {
         let anyone = Grant {
             anyone: true,
             roles: &[],
-            owner: false,
+            people: &[],
         };
         assert_eq!(anyone.scope(None), Some(Scope::All));
         assert_eq!(ADMIN_ONLY.scope(None), None);
@@ -332,19 +355,32 @@ mod tests {
     }
 
     #[test]
-    fn granted_roles_get_everything_and_owners_their_own() {
+    fn granted_roles_get_everything_and_people_the_records_that_name_them() {
         let admin = user(Role::ADMIN);
         assert_eq!(ADMIN_ONLY.scope(Some(&admin)), Some(Scope::All));
-        let owners = Grant {
-            owner: true,
+        let people = Grant {
+            people: &["owner_id", "named_id"],
             ..ADMIN_ONLY
         };
         for role in Role::ALL.into_iter().filter(|role| *role != Role::ADMIN) {
             let caller = user(role);
-            assert_eq!(owners.scope(Some(&caller)), Some(Scope::Own(caller.id)));
-            assert!(owners.allows(Some(&caller), Some(caller.id)));
-            assert!(!owners.allows(Some(&caller), Some(Uuid::now_v7())));
-            assert!(!owners.allows(Some(&caller), None));
+            let other = Some(Uuid::now_v7());
+            assert_eq!(
+                people.scope(Some(&caller)),
+                Some(Scope::Own {
+                    id: caller.id,
+                    columns: people.people
+                })
+            );
+            assert!(people.allows(Some(&caller), &[("owner_id", Some(caller.id))]));
+            assert!(people.allows(
+                Some(&caller),
+                &[("owner_id", other), ("named_id", Some(caller.id))]
+            ));
+            // A column the grant does not name grants nothing.
+            assert!(!people.allows(Some(&caller), &[("other_id", Some(caller.id))]));
+            assert!(!people.allows(Some(&caller), &[("owner_id", other)]));
+            assert!(!people.allows(Some(&caller), &[("owner_id", None)]));
             assert!(matches!(
                 ADMIN_ONLY.check(Some(&caller)),
                 Err(ApiError::Forbidden(_))
@@ -359,10 +395,10 @@ mod tests {
             grant: ADMIN_ONLY,
         }];
         let record = serde_json::json!({ "id": 1, "secret": 2 });
-        let redacted = redact(record.clone(), &rules, None, None);
+        let redacted = redact(record.clone(), &rules, None, &[]);
         assert_eq!(redacted, serde_json::json!({ "id": 1 }));
         let admin = user(Role::ADMIN);
-        assert_eq!(redact(record.clone(), &rules, Some(&admin), None), record);
+        assert_eq!(redact(record.clone(), &rules, Some(&admin), &[]), record);
     }
 }
 {%- endif %}

@@ -28,7 +28,7 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::access::{AuthUser, Grant};
+use crate::access::{AuthUser, Grant, People};
 use crate::db::{self, Db, DbPool, Stored};
 use crate::error::{ApiError, FieldError};
 
@@ -273,12 +273,12 @@ pub fn check_new(record: &impl Serialize, rules: &[ChangeRule]) -> Result<(), Ap
     Ok(())
 }
 
-/// Checks the change of `before` (as stored, owned by `owner`) into `after` by `caller`.
+/// Checks the change of `before` (as stored, naming `people`) into `after` by `caller`.
 pub fn check_update(
     before: &impl Serialize,
     after: &impl Serialize,
     caller: Option<&AuthUser>,
-    owner: Option<Uuid>,
+    people: People<'_>,
     rules: &[ChangeRule],
 ) -> Result<(), ApiError> {
     let (before, after) = (json(before), json(after));
@@ -310,7 +310,7 @@ pub fn check_update(
                         let detail = format!("`{from}` cannot change to `{to}`");
                         return Err(violation(rule, StatusCode::CONFLICT, field, detail));
                     }
-                    Some(Transition { by: Some(by), .. }) if !by.allows(caller, owner) => {
+                    Some(Transition { by: Some(by), .. }) if !by.allows(caller, people) => {
                         let detail = format!("your role may not change `{from}` to `{to}`");
                         return Err(violation(rule, StatusCode::CONFLICT, field, detail));
                     }

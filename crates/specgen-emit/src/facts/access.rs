@@ -17,14 +17,15 @@ pub struct GrantView {
     pub anyone: bool,
     /// Names of the roles that may act on every record, in spec order.
     pub roles: Vec<String>,
-    /// Signed-in callers of the other roles may act on their own records.
-    pub owner: bool,
+    /// Signed-in callers of the other roles may act on the records that name them in one
+    /// of these columns (the owner column, `id` on accounts, people named in the record).
+    pub people: Vec<String>,
 }
 
 impl GrantView {
-    /// The grant of `action`.
+    /// The grant of `action` on records of `entity`.
     /// Without a sign-in entity nobody signs in, so only the anonymous caller counts.
-    pub fn of(app: &App, permissions: &Permissions, action: Action) -> GrantView {
+    pub fn of(app: &App, entity: &Entity, permissions: &Permissions, action: Action) -> GrantView {
         let decide = |role: &Role| permissions.decide(action, Caller::Signed(&role.name));
         let roles: &[Role] = if app.auth.is_some() { &app.roles } else { &[] };
         GrantView {
@@ -34,13 +35,27 @@ impl GrantView {
                 .filter(|role| decide(role) == Decision::All)
                 .map(|role| role.name.clone())
                 .collect(),
-            owner: roles.iter().any(|role| decide(role) == Decision::Own),
+            people: if roles.iter().any(|role| decide(role) == Decision::Own) {
+                permissions
+                    .people(action)
+                    .into_iter()
+                    .filter_map(|who| person_column(entity, who))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         }
+    }
+
+    /// Whether the grant lets the person `who` (`Who::Owner`, `Who::Person`) of a record
+    /// act on it.
+    pub fn names(&self, entity: &Entity, who: &Who) -> bool {
+        person_column(entity, who).is_some_and(|column| self.people.contains(&column))
     }
 
     /// The grant of a field rule (`visible to` / `set by`): `who` as an action's list, with
     /// the admin role added (admins may do anything). Empty: everyone who may act on the row.
-    pub fn of_field(app: &App, who: &[Who]) -> GrantView {
+    pub fn of_field(app: &App, entity: &Entity, who: &[Who]) -> GrantView {
         let mut list = who.to_vec();
         if let Some(admin) = app.admin_role() {
             list.push(Who::Role(admin.name.clone()));
@@ -49,7 +64,7 @@ impl GrantView {
             read: list,
             ..Permissions::default()
         };
-        GrantView::of(app, &permissions, Action::Read)
+        GrantView::of(app, entity, &permissions, Action::Read)
     }
 
     /// What the generated code decides for a caller: anonymous (`None`) or a role.
@@ -59,7 +74,7 @@ impl GrantView {
             None => Decision::Deny,
             Some(_) if self.anyone => Decision::All,
             Some(role) if self.roles.iter().any(|r| r == role) => Decision::All,
-            Some(_) if self.owner => Decision::Own,
+            Some(_) if !self.people.is_empty() => Decision::Own,
             Some(_) => Decision::Deny,
         }
     }
@@ -73,13 +88,76 @@ impl GrantView {
             .collect();
         let pad = " ".repeat(indent + 4);
         let roles = layout::array(indent + 4, "roles: &[", &roles, "],");
+        let people: Vec<String> = self.people.iter().map(|c| names::rust_str(c)).collect();
+        let people = layout::array(indent + 4, "people: &[", &people, "],");
         format!(
-            "{}{head}access::Grant {{\n{pad}anyone: {},\n{roles}\n{pad}owner: {},\n{}}}{tail}",
+            "{}{head}access::Grant {{\n{pad}anyone: {},\n{roles}\n{people}\n{}}}{tail}",
             " ".repeat(indent),
             self.anyone,
-            self.owner,
             " ".repeat(indent),
         )
+    }
+}
+
+/// The column that names the person `who` of a record of `entity`: the owner field's (`id`
+/// on accounts, which own themselves) or the named reference's; `None` for other callers.
+pub fn person_column(entity: &Entity, who: &Who) -> Option<String> {
+    match who {
+        Who::Owner => match &entity.owner {
+            Some(owner) => entity.field(owner).map(|f| f.column.clone()),
+            None => entity.is_auth.then(|| "id".to_owned()),
+        },
+        Who::Person(ident) => entity.field(ident).map(|f| f.column.clone()),
+        _ => None,
+    }
+}
+
+/// The people a record of `entity` can name who matter to its access: the owner (on
+/// accounts: the account itself), then every reference to an account that an access line, a
+/// field rule or a transition names (`Who::Person`), in field order.
+pub fn people(app: &App, entity: &Entity) -> Vec<Who> {
+    let mut named: Vec<&Who> = Action::ALL
+        .iter()
+        .flat_map(|&action| entity.permissions.get(action))
+        .chain(
+            entity
+                .fields
+                .iter()
+                .flat_map(|f| f.visible_to.iter().chain(&f.settable_by)),
+        )
+        .collect();
+    for rule in &entity.rules {
+        if let specgen_ir::RuleKind::Transitions { transitions, .. } = &rule.kind {
+            named.extend(transitions.iter().flat_map(|t| &t.by));
+        }
+    }
+    let mut people = Vec::new();
+    if app.auth.is_some() && (entity.owner.is_some() || entity.is_auth) {
+        people.push(Who::Owner);
+    }
+    for field in &entity.fields {
+        let who = Who::Person(field.ident.clone());
+        if named.contains(&&who) {
+            people.push(who);
+        }
+    }
+    people
+}
+
+/// The people of `entity` that `who` lists, in words: "the owner", "the doctor".
+pub fn person_words(entity: &Entity, who: &Who) -> Option<String> {
+    match who {
+        Who::Owner => Some("the owner".to_owned()),
+        Who::Person(ident) => entity.field(ident).map(|f| format!("the {}", f.name)),
+        _ => None,
+    }
+}
+
+/// "a", "a or b", "a, b or c".
+fn or_list(words: &[String]) -> String {
+    match words {
+        [init @ .., last] if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+        _ => words.join(""),
     }
 }
 
@@ -121,8 +199,21 @@ pub fn who_may(app: &App, entity: &Entity, action: Action) -> String {
         parts.push(all.join(", "));
     }
     if !own.is_empty() {
+        let people = entity.permissions.people(action);
         let record = if entity.is_auth { "account" } else { "records" };
-        parts.push(format!("{}: their own {record}", own.join(", ")));
+        if people.iter().all(|who| **who == Who::Owner) {
+            parts.push(format!("{}: their own {record}", own.join(", ")));
+        } else {
+            let words: Vec<String> = people
+                .iter()
+                .filter_map(|who| person_words(entity, who))
+                .collect();
+            parts.push(format!(
+                "{}: the {record} where they are {}",
+                own.join(", "),
+                or_list(&words)
+            ));
+        }
     }
     if parts.is_empty() {
         "nobody".to_owned()
@@ -132,19 +223,19 @@ pub fn who_may(app: &App, entity: &Entity, action: Action) -> String {
 }
 
 /// A field rule (`visible to`, `set by`) in words, admins included; `None` when empty.
-pub fn field_rule_words(app: &App, who: &[Who]) -> Option<String> {
+pub fn field_rule_words(app: &App, entity: &Entity, who: &[Who]) -> Option<String> {
     if who.is_empty() {
         return None;
     }
-    let grant = GrantView::of_field(app, who);
+    let grant = GrantView::of_field(app, entity, who);
     let mut parts: Vec<String> = app
         .roles
         .iter()
         .filter(|role| grant.roles.contains(&role.name))
         .map(|role| role.plural.clone())
         .collect();
-    if grant.owner {
-        parts.push("the owner".to_owned());
+    if !grant.people.is_empty() {
+        parts.extend(who.iter().filter_map(|who| person_words(entity, who)));
     }
     Some(parts.join(", "))
 }
@@ -166,35 +257,39 @@ pub enum Senders {
 }
 
 impl Senders {
-    /// Who may send `field`.
-    pub fn of(app: &App, field: &Field) -> Senders {
+    /// Who may send `field` of `entity`.
+    pub fn of(app: &App, entity: &Entity, field: &Field) -> Senders {
         if field.owner {
             Senders::Admins
         } else if field.settable_by.is_empty() {
             Senders::Everyone
         } else {
-            Senders::Granted(GrantView::of_field(app, &field.settable_by))
+            Senders::Granted(GrantView::of_field(app, entity, &field.settable_by))
         }
     }
 
-    /// Whether a caller (anonymous: `None`, or a role) may send the field on a record it
-    /// creates, and so owns.
-    pub fn may_create_with(&self, role: Option<&str>) -> bool {
+    /// Whether a caller (anonymous: `None`, or a role) may send the field on a record of
+    /// `entity` it creates, and so owns (the people the record will name are nobody yet).
+    pub fn may_create_with(&self, entity: &Entity, role: Option<&str>) -> bool {
         match self {
             Senders::Everyone => true,
             Senders::Admins => false,
-            Senders::Granted(grant) => grant.decide(role) != Decision::Deny,
+            Senders::Granted(grant) => match grant.decide(role) {
+                Decision::All => true,
+                Decision::Own => grant.names(entity, &Who::Owner),
+                Decision::Deny => false,
+            },
         }
     }
 }
 
 /// Who may send `field` in the body of `action` (`Create` or `Update`), in words for the
 /// OpenAPI document; `None` when every caller allowed the action may.
-pub fn senders_words(app: &App, field: &Field, action: Action) -> Option<String> {
+pub fn senders_words(app: &App, entity: &Entity, field: &Field, action: Action) -> Option<String> {
     let admins = app
         .admin_role()
         .map_or_else(|| "admins".to_owned(), |role| role.plural.clone());
-    match Senders::of(app, field) {
+    match Senders::of(app, entity, field) {
         Senders::Everyone => None,
         Senders::Admins if action == Action::Create => Some(format!(
             "{} only: the server sets it to the signed-in caller otherwise; anyone else \
@@ -207,8 +302,8 @@ pub fn senders_words(app: &App, field: &Field, action: Action) -> Option<String>
             capitalize(&admins)
         )),
         Senders::Granted(grant) => {
-            let who = field_rule_list(app, &field.settable_by)?;
-            let own = if grant.owner && action == Action::Create {
+            let who = field_rule_list(app, entity, &field.settable_by)?;
+            let own = if grant.names(entity, &Who::Owner) && action == Action::Create {
                 " (a new record is its creator's)"
             } else {
                 ""
@@ -221,8 +316,8 @@ pub fn senders_words(app: &App, field: &Field, action: Action) -> Option<String>
 }
 
 /// [`field_rule_words`] as a list in a sentence: "staff, admins and the owner".
-pub fn field_rule_list(app: &App, who: &[Who]) -> Option<String> {
-    let words = field_rule_words(app, who)?;
+pub fn field_rule_list(app: &App, entity: &Entity, who: &[Who]) -> Option<String> {
+    let words = field_rule_words(app, entity, who)?;
     Some(match words.rsplit_once(", ") {
         Some((head, last)) => format!("{head} and {last}"),
         None => words,
@@ -234,8 +329,8 @@ pub(crate) fn unsettable(app: &App, entity: &Entity, role: Option<&str>) -> Vec<
     entity
         .fields
         .iter()
-        .filter(|f| matches!(Senders::of(app, f), Senders::Granted(_)))
-        .filter(|f| !Senders::of(app, f).may_create_with(role))
+        .filter(|f| matches!(Senders::of(app, entity, f), Senders::Granted(_)))
+        .filter(|f| !Senders::of(app, entity, f).may_create_with(entity, role))
         .map(|f| f.json.clone())
         .collect()
 }
@@ -269,7 +364,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("{spec}: {:?}", compiled.diagnostics));
             for entity in &app.entities {
                 for action in Action::ALL {
-                    let grant = GrantView::of(&app, &entity.permissions, action);
+                    let grant = GrantView::of(&app, entity, &entity.permissions, action);
                     assert_eq!(
                         grant.decide(None),
                         entity.permissions.decide(action, Caller::Anonymous),

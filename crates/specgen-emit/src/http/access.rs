@@ -1,9 +1,9 @@
 //! What one entity's module prints about access: its `ACCESS` grants, the field rules and
-//! how to find a record's owner.
+//! how to find the people a record names (its owner, people the access lines name).
 
-use specgen_ir::{Action, App, Entity};
+use specgen_ir::{Action, App, Entity, Who};
 
-use crate::facts::access::{GrantView, Senders};
+use crate::facts::access::{GrantView, Senders, people, person_column};
 use crate::layout::{self, doc_comment};
 use crate::names::rust_str;
 
@@ -20,13 +20,12 @@ pub struct EntityAccess {
     /// `const SETTABLE: ...`, laid out.
     pub settable_const: String,
     pub has_settable: bool,
-    /// `Some("owner_id")`, `Some("id")` (the sign-in entity: each account owns itself) or
-    /// `None`.
-    pub owner_column: String,
-    /// The signature and body of `owner_of`.
-    pub owner_of: String,
-    /// What `owner_of` says in its doc comment.
-    pub owner_doc: String,
+    /// The signature and body of `people_of`: the accounts a record names, by column.
+    pub people_of: String,
+    /// What `people_of` says in its doc comment.
+    pub people_doc: String,
+    /// The people of a new record as its creator sends the body: its creator owns it.
+    pub new_people: String,
 }
 
 impl EntityAccess {
@@ -34,7 +33,7 @@ impl EntityAccess {
         let grants: Vec<String> = Action::ALL
             .iter()
             .map(|&action| {
-                GrantView::of(app, &entity.permissions, action).literal(
+                GrantView::of(app, entity, &entity.permissions, action).literal(
                     4,
                     &format!("{}: ", action.as_str()),
                     ",",
@@ -85,45 +84,72 @@ impl EntityAccess {
             }
         };
         let (visible_const, _) = rules("pub(crate) const VISIBLE: &[access::FieldRule] =", &|f| {
-            (!f.visible_to.is_empty()).then(|| GrantView::of_field(app, &f.visible_to))
+            (!f.visible_to.is_empty()).then(|| GrantView::of_field(app, entity, &f.visible_to))
         });
         let (settable_const, has_settable) = rules(
             "const SETTABLE: &[access::FieldRule] =",
-            &|f| match Senders::of(app, f) {
+            &|f| match Senders::of(app, entity, f) {
                 Senders::Granted(grant) => Some(grant),
                 Senders::Everyone | Senders::Admins => None,
             },
         );
 
         let name = &entity.name;
-        let owner = entity.owner.as_ref().and_then(|ident| entity.field(ident));
-        let signature = |param: &str| {
-            layout::signature(
-                0,
-                "fn owner_of(",
-                &[format!("{param}: &{name}")],
-                ") -> Option<Uuid> {",
-            )
-        };
-        let (owner_column, owner_of, owner_doc) = match (owner, entity.is_auth) {
-            (Some(field), _) => (
-                format!("Some({})", rust_str(&field.column)),
-                format!("{}\n    Some(row.{})\n}}", signature("row"), field.ident),
-                format!(
-                    "its `{}`, set to the signed-in user who created it",
+        let people = people(app, entity);
+        let row = if people.is_empty() { "_row" } else { "row" };
+        let signature = layout::signature(
+            0,
+            "fn people_of(",
+            &[format!("{row}: &{name}")],
+            &format!(") -> [(&'static str, Option<Uuid>); {}] {{", people.len()),
+        );
+        let items: Vec<String> = people
+            .iter()
+            .filter_map(|who| {
+                let column = person_column(entity, who)?;
+                let value = match who {
+                    Who::Person(ident) => match entity.field(ident) {
+                        Some(field) if field.required => format!("Some(row.{ident})"),
+                        _ => format!("row.{ident}"),
+                    },
+                    _ => match entity.owner.as_ref().and_then(|o| entity.field(o)) {
+                        Some(field) => format!("Some(row.{})", field.ident),
+                        None => "Some(row.id)".to_owned(),
+                    },
+                };
+                Some(format!("({}, {value})", rust_str(&column)))
+            })
+            .collect();
+        let people_of = format!("{signature}\n{}\n}}", layout::array(4, "[", &items, "]"));
+        let mut doc_parts: Vec<String> = Vec::new();
+        for who in &people {
+            match (who, entity.owner.as_ref().and_then(|o| entity.field(o))) {
+                (Who::Owner, Some(field)) => doc_parts.push(format!(
+                    "its owner in `{}`, the signed-in user who created it",
                     field.json
-                ),
-            ),
-            (None, true) => (
-                "Some(\"id\")".to_owned(),
-                format!("{}\n    Some(row.id)\n}}", signature("row")),
-                "each account owns itself".to_owned(),
-            ),
-            (None, false) => (
-                "None".to_owned(),
-                format!("{}\n    None\n}}", signature("_row")),
-                format!("nobody: {} have no owner field", entity.plural_words),
-            ),
+                )),
+                (Who::Owner, None) => doc_parts.push("the account itself".to_owned()),
+                (Who::Person(ident), _) => {
+                    if let Some(field) = entity.field(ident) {
+                        doc_parts.push(format!("the {} in `{}`", field.name, field.json));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let people_doc = if doc_parts.is_empty() {
+            format!(
+                "none: access to {} never depends on who they name",
+                entity.plural_words
+            )
+        } else {
+            doc_parts.join("; ")
+        };
+        let new_people = match people.first().and_then(|who| person_column(entity, who)) {
+            Some(column) if people.first() == Some(&Who::Owner) => {
+                format!("&[({}, caller.map(|caller| caller.id))]", rust_str(&column))
+            }
+            _ => "&[]".to_owned(),
         };
         EntityAccess {
             doc,
@@ -131,9 +157,9 @@ impl EntityAccess {
             visible_const,
             settable_const,
             has_settable,
-            owner_column,
-            owner_of,
-            owner_doc,
+            people_of,
+            people_doc,
+            new_people,
         }
     }
 }

@@ -35,7 +35,7 @@ impl CreateCode {
                 create_reads.push(refuse(field, "read_only", "is set by the server"));
                 continue;
             }
-            if Senders::of(app, field) == Senders::Admins {
+            if Senders::of(app, entity, field) == Senders::Admins {
                 let args = vec![
                     "&mut fields".to_owned(),
                     rust_str(&field.json),
@@ -109,7 +109,7 @@ impl UpdateCode {
         let mut update_refusals = Vec::new();
         let mut update_inits = Vec::new();
         for field in &entity.fields {
-            if updatable(field) && Senders::of(app, field) == Senders::Admins {
+            if updatable(field) && Senders::of(app, entity, field) == Senders::Admins {
                 let prefix = format!("{}: access::owner_change(", field.ident);
                 let args = vec![
                     "&mut fields".to_owned(),

@@ -76,7 +76,7 @@ pub struct EntityView {
     pub sig_shown: String,
     /// `let new = New<Entity>::from_json(body, caller)?;` in the create handler, laid out.
     pub new_line: String,
-    /// `let changes = <Entity>Changes::from_json(body, caller, owner)?;`, laid out.
+    /// `let changes = <Entity>Changes::from_json(body, caller, &people)?;`, laid out.
     pub changes_line: String,
     /// The handlers' name for one record: the entity's snake name, or `record` when that is
     /// long enough to push the handlers' lines past the width limit.
@@ -216,7 +216,7 @@ impl EntityView {
                 "&current".to_owned(),
                 format!("&{var}"),
                 "caller".to_owned(),
-                "owner".to_owned(),
+                "&people".to_owned(),
                 "CHANGE_RULES".to_owned(),
             ],
             ")?;",
@@ -275,7 +275,10 @@ impl EntityView {
                     "{}: Option<&access::AuthUser>",
                     unused(caller_used, "caller")
                 ),
-                format!("{}: Option<Uuid>", unused(access.has_settable, "owner")),
+                format!(
+                    "{}: access::People<'_>",
+                    unused(access.has_settable, "people")
+                ),
             ],
             ") -> Result<Self, ApiError> {",
         );
@@ -300,7 +303,7 @@ impl EntityView {
         let new_line = let_line("new", format!("New{name}::from_json(body, caller)?;"));
         let changes_line = let_line(
             "changes",
-            format!("{name}Changes::from_json(body, caller, owner)?;"),
+            format!("{name}Changes::from_json(body, caller, &people)?;"),
         );
         EntityView {
             new_line,
@@ -507,7 +510,7 @@ fn readable_const(entity: &Entity) -> String {
         with_article(&entity.words)
     ));
     format!(
-        "{doc}\npub(crate) const READABLE: access::Readable = access::Readable {{\n{}\n    read: ACCESS.read,\n    owner_column: OWNER_COLUMN,\n    role: None,\n}};",
+        "{doc}\npub(crate) const READABLE: access::Readable = access::Readable {{\n{}\n    read: ACCESS.read,\n    role: None,\n}};",
         layout::field_init(4, "table", &rust_str(&entity.table))
     )
 }

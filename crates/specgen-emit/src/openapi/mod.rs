@@ -314,7 +314,7 @@ fn record_schema(app: &App, entity: &Entity) -> Json {
             description.push_str(&format!(" ({words})"));
         }
         // A field only some callers may see is left out of the answers to the others.
-        match field_rule_list(app, &field.visible_to) {
+        match field_rule_list(app, entity, &field.visible_to) {
             Some(who) => append_description(
                 &mut schema,
                 &format!("Only {who} see it; it is left out for anyone else."),
@@ -358,7 +358,7 @@ fn create_schema(app: &App, entity: &Entity) -> Json {
         if required_on_create(field) {
             required.push(json!(field.json));
         }
-        if let Some(words) = senders_words(app, field, Action::Create) {
+        if let Some(words) = senders_words(app, entity, field, Action::Create) {
             append_description(&mut schema, &words);
         }
         properties.insert(field.json.clone(), Json::Object(schema));
@@ -382,7 +382,7 @@ fn changes_schema(app: &App, entity: &Entity) -> Json {
         if !field.required {
             make_nullable(&mut schema);
         }
-        if let Some(words) = senders_words(app, field, Action::Update) {
+        if let Some(words) = senders_words(app, entity, field, Action::Update) {
             append_description(&mut schema, &words);
         }
         properties.insert(field.json.clone(), Json::Object(schema));

@@ -9,7 +9,7 @@ use specgen_ir::{
 };
 
 use super::helpers::HelpersView;
-use crate::facts::access::{GrantView, unsettable};
+use crate::facts::access::{GrantView, people, unsettable};
 use crate::facts::fields::{settable_on_create, updatable};
 use crate::facts::text::{capitalize, with_article};
 use crate::layout;
@@ -88,6 +88,9 @@ enum Kind {
     Role(String),
     /// Signed in with this role, owning the record under test.
     Owner(String),
+    /// Signed in with this role, named in the record under test by the reference with this
+    /// JSON name (`Who::Person`); the field's ident last.
+    Named(String, String, String),
 }
 
 impl Kind {
@@ -96,14 +99,41 @@ impl Kind {
             Kind::Anonymous => "Who::Anonymous".to_owned(),
             Kind::Role(role) => format!("Who::Role({})", rust_str(role)),
             Kind::Owner(role) => format!("Who::Owner({})", rust_str(role)),
+            Kind::Named(role, json, _) => {
+                format!("Who::Named({}, {})", rust_str(role), rust_str(json))
+            }
         }
     }
 
     fn role(&self) -> Option<&str> {
         match self {
             Kind::Anonymous => None,
-            Kind::Role(role) | Kind::Owner(role) => Some(role),
+            Kind::Role(role) | Kind::Owner(role) | Kind::Named(role, _, _) => Some(role),
         }
+    }
+
+    /// The person of the record this caller is, if any.
+    fn person(&self) -> Option<Who> {
+        match self {
+            Kind::Owner(_) => Some(Who::Owner),
+            Kind::Named(_, _, ident) => Some(Who::Person(ident.clone())),
+            Kind::Anonymous | Kind::Role(_) => None,
+        }
+    }
+
+    /// Whether the caller is one of the record's people (its owner or named in it).
+    fn is_person(&self) -> bool {
+        self.person().is_some()
+    }
+}
+
+/// Whether `grant` lets `kind` act on the record under test: on every record, or on this
+/// one because it names them in a column the grant lists.
+fn grant_covers(entity: &Entity, grant: &GrantView, kind: &Kind) -> bool {
+    match grant.decide(kind.role()) {
+        Decision::All => true,
+        Decision::Own => kind.person().is_some_and(|who| grant.names(entity, &who)),
+        Decision::Deny => false,
     }
 }
 
@@ -171,10 +201,29 @@ fn owned(entity: &Entity) -> bool {
 
 fn kinds(app: &App, entity: &Entity) -> Vec<Kind> {
     let mut kinds = vec![Kind::Anonymous];
+    let named: Vec<&Field> = people(app, entity)
+        .iter()
+        .filter_map(|who| match who {
+            Who::Person(ident) => entity.field(ident),
+            _ => None,
+        })
+        .filter(|field| settable_on_create(field) && !entity.is_auth)
+        .collect();
     for role in &app.roles {
         kinds.push(Kind::Role(role.name.clone()));
         if owned(entity) {
             kinds.push(Kind::Owner(role.name.clone()));
+        }
+        // A reference that asks for a role names only accounts of that role.
+        for field in named
+            .iter()
+            .filter(|f| f.required_role.as_ref().is_none_or(|r| *r == role.name))
+        {
+            kinds.push(Kind::Named(
+                role.name.clone(),
+                field.json.clone(),
+                field.ident.clone(),
+            ));
         }
     }
     kinds
@@ -193,16 +242,24 @@ fn decide(permissions: &Permissions, action: Action, role: Option<&str>) -> Deci
 fn expect(app: &App, entity: &Entity, action: Action, kind: &Kind) -> Expect {
     let permissions = &entity.permissions;
     let decision = decide(permissions, action, kind.role());
+    let covers = |action: Action| {
+        grant_covers(
+            entity,
+            &GrantView::of(app, entity, permissions, action),
+            kind,
+        )
+    };
     let expected = match (kind, decision) {
         (Kind::Anonymous, Decision::All) => Expect::Allowed,
         (Kind::Anonymous, _) => Expect::Unauthorized,
         (_, Decision::Deny) => Expect::Forbidden,
-        (_, Decision::All) | (Kind::Owner(_), Decision::Own) => Expect::Allowed,
-        (Kind::Role(role), Decision::Own) => match action {
+        _ if covers(action) => Expect::Allowed,
+        // Allowed only on the records that name them, and this one does not.
+        _ => match action {
             Action::List | Action::Read => Expect::Hidden,
             Action::Create => Expect::Allowed,
             Action::Update | Action::Delete => {
-                if decide(permissions, Action::Read, Some(role)) == Decision::All {
+                if covers(Action::Read) {
                     Expect::Forbidden
                 } else {
                     Expect::Hidden
@@ -243,9 +300,15 @@ enum Reach {
 }
 
 fn reach(target: &Entity, role: Option<&str>) -> Reach {
+    let owners = target
+        .permissions
+        .people(Action::Read)
+        .contains(&&Who::Owner);
     match decide(&target.permissions, Action::Read, role) {
         Decision::All => Reach::All,
-        Decision::Own if owned(target) => Reach::Own,
+        // The tests make a record the caller owns; one that merely names them would do too,
+        // but the sample bodies do not make those.
+        Decision::Own if owned(target) && owners => Reach::Own,
         Decision::Own | Decision::Deny => Reach::None,
     }
 }
@@ -417,7 +480,7 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
             // Nobody owns a record before it exists: creating needs no owner cases.
             let cases: Vec<Vec<String>> = kinds
                 .iter()
-                .filter(|kind| action != Action::Create || !matches!(kind, Kind::Owner(_)))
+                .filter(|kind| action != Action::Create || !kind.is_person())
                 .map(|kind| {
                     vec![
                         kind.literal(),
@@ -445,11 +508,8 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
         })
     };
     let may = |action: Action, kind: &Kind| expect(app, entity, action, kind) == Expect::Allowed;
-    let allowed = |who: &[Who], kind: &Kind| match GrantView::of_field(app, who).decide(kind.role())
-    {
-        Decision::All => true,
-        Decision::Own => matches!(kind, Kind::Owner(_)),
-        Decision::Deny => false,
+    let allowed = |who: &[Who], kind: &Kind| {
+        grant_covers(entity, &GrantView::of_field(app, entity, who), kind)
     };
     let rule_fields = |pick: &dyn Fn(&Field) -> bool| -> Vec<&Field> {
         entity.fields.iter().filter(|f| pick(f)).collect()
@@ -474,7 +534,7 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
     let mut on_create = Vec::new();
     let mut on_update = Vec::new();
     for field in rule_fields(&|f| !f.settable_by.is_empty()) {
-        for kind in kinds.iter().filter(|k| !matches!(k, Kind::Owner(_))) {
+        for kind in kinds.iter().filter(|k| !k.is_person()) {
             if sampled(field) && may(Action::Create, kind) {
                 // The creator of a record owns it, so `set by the owner` lets them.
                 let owner = match kind.role() {
@@ -500,13 +560,11 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
             continue;
         }
         // Seeing the field on their own records does not let a caller search everyone's.
-        let blind = kinds
-            .iter()
-            .filter(|k| !matches!(k, Kind::Owner(_)))
-            .find(|k| {
-                may(Action::List, k)
-                    && GrantView::of_field(app, &field.visible_to).decide(k.role()) != Decision::All
-            });
+        let blind = kinds.iter().filter(|k| !k.is_person()).find(|k| {
+            may(Action::List, k)
+                && GrantView::of_field(app, entity, &field.visible_to).decide(k.role())
+                    != Decision::All
+        });
         if let Some(kind) = blind {
             unsearchable.push(vec![
                 kind.literal(),

@@ -683,7 +683,7 @@ fn by_role_test(
 ) -> Option<ByRoleTest> {
     let admin = app.admin_role().map(|r| r.name.clone());
     for t in transitions.iter().filter(|t| !t.by.is_empty()) {
-        let grant = GrantView::of_field(app, &t.by);
+        let grant = GrantView::of_field(app, entity, &t.by);
         for role in app.roles.iter().filter(|r| Some(&r.name) != admin.as_ref()) {
             if grant.decide(Some(&role.name)) != Decision::Deny {
                 continue;
@@ -696,7 +696,16 @@ fn by_role_test(
                 .decide(Action::Create, Caller::Signed(&role.name));
             let own = match update {
                 Decision::All => false,
-                Decision::Own if create != Decision::Deny && entity.owner.is_some() => true,
+                Decision::Own
+                    if create != Decision::Deny
+                        && entity.owner.is_some()
+                        && entity
+                            .permissions
+                            .people(Action::Update)
+                            .contains(&&specgen_ir::Who::Owner) =>
+                {
+                    true
+                }
                 _ => continue,
             };
             let Some(mut steps) = shortest_path(start, transitions, &|v: &str| v == t.from) else {

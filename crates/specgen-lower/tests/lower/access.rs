@@ -32,6 +32,7 @@ fn who(w: &Who) -> String {
         Who::SignedIn => "signed-in".into(),
         Who::Role(r) => r.clone(),
         Who::Owner => "owner".into(),
+        Who::Person(ident) => format!("person {ident}"),
     }
 }
 
@@ -138,6 +139,47 @@ fn access_lines_fold_into_permissions() {
             format!("{BASE}\nAccess:\n{lines}\n")
         };
         check(&spec, want, permissions);
+    }
+}
+
+/// People named in a record: a reference to the sign-in entity, by its field name.
+#[test]
+fn people_named_in_a_booking_get_the_bookings_that_name_them() {
+    let spec = BASE.replace(
+        "- note {text, optional}",
+        "- note {text, optional}\n- coach {-> User, optional}\n- team lead {-> User, optional}\n- studio {-> Studio}\n- guests {many -> User}",
+    );
+    let cases = [
+        (
+            "- The coach can list, read and change bookings.",
+            "list=admin+person coach_id read=admin+person coach_id create=admin update=admin+person coach_id delete=admin",
+        ),
+        (
+            "- The coach can list and read their bookings.",
+            "list=admin+person coach_id read=admin+person coach_id create=admin update=admin delete=admin",
+        ),
+        // `the team lead` is the field; `team leads` the role.
+        (
+            "- The team lead can read bookings.\n- Team leads can list bookings.",
+            "list=admin+team_lead read=admin+person team_lead_id create=admin update=admin delete=admin",
+        ),
+        (
+            "- The owner and the coach can delete a booking.",
+            "list=admin read=admin create=admin update=admin delete=admin+owner+person coach_id",
+        ),
+        (
+            "- The coach can create bookings.",
+            "error[person_cannot_create]",
+        ),
+        ("- The studio can read bookings.", "error[not_a_person]"),
+        ("- The guests can read bookings.", "error[not_a_person]"),
+        (
+            "- Members can read their bookings.",
+            "error[access_not_understood]",
+        ),
+    ];
+    for (lines, want) in cases {
+        check(&format!("{spec}\nAccess:\n{lines}\n"), want, permissions);
     }
 }
 

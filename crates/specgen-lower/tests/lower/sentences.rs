@@ -66,6 +66,7 @@ fn who(w: &Who) -> String {
         Who::SignedIn => "signed-in".into(),
         Who::Role(r) => r.clone(),
         Who::Owner => "owner".into(),
+        Who::Person(ident) => format!("person {ident}"),
     }
 }
 

@@ -582,7 +582,8 @@ fn me_body(user: &AuthUser, record: impl Serialize, verified: bool) -> Result<Me
     let json = serde_json::to_value(record).map_err(ApiError::internal)?;
     let visible = {{ a.module }}::VISIBLE;
     Ok(Me {
-        user: access::redact(json, visible, Some(user), Some(user.id)),
+        // The caller's own account: it names them as itself.
+        user: access::redact(json, visible, Some(user), &[("id", Some(user.id))]),
         role: user.role,
         email_verified: verified,
     })

@@ -160,8 +160,9 @@ impl New{{ e.name }} {
         let mut fields = Fields::new(body);
         refuse_server_fields(&mut fields);
 {%- if e.access.has_settable %}
-        let owner = caller.map(|caller| caller.id);
-        access::refuse_unsettable(&mut fields, SETTABLE, caller, owner);
+        // The creator owns the new record; the people it will name are nobody yet.
+        let people: access::People<'_> = {{ e.access.new_people }};
+        access::refuse_unsettable(&mut fields, SETTABLE, caller, people);
 {%- endif %}
 {%- for line in e.create_reads %}
 {{ line }}
@@ -208,13 +209,13 @@ pub struct {{ e.name }}Changes {
 {%- endif %}
 
 impl {{ e.name }}Changes {
-    /// Reads a request body from `caller` for a record owned by `owner`, reporting every
+    /// Reads a request body from `caller` for a record that names `people`, reporting every
     /// problem at once (422).
 {{ e.sig_changes }}
         let mut fields = Fields::new(body);
         refuse_server_fields(&mut fields);
 {%- if e.access.has_settable %}
-        access::refuse_unsettable(&mut fields, SETTABLE, caller, owner);
+        access::refuse_unsettable(&mut fields, SETTABLE, caller, people);
 {%- endif %}
 {%- for line in e.update_refusals %}
 {{ line }}
@@ -275,8 +276,6 @@ pub(crate) {{ e.constraints_const }}
 {{ e.access.settable_const }}
 {%- endif %}
 
-/// The column that names a record's owner, for lists of callers allowed only their own.
-const OWNER_COLUMN: Option<&str> = {{ e.access.owner_column }};
 {%- if let Some(readable) = e.readable_const %}
 
 {{ readable }}
@@ -339,8 +338,8 @@ async fn list_{{ e.plural_snake }}(
     let scope = ACCESS.list.check(caller)?;
     let mut request = list::ListRequest::parse(&query, LIST_COLUMNS)?;
     request.refuse_columns(&access::unsearchable(VISIBLE, caller))?;
-    if let access::Scope::Own(id) = scope {
-        request.only_owned_by(OWNER_COLUMN, id);
+    if let access::Scope::Own { id, columns } = scope {
+        request.only_named(columns, id);
     }
 {%- if e.links.is_empty() %}
     let rows = request.fetch(&state.db, SELECT).await?;
@@ -395,7 +394,7 @@ async fn read_{{ e.snake }}(
     let caller = caller.as_ref();
     let scope = ACCESS.read.check(caller)?;
     let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    if !scope.covers(owner_of(&{{ e.var }})) {
+    if !scope.covers(&people_of(&{{ e.var }})) {
         return Err(ApiError::NotFound);
     }
     Ok(AppJson(shown(&{{ e.var }}, caller)))
@@ -411,8 +410,8 @@ async fn update_{{ e.snake }}(
     let caller = caller.as_ref();
     let scope = ACCESS.update.check(caller)?;
     let current = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    let owner = owner_of(&current);
-    ACCESS.within(scope, caller, owner)?;
+    let people = people_of(&current);
+    ACCESS.within(scope, caller, &people)?;
 {{ e.changes_line }}
     let mut {{ e.var }} = current.clone();
     changes.apply_to(&mut {{ e.var }});
@@ -448,7 +447,7 @@ async fn delete_{{ e.snake }}(
     let caller = caller.as_ref();
     let scope = ACCESS.delete.check(caller)?;
     let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    ACCESS.within(scope, caller, owner_of(&{{ e.var }}))?;
+    ACCESS.within(scope, caller, &people_of(&{{ e.var }}))?;
     hooks::before_delete(&state, &{{ e.var }}).await?;
 {%- if r.has_change_rules %}
 {{ e.check_delete_line }}
@@ -486,13 +485,13 @@ async fn delete_{{ e.snake }}(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The account that owns a {{ e.words }}: {{ e.access.owner_doc }}.
-{{ e.access.owner_of }}
+/// The accounts a {{ e.words }} names, by column: {{ e.access.people_doc }}.
+{{ e.access.people_of }}
 
 /// A {{ e.words }} as `caller` may see it: without the fields only others may see.
 {{ e.sig_shown }}
     let json = serde_json::to_value(row).expect("a record serializes to a JSON object");
-    access::redact(json, VISIBLE, caller, owner_of(row))
+    access::redact(json, VISIBLE, caller, &people_of(row))
 }
 
 /// The {{ e.words }} `id`, if it exists.

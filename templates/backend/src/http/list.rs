@@ -98,9 +98,9 @@ pub struct ListRequest {
     sort: String,
     /// The sort key of the last row of the previous page (the order's columns, then `id`).
     after: Option<Vec<Option<SqlValue>>>,
-    /// For a caller allowed only their own rows: the owner column (`None` when the resource
-    /// has none, so no row qualifies) and the caller's id.
-    owned_by: Option<(Option<&'static str>, Uuid)>,
+    /// For a caller allowed only the rows that name them: the columns that may name them
+    /// and the caller's id.
+    named: Option<(&'static [&'static str], Uuid)>,
 }
 
 impl ListRequest {
@@ -184,14 +184,15 @@ impl ListRequest {
             order,
             sort,
             after,
-            owned_by: None,
+            named: None,
         })
     }
 
-    /// Keeps only the rows whose `column` holds `owner`: what a caller allowed only their own
-    /// rows may list. Filters, sorting and cursors then only ever see those rows.
-    pub fn only_owned_by(&mut self, column: Option<&'static str>, owner: Uuid) {
-        self.owned_by = Some((column, owner));
+    /// Keeps only the rows where one of `columns` holds `person`: what a caller allowed only
+    /// the rows that name them may list. The condition is part of the query, so filters,
+    /// sorting, cursors and the page size only ever see those rows.
+    pub fn only_named(&mut self, columns: &'static [&'static str], person: Uuid) {
+        self.named = Some((columns, person));
     }
 
     /// Refuses (400, code `forbidden`) filtering or sorting by `names`: fields the caller may
@@ -267,10 +268,15 @@ impl ListRequest {
     fn sql(&self, select: &str) -> (String, Vec<SqlValue>) {
         let mut values = Vec::new();
         let mut conditions: Vec<String> = Vec::new();
-        if let Some((column, owner)) = self.owned_by {
-            conditions.push(match column {
-                Some(column) => format!("{column} = {}", bind(&mut values, &SqlValue::Uuid(owner))),
-                None => "1 = 0".to_owned(),
+        if let Some((columns, person)) = self.named {
+            let named: Vec<String> = columns
+                .iter()
+                .map(|column| format!("{column} = {}", bind(&mut values, &SqlValue::Uuid(person))))
+                .collect();
+            conditions.push(match named.as_slice() {
+                [] => "1 = 0".to_owned(),
+                [one] => one.clone(),
+                many => format!("({})", many.join(" OR ")),
             });
         }
         for (column, value) in &self.filters {

@@ -1,6 +1,7 @@
 // {{ header }}
 //! The access matrix, tested end to end: for every resource, action and kind of caller
-//! (anonymous; each role; for records with an owner, also their owner), the API answers
+//! (anonymous; each role; for records with an owner, also their owner; for each person a
+//! record names in an access line, that person), the API answers
 //! exactly what `specgen explain {{ spec_file }}` prints (`Permissions::decide`).
 //! Refusals are 401 when not signed in and 403 when signed in; a caller allowed only their
 //! own records gets others' records hidden (404, missing from lists), or 403 for changing one
@@ -22,6 +23,19 @@ enum Who {
     Role(&'static str),
     /// Signed in with this role; owns the record under test.
     Owner(&'static str),
+    /// Signed in with this role; the record under test names them in this field (made by
+    /// an admin, owned by someone else).
+    Named(&'static str, &'static str),
+}
+
+impl Who {
+    /// The caller's role; `None` when not signed in.
+    fn role(self) -> Option<&'static str> {
+        match self {
+            Who::Anonymous => None,
+            Who::Role(role) | Who::Owner(role) | Who::Named(role, _) => Some(role),
+        }
+    }
 }
 
 /// What the API must answer.
@@ -86,9 +100,9 @@ async fn body(app: &TestApp, resource: &Resource) -> Value {
 
 /// A fresh signed-in account for `who`; none for anonymous callers.
 async fn caller(app: &TestApp, who: Who) -> Option<Caller> {
-    match who {
-        Who::Anonymous => None,
-        Who::Role(role) | Who::Owner(role) => Some(app.caller(role).await),
+    match who.role() {
+        None => None,
+        Some(role) => Some(app.caller(role).await),
     }
 }
 
@@ -101,7 +115,7 @@ fn requests<'a>(app: &'a TestApp, caller: Option<&Caller>) -> Requests<'a> {
 }
 
 /// A record for `who` to act on, made by the admin: owned by `caller` when `who` is an
-/// owner, else by a fresh account of its own.
+/// owner, else by a fresh account of its own; naming `caller` in the field of a `Named`.
 async fn record_for(
     app: &TestApp,
     resource: &Resource,
@@ -112,10 +126,17 @@ async fn record_for(
         (Who::Owner(_), Some(caller)) => caller.clone(),
         _ => app.caller("{{ t.default_role }}").await,
     };
+    let body = || async {
+        let mut body = body(app, resource).await;
+        if let (Who::Named(_, field), Some(caller)) = (who, caller) {
+            body[field] = json!(caller.id);
+        }
+        body
+    };
     match resource.owner {
-        Owner::Nobody => app.create(resource.route, &body(app, resource).await).await,
+        Owner::Nobody => app.create(resource.route, &body().await).await,
         Owner::Field(field) => {
-            let mut body = body(app, resource).await;
+            let mut body = body().await;
             body[field] = json!(owner.id);
             app.create(resource.route, &body).await
         }
@@ -141,10 +162,7 @@ async fn create_body(
     if let Owner::Field(field) = resource.owner {
         object.remove(field);
     }
-    let role = match who {
-        Who::Anonymous => None,
-        Who::Role(role) | Who::Owner(role) => Some(role),
-    };
+    let role = who.role();
     for (_, fields) in resource.unsettable.iter().filter(|(r, _)| *r == role) {
         for field in *fields {
             object.remove(*field);
