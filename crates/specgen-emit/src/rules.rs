@@ -7,7 +7,9 @@
 //! - Rules on how one record may change (immutability, transitions, time windows) become
 //!   `rules::ChangeRule` constants the service checks before each create, update and delete.
 
-use specgen_ir::{App, CompareOp, Condition, Entity, FieldType, Rule, RuleKind, TimeWindow, Value};
+use specgen_ir::{
+    App, CompareOp, Condition, Entity, FieldType, LimitMax, Rule, RuleKind, TimeWindow, Value,
+};
 
 use crate::facts::access::GrantView;
 use crate::facts::rules::{is_change_rule, is_row_rule};
@@ -307,16 +309,21 @@ fn held_limits<'a>(app: &'a App, entity: &Entity) -> Vec<(&'a Rule, String, Stri
                 max,
                 per,
                 also_per,
-                when: Some(condition),
+                when,
             } = &rule.kind
             else {
                 continue;
             };
-            let [reference, _] = condition.path.as_slice() else {
-                continue;
-            };
-            if reference != per {
-                continue;
+            // The fields of this row the limit reads: its most, a condition's field.
+            let mut read: Vec<&str> = Vec::new();
+            if let LimitMax::Field(field) = max {
+                read.push(field);
+            }
+            if let Some(condition) = when
+                && let [reference, field] = condition.path.as_slice()
+                && reference == per
+            {
+                read.push(field);
             }
             let Some(per_field) = child.field(per) else {
                 continue;
@@ -324,12 +331,18 @@ fn held_limits<'a>(app: &'a App, entity: &Entity) -> Vec<(&'a Rule, String, Stri
             let FieldType::Reference { entity: target, .. } = &per_field.ty else {
                 continue;
             };
-            if *target != entity.name {
+            if *target != entity.name || read.is_empty() {
                 continue;
             }
-            let holds = condition_sql(app, child, condition, "o");
-            let Some(field) = entity.field(&condition.path[1]) else {
+            let holds = when
+                .as_ref()
+                .map_or("1 = 1".to_owned(), |c| condition_sql(app, child, c, "o"));
+            let Some(field) = read.first().and_then(|ident| entity.field(ident)) else {
                 continue;
+            };
+            let max = match max {
+                LimitMax::Count(n) => n.to_string(),
+                LimitMax::Field(_) => format!("h.{}", field.column),
             };
             // `holds` looks through `o`'s reference: true exactly when this row (`h`) meets
             // the condition, since `o` references it.
@@ -416,6 +429,19 @@ fn rule_sql(app: &App, entity: &Entity, rule: &Rule) -> RuleSql {
                 "SELECT 1 FROM {parent} WHERE id = (SELECT {per_column} FROM {table} WHERE id = $1) \
                  FOR NO KEY UPDATE"
             );
+            // A most read from the parent: an empty one compares as NULL, so nothing is over.
+            let max = match max {
+                LimitMax::Count(n) => n.to_string(),
+                LimitMax::Field(field) => {
+                    let parent_column = app
+                        .entity(&entity_of_reference(entity, per))
+                        .and_then(|p| p.field(field))
+                        .map_or(field.clone(), |f| f.column.clone());
+                    format!(
+                        "(SELECT p.{parent_column} FROM {parent} p WHERE p.id = n.{per_column})"
+                    )
+                }
+            };
             let violated = format!(
                 "SELECT 1 FROM {table} n WHERE n.id = $1{applies} AND (SELECT COUNT(*) FROM {table} o \
                  WHERE {counted}) > {max}"
@@ -459,6 +485,14 @@ fn json_of(entity: &Entity, kind: &RuleKind, start: bool) -> String {
     entity
         .field(ident)
         .map_or(ident.clone(), |f| f.json.clone())
+}
+
+/// The entity the reference field `ident` of `entity` names.
+fn entity_of_reference(entity: &Entity, ident: &str) -> String {
+    match entity.field(ident).map(|f| &f.ty) {
+        Some(FieldType::Reference { entity, .. }) => entity.clone(),
+        _ => String::new(),
+    }
 }
 
 /// A condition on the row `alias`, looking through one reference when the path says so.

@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use specgen_ir::{
     Action, App, Caller, CompareOp, Condition, Database, Decision, Entity, Field, FieldType,
-    OnDelete, Permissions, RuleKind, TimeWindow, Value, Who,
+    LimitMax, OnDelete, Permissions, RuleKind, TimeWindow, Value, Who,
 };
 
 /// Render the explanation of `app` as plain text.
@@ -622,11 +622,27 @@ fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
             when,
         } => {
             let pers: Vec<String> = std::iter::once(per).chain(also_per).map(f).collect();
+            let most = match max {
+                LimitMax::Count(n) => n.to_string(),
+                LimitMax::Field(field) => {
+                    let parent = entity.field(per).and_then(|p| match &p.ty {
+                        FieldType::Reference { entity, .. } => app.entity(entity),
+                        _ => None,
+                    });
+                    let name = parent
+                        .and_then(|p| p.field(field))
+                        .map_or(field.clone(), |f| f.name.clone());
+                    format!("the {}'s {name} in", f(per))
+                }
+            };
             let mut s = format!(
-                "at most {max} {} per {}",
+                "at most {most} {} per {}",
                 entity.plural_words,
                 pers.join(" and ")
             );
+            if matches!(max, LimitMax::Field(_)) {
+                s.push_str(" (no limit while it is empty)");
+            }
             if let Some(cond) = when {
                 s.push_str(&format!(", when {}", condition_words(cond, entity, app)));
             }

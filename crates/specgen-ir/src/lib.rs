@@ -477,6 +477,17 @@ impl Permissions {
     }
 }
 
+/// The most rows a limit allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LimitMax {
+    /// A fixed number (`at most 3 per owner`).
+    Count(u32),
+    /// The ident of a number field of the record counted per (`at most event.capacity per
+    /// event`: `capacity`). Rows under a record whose field is empty are not limited.
+    Field(String),
+}
+
 /// A business rule on one entity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
@@ -497,11 +508,12 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RuleKind {
-    /// At most `max` rows per value of `per` (a reference field ident), and of each of
+    /// At most `max` rows (a number, or a number field of the `per` record) per value of
+    /// `per` (a reference field ident), and of each of
     /// `also_per` when given (`at most 4 per buyer per event`: per combination), counting
     /// only rows for which `when` holds (when given). Checks lock the `per` row.
     Limit {
-        max: u32,
+        max: LimitMax,
         per: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         also_per: Vec<String>,

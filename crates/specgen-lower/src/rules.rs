@@ -9,8 +9,12 @@
 use std::collections::BTreeSet;
 
 use specgen_diagnostics::{Diagnostic, suggest};
-use specgen_ir::{Action, Enforcement, FieldType, Rule, RuleKind, TimeWindow, Transition, Value};
-use specgen_syntax::{ActionWord, ConditionAst, Op, RuleSpec, Spanned, TransitionAst, WindowAst};
+use specgen_ir::{
+    Action, Enforcement, FieldType, LimitMax, Rule, RuleKind, TimeWindow, Transition, Value,
+};
+use specgen_syntax::{
+    ActionWord, ConditionAst, LimitMaxAst, Op, RuleSpec, Spanned, TransitionAst, WindowAst,
+};
 
 use crate::conditions::{FieldCompare, compare_op};
 use crate::cx::{Cx, Resolved, list, sorted};
@@ -266,7 +270,7 @@ impl Cx<'_> {
     fn limit_rule(
         &mut self,
         ei: usize,
-        max: &Spanned<u32>,
+        max: &Spanned<LimitMaxAst>,
         (per, also_per): (&Spanned<String>, &[Spanned<String>]),
         when: &Option<ConditionAst>,
     ) -> Option<LoweredRule> {
@@ -303,7 +307,13 @@ impl Cx<'_> {
         }
         let p = resolved.remove(0);
         let also: Vec<Resolved> = resolved;
-        if max.value == 0 {
+        let max_ir = match &max.value {
+            LimitMaxAst::Count(n) => LimitMax::Count(*n),
+            LimitMaxAst::Field(reference, number) => {
+                LimitMax::Field(self.limit_field(ei, &p, reference, number)?)
+            }
+        };
+        if max_ir == LimitMax::Count(0) {
             self.push(
                 Diagnostic::error(
                     "impossible_range",
@@ -322,7 +332,12 @@ impl Cx<'_> {
         let per_words: Vec<String> = std::iter::once(per_name.clone())
             .chain(also.iter().map(|a| a.name.clone()))
             .collect();
-        let held = if cond.as_ref().is_some_and(|c| c.path.len() > 1) {
+        let held = if let LimitMax::Field(field) = &max_ir {
+            format!(
+                "; the `{per_name}`'s `{}` is read in the same check, and a change of it that would leave too many is refused",
+                field.replace('_', " ")
+            )
+        } else if cond.as_ref().is_some_and(|c| c.path.len() > 1) {
             format!(
                 "; also checked when the `{per_name}` changes, so it cannot come to hold too many"
             )
@@ -331,7 +346,7 @@ impl Cx<'_> {
         };
         Some((
             RuleKind::Limit {
-                max: max.value,
+                max: max_ir.clone(),
                 per: p.ident,
                 also_per: also.into_iter().map(|a| a.ident).collect(),
                 when: cond,
@@ -339,7 +354,11 @@ impl Cx<'_> {
             format!("limit_per_{}", names::snake(&per_words.join(" and "))),
             format!(
                 "at most {} {plural} per {}",
-                max.value,
+                match &max.value {
+                    LimitMaxAst::Count(n) => n.to_string(),
+                    LimitMaxAst::Field(reference, number) =>
+                        format!("{}.{}", reference.value, number.value),
+                },
                 per_words.join(" and ")
             ),
             Enforcement {
@@ -350,6 +369,62 @@ impl Cx<'_> {
                 ),
             },
         ))
+    }
+
+    /// The field of `at most event.capacity per event`: `reference` must be the first `per`
+    /// (`p`) and `number` a whole-number field of the record it names.
+    fn limit_field(
+        &mut self,
+        ei: usize,
+        p: &Resolved,
+        reference: &Spanned<String>,
+        number: &Spanned<String>,
+    ) -> Option<String> {
+        let same = names::key(&names::words(&reference.value)) == names::key(&p.name)
+            || names::key(&reference.value) == names::key(&p.ident);
+        if !same {
+            self.push(
+                Diagnostic::error(
+                    "invalid_limit",
+                    reference.span,
+                    format!(
+                        "the most must be read from the record counted per, `{}`",
+                        p.name
+                    ),
+                )
+                .with_hint(format!(
+                    "write `at most {}.<field> per {}`, or a number",
+                    p.name, p.name
+                )),
+            );
+            return None;
+        }
+        let FieldType::Reference { entity: target, .. } = &p.ty else {
+            return None;
+        };
+        let ti = *self.entity_keys.get(&names::key(target))?;
+        // `at most event.capacity tickets per event`: the noun after the field is this
+        // entity's name, not part of the field's.
+        let mut number = number.clone();
+        if !self.field_keys[ti].contains_key(&names::key(&number.value)) {
+            let words = names::words(&number.value);
+            let counted = &self.entities[ei];
+            for noun in [&counted.plural_words, &counted.words] {
+                if let Some(field) = words.strip_suffix(&format!(" {noun}")) {
+                    number.value = field.to_owned();
+                    break;
+                }
+            }
+        }
+        let field = self.resolve_field(ti, &number)?;
+        if !matches!(field.ty, FieldType::Integer { .. }) {
+            self.push(
+                Diagnostic::error("invalid_limit", number.span, format!("`{}` is not a whole number, so it cannot be the most", field.name))
+                    .with_hint("read the most from an `int` field, for example `- capacity {integer, 1..10000}`"),
+            );
+            return None;
+        }
+        Some(field.ident)
     }
 
     /// `delete within 24 hours of created`, `update only before starts at`.

@@ -336,6 +336,14 @@ pub struct RuleLine {
 }
 
 /// A rule as written. Field names are as written (lowering resolves them).
+/// The most a limit allows: a number, or a number field of the record counted per
+/// (`event.capacity`: the reference, then its field).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LimitMaxAst {
+    Count(u32),
+    Field(Spanned<String>, Spanned<String>),
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleSpec {
     /// `no overlap: starts at..ends at per studio`
@@ -346,7 +354,7 @@ pub enum RuleSpec {
     },
     /// `at most 3 per owner when owner.plan = free`, `at most 4 per buyer per event`
     Limit {
-        max: Spanned<u32>,
+        max: Spanned<LimitMaxAst>,
         per: Spanned<String>,
         /// The references after the first `per` (`event`).
         also_per: Vec<Spanned<String>>,

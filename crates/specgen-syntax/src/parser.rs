@@ -1109,20 +1109,34 @@ impl<'a> P<'a> {
                 RuleSpec::NoOverlap { start, end, per }
             }
             Rule::limit => {
-                let n = inner.iter().find(|p| p.as_rule() == Rule::int)?;
-                let max = match n.as_str().parse::<u32>() {
-                    Ok(v) => Spanned::new(v, self.at(base, n)),
-                    Err(_) => {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "number_too_large",
-                                self.at(base, n),
-                                format!("`{}` is too large for a limit", n.as_str()),
-                            )
-                            .with_hint("use a number below 4294967296"),
-                        );
-                        return None;
+                let field = inner.iter().find(|p| p.as_rule() == Rule::limit_field);
+                let n = inner.iter().find(|p| p.as_rule() == Rule::int);
+                let max = match (field, n) {
+                    (Some(field), _) => {
+                        let parts = self.path(base, field);
+                        let [reference, number] = parts.as_slice() else {
+                            return None;
+                        };
+                        Spanned::new(
+                            LimitMaxAst::Field(reference.clone(), number.clone()),
+                            self.at(base, field),
+                        )
                     }
+                    (None, Some(n)) => match n.as_str().parse::<u32>() {
+                        Ok(v) => Spanned::new(LimitMaxAst::Count(v), self.at(base, n)),
+                        Err(_) => {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "number_too_large",
+                                    self.at(base, n),
+                                    format!("`{}` is too large for a limit", n.as_str()),
+                                )
+                                .with_hint("use a number below 4294967296"),
+                            );
+                            return None;
+                        }
+                    },
+                    (None, None) => return None,
                 };
                 let mut pers = Vec::new();
                 for per in inner.iter().filter(|p| p.as_rule() == Rule::path) {

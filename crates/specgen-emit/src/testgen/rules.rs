@@ -2,8 +2,8 @@
 //! under writes, immutability, transitions (and who may make each), and time windows.
 
 use specgen_ir::{
-    Action, App, Caller, CompareOp, Condition, Decision, Entity, FieldType, Rule, RuleKind,
-    TimeWindow, Value,
+    Action, App, Caller, CompareOp, Condition, Decision, Entity, Field, FieldType, LimitMax, Rule,
+    RuleKind, TimeWindow, Value,
 };
 
 use super::conditions::{
@@ -166,6 +166,9 @@ pub struct LimitTest {
     /// `let change = json!(..);` that brings it under the rule.
     pub exempt_sets: Vec<String>,
     pub held_change: Option<String>,
+    /// For a most read from the parent (`at most event.capacity per event`): lowering it
+    /// below the rows it holds is refused, raising it lets one more in.
+    pub most_change: Option<MostChange>,
     /// For a condition on the row: `let step = json!(..);` lines that take a record out of it.
     pub exempt_steps: Vec<String>,
     /// `let parents = "...";`: the parent's route, laid out.
@@ -178,6 +181,32 @@ pub struct LimitTest {
     pub group_body_sig: String,
     /// `assert_violated(&response, 409, "<code>", message);`, laid out.
     pub violated_line: String,
+}
+
+/// The change of a parent's most in the tests of a limit read from it.
+#[derive(Debug, Clone)]
+pub struct MostChange {
+    /// The parent field's JSON name.
+    pub json: String,
+    pub lower: u32,
+    pub raise: u32,
+}
+
+/// The most the tests give a limit read from a parent's field: 3, or the nearest value
+/// its range allows below 50 (`None` when none does).
+fn test_most(field: &Field) -> Option<u32> {
+    (1..50)
+        .find(|n| test_most_fits(field, *n) && *n >= 3)
+        .or_else(|| (1..50).find(|n| test_most_fits(field, *n) && test_most_fits(field, n + 1)))
+}
+
+/// Whether the whole-number field `field` accepts `n` and `n + 1`.
+fn test_most_fits(field: &Field, n: u32) -> bool {
+    let FieldType::Integer { min, max } = field.ty else {
+        return false;
+    };
+    let n = i64::from(n);
+    n >= 1 && min.is_none_or(|min| n >= min) && max.is_none_or(|max| n + 1 <= max)
 }
 
 /// A reference a limit counts per after its first: its JSON name and the helper's name
@@ -196,11 +225,11 @@ impl RuleTests {
             for rule in &entity.rules {
                 match &rule.kind {
                     RuleKind::Limit {
-                        max,
+                        max: most,
                         per,
                         also_per,
                         when,
-                    } if *max < 50 => {
+                    } => {
                         let Some(per_field) = entity.field(per) else {
                             continue;
                         };
@@ -210,6 +239,23 @@ impl RuleTests {
                         let Some(parent) = app.entity(target).filter(|p| creatable(p)) else {
                             continue;
                         };
+                        // A most read from the parent: the tests give it a small value.
+                        let (max, most_field) = match most {
+                            LimitMax::Count(n) if *n < 50 => (*n, None),
+                            LimitMax::Count(_) => continue,
+                            LimitMax::Field(ident) => {
+                                let Some(field) =
+                                    parent.field(ident).filter(|f| settable_on_create(f))
+                                else {
+                                    continue;
+                                };
+                                let Some(max) = test_most(field) else {
+                                    continue;
+                                };
+                                (max, Some(field))
+                            }
+                        };
+                        let max = &max;
                         let also: Option<Vec<AlsoPer>> = also_per
                             .iter()
                             .map(|ident| {
@@ -228,6 +274,20 @@ impl RuleTests {
                             continue;
                         };
                         let (mut parent_sets, mut row_sets) = (Vec::new(), Vec::new());
+                        let mut most_change = None;
+                        if let Some(field) = most_field {
+                            parent_sets.push(format!(
+                                "    body[{}] = json!({max});",
+                                rust_str(&field.json)
+                            ));
+                            if updatable(field) && test_most_fits(field, max - 1) {
+                                most_change = Some(MostChange {
+                                    json: field.json.clone(),
+                                    lower: max - 1,
+                                    raise: max + 1,
+                                });
+                            }
+                        }
                         if let Some(condition) = when
                             && condition.op == CompareOp::Ne
                             && condition.value == Value::Empty
@@ -337,6 +397,7 @@ impl RuleTests {
                             move_test,
                             exempt_sets,
                             held_change,
+                            most_change,
                             exempt_steps,
                             parents_line: let_line("parents", &parent.route),
                             code: rule.code.clone(),

@@ -21,6 +21,7 @@ app: sentences
 
 ## Studio
 - name {text}
+- seats {integer, 1..500, optional}
 
 ## Booking
 - studio {-> Studio}
@@ -197,6 +198,10 @@ fn kind(k: &RuleKind) -> String {
                 .map(|c| format!(" when {} {} {:?}", c.path.join("."), c.op.symbol(), c.value))
                 .unwrap_or_default();
             let also: String = also_per.iter().map(|p| format!(" per {p}")).collect();
+            let max = match max {
+                specgen_ir::LimitMax::Count(n) => n.to_string(),
+                specgen_ir::LimitMax::Field(field) => format!("<{field}>"),
+            };
             format!("limit {max} per {per}{also}{when}")
         }
         RuleKind::NoOverlap { start, end, per } => {
@@ -258,6 +263,14 @@ fn rule_annotations_mean_what_they_say() {
         (
             "Two per pair {at most 2 per owner per studio}.",
             "limit 2 per owner_id per studio_id",
+        ),
+        (
+            "Seats {at most studio.seats per studio}.",
+            "limit <seats> per studio_id",
+        ),
+        (
+            "Seats {at most studio.seats bookings per studio when status is confirmed}.",
+            "limit <seats> per studio_id when status = Enum(\"confirmed\")",
         ),
         (
             "One out {at most 1 per studio while returned at is empty}.",

@@ -246,6 +246,38 @@ async fn {{ l.code }}_refuses_a_move_past_the_limit() {
     assert_eq!(listed(&app, route, per, &full).await, {{ l.max }});
 }
 {%- endif %}
+{%- if let Some(m) = l.most_change %}
+
+/// {{ spec_file }} line {{ l.line }}: the most is read from the `{{ l.per_json }}` record, so it
+/// cannot be lowered below the records it already holds, and raising it lets more in.
+#[tokio::test]
+async fn {{ l.code }}_follows_changes_of_the_most() {
+{{ l.route_line }}
+{{ l.message_line }}
+{{ l.parents_line }}
+    let per = "{{ l.per_json }}";
+    let app = spawn_app().await;
+    let parent = {{ l.code }}_parent(&app).await;
+{%- if !l.also.is_empty() %}
+    let group = {{ l.code }}_group(&app).await;
+{%- endif %}
+    for _ in 0..{{ l.max }} {
+        let body = {{ l.code }}_body(&app, &parent{{ l.group_arg }}).await;
+        app.create(route, &body).await;
+    }
+    let item = format!("{parents}/{}", parent.as_str().expect("an id"));
+    let response = app.patch(&item, &json!({ "{{ m.json }}": {{ m.lower }} })).await;
+{{ l.violated_line }}
+    let response = app.patch(&item, &json!({ "{{ m.json }}": {{ m.raise }} })).await;
+    assert_eq!(response.status, 200, "{response:?}");
+    let body = {{ l.code }}_body(&app, &parent{{ l.group_arg }}).await;
+    app.create(route, &body).await;
+    let body = {{ l.code }}_body(&app, &parent{{ l.group_arg }}).await;
+    let response = app.post(route, &body).await;
+{{ l.violated_line }}
+    assert_eq!(listed(&app, route, per, &parent).await, {{ m.raise }});
+}
+{%- endif %}
 {%- if let Some(change) = l.held_change %}
 
 /// {{ spec_file }} line {{ l.line }}: records of a `{{ l.per_json }}` the rule leaves out are not
