@@ -206,7 +206,7 @@ fn test_most_fits(field: &Field, n: u32) -> bool {
         return false;
     };
     let n = i64::from(n);
-    n >= 1 && min.is_none_or(|min| n >= min) && max.is_none_or(|max| n + 1 <= max)
+    n >= 1 && min.is_none_or(|min| n >= min) && max.is_none_or(|max| n < max)
 }
 
 /// A reference a limit counts per after its first: its JSON name and the helper's name
