@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use specgen_ir::{App, CompareOp, Entity, Field, FieldType, RuleKind, Value};
+use specgen_ir::{App, CompareOp, Entity, Field, FieldType, LimitMax, RuleKind, Value};
 
 use crate::facts::fields::settable_on_create;
 use crate::layout;
@@ -103,10 +103,38 @@ pub(super) fn samples(app: &App, entity: &Entity) -> Vec<(String, String)> {
         .iter()
         .filter(|f| settable_on_create(f))
         .filter_map(|f| {
+            if limits_with_most(app, entity, f) {
+                // The most of a limit on another entity's rows: as large as it may be in
+                // the samples, so tests of other rules can add rows freely; the limit's own
+                // tests set it.
+                if let FieldType::Integer { max, .. } = f.ty {
+                    return Some((f.json.clone(), int_literal(max.unwrap_or(1_000_000))));
+                }
+            }
             let rank = ranks.get(&f.ident).copied().unwrap_or(0);
             sample(app, f, rank).map(|value| (f.json.clone(), value))
         })
         .collect()
+}
+
+/// Whether a limit reads its most from `field` of `entity` (`at most event.capacity per
+/// event`).
+fn limits_with_most(app: &App, entity: &Entity, field: &Field) -> bool {
+    app.entities.iter().any(|child| {
+        child.rules.iter().any(|rule| match &rule.kind {
+            RuleKind::Limit {
+                max: LimitMax::Field(most),
+                per,
+                ..
+            } => {
+                *most == field.ident
+                    && child.field(per).is_some_and(|p| {
+                        matches!(&p.ty, FieldType::Reference { entity: target, .. } if *target == entity.name)
+                    })
+            }
+            _ => false,
+        })
+    })
 }
 
 fn sample(app: &App, field: &Field, rank: i64) -> Option<String> {
