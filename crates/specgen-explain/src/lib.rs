@@ -448,6 +448,14 @@ fn who_words(who: &Who, app: &App, entity: &Entity) -> String {
             .map_or_else(|| r.clone(), |role| role.plural.clone()),
         Who::Owner => "the owner".into(),
         Who::Person(ident) => format!("the {}", field_name(entity, ident)),
+        Who::Through(reference, person) => {
+            let parent = entity.field(reference).and_then(|f| match &f.ty {
+                FieldType::Reference { entity, .. } => app.entity(entity),
+                _ => None,
+            });
+            let person = parent.map_or(person.replace('_', " "), |p| field_name(p, person));
+            format!("the {}'s {person}", field_name(entity, reference))
+        }
     }
 }
 

@@ -416,13 +416,18 @@ pub enum Who {
     /// The signed-in user a reference field of the row names (`Field::ident` of a
     /// reference to the sign-in entity): "The doctor can read an appointment".
     Person(String),
+    /// The signed-in user that the record a reference of the row points at names: "The
+    /// event's organizer can read tickets" is `Through("event_id", "organizer_id")`, the
+    /// reference's `Field::ident`, then the ident of the referenced entity's field that
+    /// names the account (its owner field or another reference to the sign-in entity).
+    Through(String, String),
 }
 
 impl Who {
-    /// Whether this grants a row's people (its owner or someone it names) rather than a
-    /// kind of caller.
+    /// Whether this grants a row's people (its owner, someone it names, someone its parent
+    /// names) rather than a kind of caller.
     pub fn is_person(&self) -> bool {
-        matches!(self, Who::Owner | Who::Person(_))
+        matches!(self, Who::Owner | Who::Person(_) | Who::Through(..))
     }
 }
 
@@ -666,7 +671,7 @@ impl Permissions {
                 let everyone = allowed.iter().any(|w| match w {
                     Who::Anyone | Who::SignedIn => true,
                     Who::Role(r) => r == role,
-                    Who::Owner | Who::Person(_) => false,
+                    Who::Owner | Who::Person(_) | Who::Through(..) => false,
                 });
                 if everyone {
                     Decision::All

@@ -48,6 +48,28 @@ const OWNER: &[&str] = &[
 ];
 
 impl Cx<'_> {
+    /// Resolve who-words of a field rule or a transition (`visible to`, `set by`, `by`):
+    /// as [`Cx::resolve_whos`], but a parent's person is refused, since those checks run
+    /// on the record in hand without reading its parent.
+    pub(crate) fn resolve_field_whos(
+        &mut self,
+        ei: usize,
+        words: &[Spanned<String>],
+    ) -> Option<Vec<Who>> {
+        let whos = self.resolve_whos(ei, words)?;
+        let mut ok = true;
+        for (who, w) in whos.iter().zip(words) {
+            if let Who::Through(..) = who {
+                self.push(
+                    Diagnostic::error("unsupported_parent_person", w.span, format!("`{}` cannot be given a field or a transition yet, only actions", w.value))
+                        .with_hint("grant the actions in an access line (`The event's organizer can read tickets.`), or name a person of this record"),
+                );
+                ok = false;
+            }
+        }
+        ok.then_some(whos)
+    }
+
     /// Resolve who-words; `None` when one of them is not understood (reported).
     pub(crate) fn resolve_whos(
         &mut self,
@@ -76,6 +98,15 @@ impl Cx<'_> {
             .and_then(|rest| self.person_field(ei, rest));
         if let Some(who) = named {
             return self.needs_auth(w, who);
+        }
+        if let Some(who) = self.parent_person(ei, w, &lower) {
+            return match who {
+                Ok(who) => self.needs_auth(w, who),
+                Err(d) => {
+                    self.push(*d);
+                    None
+                }
+            };
         }
         if let Some(&i) = self.role_keys.get(&k) {
             return self.needs_auth(w, Who::Role(self.roles[i].name.clone()));
@@ -177,6 +208,105 @@ impl Cx<'_> {
         Some(Who::Person(names::rust_ident(&names::reference_stem(
             &snake,
         ))))
+    }
+
+    /// A person of the record a reference points at: `the event's organizer`, `the
+    /// organizer of the event`. `None` when the words have no such shape; an error when
+    /// they do but name no reference or no person of its target.
+    fn parent_person(
+        &self,
+        ei: usize,
+        w: &Spanned<String>,
+        lower: &str,
+    ) -> Option<Result<Who, Box<Diagnostic>>> {
+        let rest = ["the ", "its ", "their "]
+            .iter()
+            .find_map(|article| lower.strip_prefix(article))
+            .unwrap_or(lower);
+        let possessive = rest.contains("'s ");
+        let (reference, person) = match rest.split_once("'s ") {
+            Some((reference, person)) => (reference, person),
+            None => {
+                let (person, reference) = rest.split_once(" of ")?;
+                (
+                    reference
+                        .trim_start_matches("the ")
+                        .trim_start_matches("its ")
+                        .trim_start_matches("their "),
+                    person,
+                )
+            }
+        };
+        let line = self.sections[ei]
+            .fields
+            .iter()
+            .find(|f| key(&names::words(&f.name.value)) == key(reference));
+        let target = line.and_then(|line| {
+            line.items.iter().find_map(|item| match &item.kind {
+                FieldItemKind::Reference {
+                    many: false,
+                    target,
+                    ..
+                } => self.entity_keys.get(&key(&target.value)).copied(),
+                _ => None,
+            })
+        });
+        let (Some(line), Some(ti)) = (line, target) else {
+            // `Heads of sales` may be a role; only `x's y` must be a reference.
+            if !possessive {
+                return None;
+            }
+            return Some(Err(Box::new(
+                Diagnostic::error("unknown_role", w.span, format!("`{reference}` is not a reference of `{}`", self.entities[ei].name))
+                    .with_hint(format!("a parent's person is `the <reference>'s <person>`, where the reference is a `-> Entity` field of `{}`: for example `The event's organizer can read tickets`", self.entities[ei].name)),
+            )));
+        };
+        let stem = |name: &str| {
+            names::rust_ident(&names::reference_stem(&names::snake(&names::words(name))))
+        };
+        let person = match self.person_field(ti, person) {
+            Some(Who::Person(ident)) => ident,
+            Some(Who::Owner) => {
+                let owner = self.sections[ti].fields.iter().find(|f| {
+                    f.items
+                        .iter()
+                        .any(|i| matches!(i.kind, FieldItemKind::Owner))
+                })?;
+                stem(&owner.name.value)
+            }
+            _ => {
+                let target = &self.entities[ti];
+                let people: Vec<String> = self
+                    .person_words(ti)
+                    .into_iter()
+                    .map(|p| p.trim_start_matches("the ").to_owned())
+                    .collect();
+                let hint = if people.is_empty() {
+                    format!(
+                        "`{}` has no field that references the sign-in entity; add one, for example `- organizer {{-> User}}`",
+                        target.name
+                    )
+                } else {
+                    format!(
+                        "the people of `{}` are {}",
+                        target.name,
+                        list(&people.iter().map(String::as_str).collect::<Vec<_>>())
+                    )
+                };
+                return Some(Err(Box::new(
+                    Diagnostic::error(
+                        "not_a_person",
+                        w.span,
+                        format!(
+                            "`{person}` is not a field of `{}` that names an account",
+                            target.name
+                        ),
+                    )
+                    .with_hint(hint),
+                )));
+            }
+        };
+        Some(Ok(Who::Through(stem(&line.name.value), person)))
     }
 
     /// `the doctor` for every field of this entity that names one account.

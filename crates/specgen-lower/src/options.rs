@@ -163,14 +163,14 @@ impl Cx<'_> {
             FieldItemKind::OnDelete(w) => o.on_delete = Some((*w, item.span)),
             FieldItemKind::VisibleTo(who) => {
                 o.who_spans.push(item.span);
-                match self.resolve_whos(ei, who) {
+                match self.resolve_field_whos(ei, who) {
                     Some(w) => o.visible_to.extend(w),
                     None => return false,
                 }
             }
             FieldItemKind::SetBy(who) => {
                 o.who_spans.push(item.span);
-                match self.resolve_whos(ei, who) {
+                match self.resolve_field_whos(ei, who) {
                     Some(w) => o.settable_by.extend(w),
                     None => return false,
                 }

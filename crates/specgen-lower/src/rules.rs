@@ -642,7 +642,7 @@ impl Cx<'_> {
         for t in transitions {
             let from = check(self, &t.from);
             let to = check(self, &t.to);
-            let by = self.resolve_whos(ei, &t.by);
+            let by = self.resolve_field_whos(ei, &t.by);
             match (from, to, by) {
                 (Some(from), Some(to), Some(by)) => {
                     if from == to {

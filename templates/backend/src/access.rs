@@ -64,27 +64,99 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeAuthUser {
 /// references to accounts the spec's access lines name), the account it holds, if any.
 pub type People<'a> = &'a [(&'static str, Option<Uuid>)];
 
+/// One way a record names a person who may act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Person {
+    /// This column of the record holds the account (the owner column, `doctor_id`).
+    Column(&'static str),
+    /// This reference column names a record of `table` whose column `person` holds the
+    /// account ("the event's organizer": `event_id`, `events`, `organizer_id`).
+    Through {
+        column: &'static str,
+        table: &'static str,
+        person: &'static str,
+    },
+}
+
+impl Person {
+    /// The SQL condition that a record (its columns unqualified) names the account bound
+    /// at `placeholder`. Every column it reads is indexed: references always are.
+    pub fn sql(&self, placeholder: &str) -> String {
+        match self {
+            Person::Column(column) => format!("{column} = {placeholder}"),
+            Person::Through {
+                column,
+                table,
+                person,
+            } => format!("{column} IN (SELECT id FROM {table} WHERE {person} = {placeholder})"),
+        }
+    }
+}
+
+/// A stored record whose access is being decided: its table, id and the people it names.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    pub table: &'static str,
+    pub id: Uuid,
+    pub people: People<'a>,
+}
+
 /// What an allowed caller may act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Every record.
     All,
-    /// Only the records that name the account `id` in one of `columns`.
-    Own {
-        id: Uuid,
-        columns: &'static [&'static str],
-    },
+    /// Only the records that name the account `id` in one of the ways `people` lists.
+    Own { id: Uuid, people: &'static [Person] },
 }
 
 impl Scope {
-    /// Whether a record that names `people` is in scope.
+    /// Whether a record that names `people` is in scope, as far as the record shows: the
+    /// people of a record it references are not in it (see [`Scope::reaches`]).
     pub fn covers(self, people: People<'_>) -> bool {
         match self {
             Scope::All => true,
-            Scope::Own { id, columns } => people
-                .iter()
-                .any(|(column, person)| *person == Some(id) && columns.contains(column)),
+            Scope::Own {
+                id,
+                people: granted,
+            } => people.iter().any(|(column, person)| {
+                *person == Some(id) && granted.contains(&Person::Column(column))
+            }),
         }
+    }
+
+    /// Whether the stored record `row` is in scope, asking the database about the people
+    /// of the records it references when the record itself does not show it.
+    pub async fn reaches(self, pool: &DbPool, row: &Row<'_>) -> Result<bool, sqlx::Error> {
+        let Scope::Own { id: person, people } = self else {
+            return Ok(true);
+        };
+        if self.covers(row.people) {
+            return Ok(true);
+        }
+        let through: Vec<&Person> = people
+            .iter()
+            .filter(|p| matches!(p, Person::Through { .. }))
+            .collect();
+        if through.is_empty() {
+            return Ok(false);
+        }
+        // One placeholder per condition: SQLite and PostgreSQL number them alike this way.
+        let conditions: Vec<String> = through
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.sql(&format!("${}", i + 2)))
+            .collect();
+        let sql = format!(
+            "SELECT 1 FROM {} WHERE id = $1 AND ({})",
+            row.table,
+            conditions.join(" OR ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(row.id.to_repr());
+        for _ in &through {
+            query = query.bind(person.to_repr());
+        }
+        Ok(query.fetch_optional(pool).await?.is_some())
     }
 }
 
@@ -95,9 +167,10 @@ pub struct Grant {
     pub anyone: bool,
     /// Signed-in callers with these roles may, on every record.
     pub roles: &'static [Role],
-    /// Other signed-in callers may, on the records that name them in one of these columns
-    /// (the owner column; references to accounts the spec names in an access line).
-    pub people: &'static [&'static str],
+    /// Other signed-in callers may, on the records that name them in one of these ways
+    /// (the owner column; references to accounts the spec names in an access line; people
+    /// of a referenced record, "the event's organizer").
+    pub people: &'static [Person],
 }
 
 impl Grant {
@@ -109,7 +182,7 @@ impl Grant {
             Some(user) if self.anyone || self.roles.contains(&user.role) => Some(Scope::All),
             Some(user) => (!self.people.is_empty()).then_some(Scope::Own {
                 id: user.id,
-                columns: self.people,
+                people: self.people,
             }),
 {%- else %}
             Some(user) => match *user {},
@@ -134,9 +207,23 @@ impl Grant {
         }
     }
 
-    /// Whether the caller may, on a record that names `people`.
+    /// Whether the caller may, on a record that names `people` (field rules and
+    /// transitions, which never grant people of a referenced record).
     pub fn allows(&self, caller: Option<&AuthUser>, people: People<'_>) -> bool {
         self.scope(caller).is_some_and(|scope| scope.covers(people))
+    }
+
+    /// Whether the caller may, on the stored record `row`.
+    pub async fn reaches(
+        &self,
+        pool: &DbPool,
+        caller: Option<&AuthUser>,
+        row: &Row<'_>,
+    ) -> Result<bool, sqlx::Error> {
+        match self.scope(caller) {
+            None => Ok(false),
+            Some(scope) => scope.reaches(pool, row).await,
+        }
     }
 }
 
@@ -151,17 +238,18 @@ pub struct Access {
 }
 
 impl Access {
-    /// `Ok` when `scope` covers a record that names `people`. Otherwise the refusal: 403
-    /// when the caller may read the record anyway, else 404, as if it did not exist.
-    pub fn within(
+    /// `Ok` when `scope` covers the stored record `row`. Otherwise the refusal: 403 when
+    /// the caller may read the record anyway, else 404, as if it did not exist.
+    pub async fn within(
         &self,
+        pool: &DbPool,
         scope: Scope,
         caller: Option<&AuthUser>,
-        people: People<'_>,
+        row: &Row<'_>,
     ) -> Result<(), ApiError> {
-        if scope.covers(people) {
+        if scope.reaches(pool, row).await? {
             Ok(())
-        } else if self.read.allows(caller, people) {
+        } else if self.read.reaches(pool, caller, row).await? {
             Err(ApiError::forbidden("you may read it but not do this"))
         } else {
             Err(ApiError::NotFound)
@@ -199,29 +287,29 @@ pub async fn readable(
     id: Uuid,
     caller: Option<&AuthUser>,
 ) -> Result<bool, sqlx::Error> {
-    let (person, columns) = match target.read.scope(caller) {
+    let (person, people) = match target.read.scope(caller) {
         None => return Ok(false),
         Some(Scope::All) => (None, &[][..]),
-        Some(Scope::Own { id, columns }) => (Some(id), columns),
+        Some(Scope::Own { id, people }) => (Some(id), people),
     };
     let mut sql = format!("SELECT 1 FROM {} WHERE id = $1", target.table);
     let mut next = 2;
     if person.is_some() {
-        // One placeholder per column: SQLite and PostgreSQL number them alike this way.
-        let named: Vec<String> = columns
+        // One placeholder per person: SQLite and PostgreSQL number them alike this way.
+        let named: Vec<String> = people
             .iter()
             .enumerate()
-            .map(|(i, column)| format!("{column} = ${}", next + i))
+            .map(|(i, p)| p.sql(&format!("${}", next + i)))
             .collect();
         sql += &format!(" AND ({})", named.join(" OR "));
-        next += columns.len();
+        next += people.len();
     }
     if target.role.is_some() {
         sql += &format!(" AND role = ${next}");
     }
     let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id.to_repr());
     if let Some(person) = person {
-        for _ in columns {
+        for _ in people {
             query = query.bind(person.to_repr());
         }
     }
@@ -359,7 +447,7 @@ mod tests {
         let admin = user(Role::ADMIN);
         assert_eq!(ADMIN_ONLY.scope(Some(&admin)), Some(Scope::All));
         let people = Grant {
-            people: &["owner_id", "named_id"],
+            people: &[Person::Column("owner_id"), Person::Column("named_id")],
             ..ADMIN_ONLY
         };
         for role in Role::ALL.into_iter().filter(|role| *role != Role::ADMIN) {
@@ -369,7 +457,7 @@ mod tests {
                 people.scope(Some(&caller)),
                 Some(Scope::Own {
                     id: caller.id,
-                    columns: people.people
+                    people: people.people
                 })
             );
             assert!(people.allows(Some(&caller), &[("owner_id", Some(caller.id))]));

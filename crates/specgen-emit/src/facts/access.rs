@@ -3,7 +3,7 @@
 //! body ([`Senders`]) and the fields a role may not set.
 //! Everything is computed with [`Permissions::decide`], the one definition of access.
 
-use specgen_ir::{Action, App, Caller, Decision, Entity, Field, Permissions, Role, Who};
+use specgen_ir::{Action, App, Caller, Decision, Entity, Field, FieldType, Permissions, Role, Who};
 
 use crate::facts::text::capitalize;
 use crate::layout;
@@ -17,9 +17,12 @@ pub struct GrantView {
     pub anyone: bool,
     /// Names of the roles that may act on every record, in spec order.
     pub roles: Vec<String>,
-    /// Signed-in callers of the other roles may act on the records that name them in one
-    /// of these columns (the owner column, `id` on accounts, people named in the record).
-    pub people: Vec<String>,
+    /// Signed-in callers of the other roles may act on the records that name them as one
+    /// of these people (the owner, people named in the record or in a record it references).
+    pub people: Vec<Who>,
+    /// The `access::Person` literal of each of `people`: a one-line literal, or a struct
+    /// variant's head (`access::Person::Through {`) and fields.
+    pub people_literals: Vec<(String, Vec<String>)>,
 }
 
 impl GrantView {
@@ -28,6 +31,16 @@ impl GrantView {
     pub fn of(app: &App, entity: &Entity, permissions: &Permissions, action: Action) -> GrantView {
         let decide = |role: &Role| permissions.decide(action, Caller::Signed(&role.name));
         let roles: &[Role] = if app.auth.is_some() { &app.roles } else { &[] };
+        let people: Vec<(Who, (String, Vec<String>))> =
+            if roles.iter().any(|role| decide(role) == Decision::Own) {
+                permissions
+                    .people(action)
+                    .into_iter()
+                    .filter_map(|who| Some((who.clone(), person_literal(app, entity, who)?)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
         GrantView {
             anyone: permissions.decide(action, Caller::Anonymous) == Decision::All,
             roles: roles
@@ -35,22 +48,15 @@ impl GrantView {
                 .filter(|role| decide(role) == Decision::All)
                 .map(|role| role.name.clone())
                 .collect(),
-            people: if roles.iter().any(|role| decide(role) == Decision::Own) {
-                permissions
-                    .people(action)
-                    .into_iter()
-                    .filter_map(|who| person_column(entity, who))
-                    .collect()
-            } else {
-                Vec::new()
-            },
+            people_literals: people.iter().map(|(_, literal)| literal.clone()).collect(),
+            people: people.into_iter().map(|(who, _)| who).collect(),
         }
     }
 
-    /// Whether the grant lets the person `who` (`Who::Owner`, `Who::Person`) of a record
-    /// act on it.
-    pub fn names(&self, entity: &Entity, who: &Who) -> bool {
-        person_column(entity, who).is_some_and(|column| self.people.contains(&column))
+    /// Whether the grant lets the person `who` (`Who::Owner`, `Who::Person`,
+    /// `Who::Through`) of a record act on it.
+    pub fn names(&self, who: &Who) -> bool {
+        self.people.contains(who)
     }
 
     /// The grant of a field rule (`visible to` / `set by`): `who` as an action's list, with
@@ -88,8 +94,7 @@ impl GrantView {
             .collect();
         let pad = " ".repeat(indent + 4);
         let roles = layout::array(indent + 4, "roles: &[", &roles, "],");
-        let people: Vec<String> = self.people.iter().map(|c| names::rust_str(c)).collect();
-        let people = layout::array(indent + 4, "people: &[", &people, "],");
+        let people = people_array(indent + 4, &self.people_literals);
         format!(
             "{}{head}access::Grant {{\n{pad}anyone: {},\n{roles}\n{people}\n{}}}{tail}",
             " ".repeat(indent),
@@ -144,11 +149,68 @@ pub fn people(app: &App, entity: &Entity) -> Vec<Who> {
     people
 }
 
-/// The people of `entity` that `who` lists, in words: "the owner", "the doctor".
-pub fn person_words(entity: &Entity, who: &Who) -> Option<String> {
+/// The `access::Person` literal of the person `who` of a record of `entity`.
+fn person_literal(app: &App, entity: &Entity, who: &Who) -> Option<(String, Vec<String>)> {
+    if let Who::Through(reference, person) = who {
+        let field = entity.field(reference)?;
+        let FieldType::Reference { entity: target, .. } = &field.ty else {
+            return None;
+        };
+        let target = app.entity(target)?;
+        return Some((
+            "access::Person::Through {".to_owned(),
+            vec![
+                format!("column: {}", names::rust_str(&field.column)),
+                format!("table: {}", names::rust_str(&target.table)),
+                format!("person: {}", names::rust_str(&target.field(person)?.column)),
+            ],
+        ));
+    }
+    let column = person_column(entity, who)?;
+    Some((
+        format!("access::Person::Column({})", names::rust_str(&column)),
+        Vec::new(),
+    ))
+}
+
+/// `people: &[...],` at `indent`, laid out as rustfmt does: one-line items as an array;
+/// a lone struct literal overflows the brackets; several, one per line.
+fn people_array(indent: usize, people: &[(String, Vec<String>)]) -> String {
+    if people.iter().all(|(_, fields)| fields.is_empty()) {
+        let items: Vec<String> = people.iter().map(|(head, _)| head.clone()).collect();
+        return layout::array(indent, "people: &[", &items, "],");
+    }
+    let pad = " ".repeat(indent);
+    if let [(head, fields)] = people {
+        return layout::struct_literal(indent, &format!("people: &[{head}"), fields, "}],");
+    }
+    let items: Vec<String> = people
+        .iter()
+        .map(|(head, fields)| {
+            if fields.is_empty() {
+                format!("{pad}    {head},")
+            } else {
+                layout::struct_literal(indent + 4, head, fields, "},")
+            }
+        })
+        .collect();
+    format!("{pad}people: &[\n{}\n{pad}],", items.join("\n"))
+}
+
+/// The people of `entity` that `who` lists, in words: "the owner", "the doctor", "the
+/// event's organizer".
+pub fn person_words(app: &App, entity: &Entity, who: &Who) -> Option<String> {
     match who {
         Who::Owner => Some("the owner".to_owned()),
         Who::Person(ident) => entity.field(ident).map(|f| format!("the {}", f.name)),
+        Who::Through(reference, person) => {
+            let field = entity.field(reference)?;
+            let FieldType::Reference { entity: target, .. } = &field.ty else {
+                return None;
+            };
+            let person = app.entity(target)?.field(person)?;
+            Some(format!("the {}'s {}", field.name, person.name))
+        }
         _ => None,
     }
 }
@@ -206,7 +268,7 @@ pub fn who_may(app: &App, entity: &Entity, action: Action) -> String {
         } else {
             let words: Vec<String> = people
                 .iter()
-                .filter_map(|who| person_words(entity, who))
+                .filter_map(|who| person_words(app, entity, who))
                 .collect();
             parts.push(format!(
                 "{}: the {record} where they are {}",
@@ -235,7 +297,7 @@ pub fn field_rule_words(app: &App, entity: &Entity, who: &[Who]) -> Option<Strin
         .map(|role| role.plural.clone())
         .collect();
     if !grant.people.is_empty() {
-        parts.extend(who.iter().filter_map(|who| person_words(entity, who)));
+        parts.extend(who.iter().filter_map(|who| person_words(app, entity, who)));
     }
     Some(parts.join(", "))
 }
@@ -268,15 +330,15 @@ impl Senders {
         }
     }
 
-    /// Whether a caller (anonymous: `None`, or a role) may send the field on a record of
-    /// `entity` it creates, and so owns (the people the record will name are nobody yet).
-    pub fn may_create_with(&self, entity: &Entity, role: Option<&str>) -> bool {
+    /// Whether a caller (anonymous: `None`, or a role) may send the field on a record it
+    /// creates, and so owns (the people the record will name are nobody yet).
+    pub fn may_create_with(&self, role: Option<&str>) -> bool {
         match self {
             Senders::Everyone => true,
             Senders::Admins => false,
             Senders::Granted(grant) => match grant.decide(role) {
                 Decision::All => true,
-                Decision::Own => grant.names(entity, &Who::Owner),
+                Decision::Own => grant.names(&Who::Owner),
                 Decision::Deny => false,
             },
         }
@@ -303,7 +365,7 @@ pub fn senders_words(app: &App, entity: &Entity, field: &Field, action: Action) 
         )),
         Senders::Granted(grant) => {
             let who = field_rule_list(app, entity, &field.settable_by)?;
-            let own = if grant.names(entity, &Who::Owner) && action == Action::Create {
+            let own = if grant.names(&Who::Owner) && action == Action::Create {
                 " (a new record is its creator's)"
             } else {
                 ""
@@ -330,7 +392,7 @@ pub(crate) fn unsettable(app: &App, entity: &Entity, role: Option<&str>) -> Vec<
         .fields
         .iter()
         .filter(|f| matches!(Senders::of(app, entity, f), Senders::Granted(_)))
-        .filter(|f| !Senders::of(app, entity, f).may_create_with(entity, role))
+        .filter(|f| !Senders::of(app, entity, f).may_create_with(role))
         .map(|f| f.json.clone())
         .collect()
 }

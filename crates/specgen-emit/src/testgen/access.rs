@@ -91,6 +91,19 @@ enum Kind {
     /// Signed in with this role, named in the record under test by the reference with this
     /// JSON name (`Who::Person`); the field's ident last.
     Named(String, String, String),
+    /// Signed in with this role, named by the record a reference of the record under test
+    /// points at (`Who::Through`).
+    Through {
+        role: String,
+        /// The reference's JSON name and ident.
+        reference: (String, String),
+        /// The referenced resource's route and sample body.
+        target: (String, String),
+        /// The JSON name and ident of the target's field that names the caller.
+        person: (String, String),
+        /// The name of the test's `Parent` constant for it.
+        parent_const: String,
+    },
 }
 
 impl Kind {
@@ -102,6 +115,9 @@ impl Kind {
             Kind::Named(role, json, _) => {
                 format!("Who::Named({}, {})", rust_str(role), rust_str(json))
             }
+            Kind::Through {
+                role, parent_const, ..
+            } => format!("Who::Through({}, &{parent_const})", rust_str(role)),
         }
     }
 
@@ -109,6 +125,7 @@ impl Kind {
         match self {
             Kind::Anonymous => None,
             Kind::Role(role) | Kind::Owner(role) | Kind::Named(role, _, _) => Some(role),
+            Kind::Through { role, .. } => Some(role),
         }
     }
 
@@ -117,6 +134,9 @@ impl Kind {
         match self {
             Kind::Owner(_) => Some(Who::Owner),
             Kind::Named(_, _, ident) => Some(Who::Person(ident.clone())),
+            Kind::Through {
+                reference, person, ..
+            } => Some(Who::Through(reference.1.clone(), person.1.clone())),
             Kind::Anonymous | Kind::Role(_) => None,
         }
     }
@@ -129,10 +149,10 @@ impl Kind {
 
 /// Whether `grant` lets `kind` act on the record under test: on every record, or on this
 /// one because it names them in a column the grant lists.
-fn grant_covers(entity: &Entity, grant: &GrantView, kind: &Kind) -> bool {
+fn grant_covers(grant: &GrantView, kind: &Kind) -> bool {
     match grant.decide(kind.role()) {
         Decision::All => true,
-        Decision::Own => kind.person().is_some_and(|who| grant.names(entity, &who)),
+        Decision::Own => kind.person().is_some_and(|who| grant.names(&who)),
         Decision::Deny => false,
     }
 }
@@ -199,7 +219,7 @@ fn owned(entity: &Entity) -> bool {
     entity.owner.is_some() || entity.is_auth
 }
 
-fn kinds(app: &App, entity: &Entity) -> Vec<Kind> {
+fn kinds(app: &App, entity: &Entity, testable: &[&Entity]) -> Vec<Kind> {
     let mut kinds = vec![Kind::Anonymous];
     let named: Vec<&Field> = people(app, entity)
         .iter()
@@ -209,10 +229,53 @@ fn kinds(app: &App, entity: &Entity) -> Vec<Kind> {
         })
         .filter(|field| settable_on_create(field) && !entity.is_auth)
         .collect();
+    // People of a referenced record: the tests make that record, naming the caller.
+    let mut through: Vec<(&Field, &Entity, &Field)> = Vec::new();
+    for action in Action::ALL {
+        for who in entity.permissions.people(action) {
+            let Who::Through(reference, person) = who else {
+                continue;
+            };
+            let Some(field) = entity.field(reference).filter(|f| settable_on_create(f)) else {
+                continue;
+            };
+            let FieldType::Reference { entity: target, .. } = &field.ty else {
+                continue;
+            };
+            let Some(target) = testable.iter().find(|t| t.name == *target) else {
+                continue;
+            };
+            let Some(person) = target
+                .field(person)
+                .filter(|f| f.owner || settable_on_create(f))
+            else {
+                continue;
+            };
+            if !through
+                .iter()
+                .any(|(f, _, p)| f.ident == field.ident && p.ident == person.ident)
+            {
+                through.push((field, target, person));
+            }
+        }
+    }
     for role in &app.roles {
         kinds.push(Kind::Role(role.name.clone()));
         if owned(entity) {
             kinds.push(Kind::Owner(role.name.clone()));
+        }
+        for (field, target, person) in through
+            .iter()
+            .filter(|(_, _, p)| p.required_role.as_ref().is_none_or(|r| *r == role.name))
+        {
+            kinds.push(Kind::Through {
+                role: role.name.clone(),
+                reference: (field.json.clone(), field.ident.clone()),
+                target: (target.route.clone(), target.snake.clone()),
+                person: (person.json.clone(), person.ident.clone()),
+                parent_const: format!("{}_{}_{}", entity.plural_snake, field.ident, person.ident)
+                    .to_uppercase(),
+            });
         }
         // A reference that asks for a role names only accounts of that role.
         for field in named
@@ -242,13 +305,8 @@ fn decide(permissions: &Permissions, action: Action, role: Option<&str>) -> Deci
 fn expect(app: &App, entity: &Entity, action: Action, kind: &Kind) -> Expect {
     let permissions = &entity.permissions;
     let decision = decide(permissions, action, kind.role());
-    let covers = |action: Action| {
-        grant_covers(
-            entity,
-            &GrantView::of(app, entity, permissions, action),
-            kind,
-        )
-    };
+    let covers =
+        |action: Action| grant_covers(&GrantView::of(app, entity, permissions, action), kind);
     let expected = match (kind, decision) {
         (Kind::Anonymous, Decision::All) => Expect::Allowed,
         (Kind::Anonymous, _) => Expect::Unauthorized,
@@ -473,7 +531,34 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
         rust_str(&entity.snake),
     );
 
-    let kinds = kinds(app, entity);
+    let kinds = kinds(app, entity, testable);
+    // The `Parent` constants of the callers named through a reference.
+    let mut parents: Vec<String> = Vec::new();
+    for kind in &kinds {
+        if let Kind::Through {
+            reference,
+            target,
+            person,
+            parent_const,
+            ..
+        } = kind
+        {
+            let definition = format!(
+                "const {parent_const}: Parent = Parent {{\n    reference: {},\n    route: {},\n    body: {},\n    person: {},\n}};",
+                rust_str(&reference.0),
+                rust_str(&target.0),
+                rust_str(&target.1),
+                rust_str(&person.0)
+            );
+            if !parents.contains(&definition) {
+                parents.push(definition);
+            }
+        }
+    }
+    let resource_const = std::iter::once(resource_const)
+        .chain(parents)
+        .collect::<Vec<_>>()
+        .join("\n\n");
     let actions = Action::ALL
         .iter()
         .map(|&action| {
@@ -508,9 +593,8 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
         })
     };
     let may = |action: Action, kind: &Kind| expect(app, entity, action, kind) == Expect::Allowed;
-    let allowed = |who: &[Who], kind: &Kind| {
-        grant_covers(entity, &GrantView::of_field(app, entity, who), kind)
-    };
+    let allowed =
+        |who: &[Who], kind: &Kind| grant_covers(&GrantView::of_field(app, entity, who), kind);
     let rule_fields = |pick: &dyn Fn(&Field) -> bool| -> Vec<&Field> {
         entity.fields.iter().filter(|f| pick(f)).collect()
     };

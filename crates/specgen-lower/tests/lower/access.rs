@@ -20,6 +20,7 @@ app: access
 
 ## Studio
 - name {text}
+- manager {-> User, optional}
 
 ## Booking
 - owner {-> User, the signed-in user}
@@ -33,6 +34,7 @@ fn who(w: &Who) -> String {
         Who::Role(r) => r.clone(),
         Who::Owner => "owner".into(),
         Who::Person(ident) => format!("person {ident}"),
+        Who::Through(reference, person) => format!("through {reference}>{person}"),
     }
 }
 
@@ -172,6 +174,22 @@ fn people_named_in_a_booking_get_the_bookings_that_name_them() {
             "error[person_cannot_create]",
         ),
         ("- The studio can read bookings.", "error[not_a_person]"),
+        (
+            "- The studio's manager can list and read bookings.",
+            "list=admin+through studio_id>manager_id read=admin+through studio_id>manager_id create=admin update=admin delete=admin",
+        ),
+        (
+            "- The manager of the studio can delete a booking.",
+            "list=admin read=admin create=admin update=admin delete=admin+through studio_id>manager_id",
+        ),
+        (
+            "- The studio's name can read bookings.",
+            "error[not_a_person]",
+        ),
+        (
+            "- The venue's manager can read bookings.",
+            "error[unknown_role]",
+        ),
         ("- The guests can read bookings.", "error[not_a_person]"),
         (
             "- Members can read their bookings.",

@@ -68,6 +68,7 @@ fn who(w: &Who) -> String {
         Who::Role(r) => r.clone(),
         Who::Owner => "owner".into(),
         Who::Person(ident) => format!("person {ident}"),
+        Who::Through(reference, person) => format!("through {reference}>{person}"),
     }
 }
 

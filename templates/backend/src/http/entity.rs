@@ -338,8 +338,8 @@ async fn list_{{ e.plural_snake }}(
     let scope = ACCESS.list.check(caller)?;
     let mut request = list::ListRequest::parse(&query, LIST_COLUMNS)?;
     request.refuse_columns(&access::unsearchable(VISIBLE, caller))?;
-    if let access::Scope::Own { id, columns } = scope {
-        request.only_named(columns, id);
+    if let access::Scope::Own { id, people } = scope {
+        request.only_named(people, id);
     }
 {%- if e.links.is_empty() %}
     let rows = request.fetch(&state.db, SELECT).await?;
@@ -394,7 +394,13 @@ async fn read_{{ e.snake }}(
     let caller = caller.as_ref();
     let scope = ACCESS.read.check(caller)?;
     let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    if !scope.covers(&people_of(&{{ e.var }})) {
+    let people = people_of(&{{ e.var }});
+    let row = access::Row {
+        table: "{{ e.table }}",
+        id,
+        people: &people,
+    };
+    if !scope.reaches(&state.db, &row).await? {
         return Err(ApiError::NotFound);
     }
     Ok(AppJson(shown(&{{ e.var }}, caller)))
@@ -411,7 +417,12 @@ async fn update_{{ e.snake }}(
     let scope = ACCESS.update.check(caller)?;
     let current = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
     let people = people_of(&current);
-    ACCESS.within(scope, caller, &people)?;
+    let row = access::Row {
+        table: "{{ e.table }}",
+        id,
+        people: &people,
+    };
+    ACCESS.within(&state.db, scope, caller, &row).await?;
 {{ e.changes_line }}
     let mut {{ e.var }} = current.clone();
     changes.apply_to(&mut {{ e.var }});
@@ -447,7 +458,13 @@ async fn delete_{{ e.snake }}(
     let caller = caller.as_ref();
     let scope = ACCESS.delete.check(caller)?;
     let {{ e.var }} = fetch(&state.db, id).await?.ok_or(ApiError::NotFound)?;
-    ACCESS.within(scope, caller, &people_of(&{{ e.var }}))?;
+    let people = people_of(&{{ e.var }});
+    let row = access::Row {
+        table: "{{ e.table }}",
+        id,
+        people: &people,
+    };
+    ACCESS.within(&state.db, scope, caller, &row).await?;
     hooks::before_delete(&state, &{{ e.var }}).await?;
 {%- if r.has_change_rules %}
 {{ e.check_delete_line }}

@@ -17,6 +17,7 @@ use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
+use crate::access::Person;
 use crate::db::{self, Db, DbPool, DbRow, SqlValue};
 use crate::error::{ApiError, FieldError};
 
@@ -98,9 +99,9 @@ pub struct ListRequest {
     sort: String,
     /// The sort key of the last row of the previous page (the order's columns, then `id`).
     after: Option<Vec<Option<SqlValue>>>,
-    /// For a caller allowed only the rows that name them: the columns that may name them
-    /// and the caller's id.
-    named: Option<(&'static [&'static str], Uuid)>,
+    /// For a caller allowed only the rows that name them: the ways rows may name them and
+    /// the caller's id.
+    named: Option<(&'static [Person], Uuid)>,
 }
 
 impl ListRequest {
@@ -188,11 +189,11 @@ impl ListRequest {
         })
     }
 
-    /// Keeps only the rows where one of `columns` holds `person`: what a caller allowed only
-    /// the rows that name them may list. The condition is part of the query, so filters,
-    /// sorting, cursors and the page size only ever see those rows.
-    pub fn only_named(&mut self, columns: &'static [&'static str], person: Uuid) {
-        self.named = Some((columns, person));
+    /// Keeps only the rows that name `person` in one of the ways `people` lists: what a
+    /// caller allowed only the rows that name them may list. The condition is part of the
+    /// query, so filters, sorting, cursors and the page size only ever see those rows.
+    pub fn only_named(&mut self, people: &'static [Person], person: Uuid) {
+        self.named = Some((people, person));
     }
 
     /// Refuses (400, code `forbidden`) filtering or sorting by `names`: fields the caller may
@@ -268,10 +269,10 @@ impl ListRequest {
     fn sql(&self, select: &str) -> (String, Vec<SqlValue>) {
         let mut values = Vec::new();
         let mut conditions: Vec<String> = Vec::new();
-        if let Some((columns, person)) = self.named {
-            let named: Vec<String> = columns
+        if let Some((people, person)) = self.named {
+            let named: Vec<String> = people
                 .iter()
-                .map(|column| format!("{column} = {}", bind(&mut values, &SqlValue::Uuid(person))))
+                .map(|p| p.sql(&bind(&mut values, &SqlValue::Uuid(person))))
                 .collect();
             conditions.push(match named.as_slice() {
                 [] => "1 = 0".to_owned(),

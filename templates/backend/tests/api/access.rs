@@ -26,6 +26,21 @@ enum Who {
     /// Signed in with this role; the record under test names them in this field (made by
     /// an admin, owned by someone else).
     Named(&'static str, &'static str),
+    /// Signed in with this role; the record under test references a record that names
+    /// them, as the [`Parent`] says.
+    Through(&'static str, &'static Parent),
+}
+
+/// How a record names a person through a reference: "the event's organizer".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Parent {
+    /// The reference of the record under test.
+    reference: &'static str,
+    /// The referenced resource's route and sample body.
+    route: &'static str,
+    body: &'static str,
+    /// The referenced record's field that names the person.
+    person: &'static str,
 }
 
 impl Who {
@@ -34,6 +49,7 @@ impl Who {
         match self {
             Who::Anonymous => None,
             Who::Role(role) | Who::Owner(role) | Who::Named(role, _) => Some(role),
+            Who::Through(role, ..) => Some(role),
         }
     }
 }
@@ -90,7 +106,12 @@ struct Resource {
 
 /// A valid body for a new record of `resource`, made with the app's sample bodies.
 async fn body(app: &TestApp, resource: &Resource) -> Value {
-    match resource.body {
+    sample(app, resource.body).await
+}
+
+/// The sample body called `name` (`booking` for [`TestApp::booking_body`]).
+async fn sample(app: &TestApp, name: &str) -> Value {
+    match name {
 {%- for arm in t.body_arms %}
 {{ arm }}
 {%- endfor %}
@@ -128,8 +149,15 @@ async fn record_for(
     };
     let body = || async {
         let mut body = body(app, resource).await;
-        if let (Who::Named(_, field), Some(caller)) = (who, caller) {
-            body[field] = json!(caller.id);
+        match (who, caller) {
+            (Who::Named(_, field), Some(caller)) => body[field] = json!(caller.id),
+            (Who::Through(_, through), Some(caller)) => {
+                let mut parent = sample(app, through.body).await;
+                parent[through.person] = json!(caller.id);
+                let parent = app.create(through.route, &parent).await;
+                body[through.reference] = parent["id"].clone();
+            }
+            _ => {}
         }
         body
     };
