@@ -67,7 +67,7 @@ fn specgen_lower_passes_depend_downward_and_no_module_graph_circle() {
 
 /// Lowering, bottom to top: each module may use only those before it. The passes are
 /// `impl Cx` blocks; the driver `lower` runs them in order.
-static LOWER_ORDER: [&str; 21] = [
+static LOWER_ORDER: [&str; 22] = [
     "cx",
     "names",
     "settings",
@@ -85,6 +85,7 @@ static LOWER_ORDER: [&str; 21] = [
     "fields",
     "derived",
     "schema",
+    "limits",
     "rules",
     "auth",
     "lower",

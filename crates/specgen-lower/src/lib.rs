@@ -28,6 +28,7 @@ mod entities;
 mod enums;
 mod fields;
 mod includes;
+mod limits;
 mod lower;
 pub mod names;
 mod numbers;

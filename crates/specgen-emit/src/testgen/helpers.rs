@@ -255,3 +255,8 @@ pub(super) fn int_literal(value: i64) -> String {
         format!("{value}_i64")
     }
 }
+
+/// `    let name = "text";`, laid out as rustfmt does.
+pub(super) fn let_line(name: &str, text: &str) -> String {
+    layout::assign(4, &format!("let {name}"), &rust_str(text))
+}

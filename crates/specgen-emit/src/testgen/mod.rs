@@ -10,6 +10,7 @@ mod auth;
 mod conditions;
 mod entity;
 mod helpers;
+mod limits;
 mod overlaps;
 mod rules;
 
@@ -18,8 +19,9 @@ use specgen_ir::{App, Entity};
 
 use entity::{ChildOutcome, EntityTests};
 use helpers::HelpersView;
+use limits::LimitTest;
 use overlaps::OverlapTest;
-use rules::{ByRoleTest, ImmutableTest, LimitTest, RuleTests, TransitionTest, WindowTest};
+use rules::{ByRoleTest, ImmutableTest, RuleTests, TransitionTest, WindowTest};
 
 use crate::files::Files;
 use crate::layout;
