@@ -214,6 +214,11 @@ impl CargoCheck {
             .current_dir(repo)
             .env("CARGO_TARGET_DIR", target_dir)
             .env("CARGO_TERM_COLOR", "never")
+            // Every generated repo is built once per run: incremental caches and full debug
+            // info only fill the disk (a CI run once died of "No space left on device" with
+            // them). Line tables keep panics' backtraces readable.
+            .env("CARGO_INCREMENTAL", "0")
+            .env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only")
             // The generated tests pick their database from these; only the checks that
             // want one set it.
             .env_remove("TEST_DATABASE_URL")
