@@ -445,13 +445,31 @@ pub struct AccessRule {
 /// Who may perform each action. Each list is sorted and deduplicated and includes the
 /// admin role (admins may do anything). `Who::Owner` (and `Who::Person`) on `list` means
 /// "only the rows that name them".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Permissions {
     pub list: Vec<Who>,
     pub read: Vec<Who>,
     pub create: Vec<Who>,
     pub update: Vec<Who>,
     pub delete: Vec<Who>,
+    /// Grants that hold only on the rows that meet a condition ("Anyone can read published
+    /// posts"), in spec order. Never on `create`: a row that does not exist meets nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowGrant>,
+}
+
+/// A grant on the rows that meet a condition: `who` may perform `actions` on a row when
+/// `when` holds on it as stored (for people: on the rows that name them and meet it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowGrant {
+    pub actions: Vec<Action>,
+    /// Sorted; admins are not added (they may act on every row anyway).
+    pub who: Vec<Who>,
+    /// On the row's own fields, or through one reference (`owner.plan = pro`).
+    pub when: Condition,
+    /// The condition in the founder's words, for `explain` and the docs: "published",
+    /// "while it is pending".
+    pub words: String,
 }
 
 impl Permissions {
@@ -642,6 +660,10 @@ pub enum Decision {
     /// [`Permissions::people`] lists (lists are filtered to them; for `create`, the new
     /// row is owned by the caller).
     Own,
+    /// Allowed only on some rows: those that meet the condition of a [`RowGrant`] that
+    /// covers the caller (and, when it grants people, names them), and those that name the
+    /// caller as [`Decision::Own`] would. [`Permissions::covers`] decides one row.
+    Rows,
     Deny,
 }
 
@@ -659,28 +681,64 @@ impl Permissions {
     /// access checks and the emitted access tests all follow it.
     pub fn decide(&self, action: Action, caller: Caller<'_>) -> Decision {
         let allowed = self.get(action);
-        match caller {
-            Caller::Anonymous => {
-                if allowed.contains(&Who::Anyone) {
-                    Decision::All
-                } else {
-                    Decision::Deny
-                }
-            }
-            Caller::Signed(role) => {
-                let everyone = allowed.iter().any(|w| match w {
-                    Who::Anyone | Who::SignedIn => true,
-                    Who::Role(r) => r == role,
-                    Who::Owner | Who::Person(_) | Who::Through(..) => false,
-                });
-                if everyone {
-                    Decision::All
-                } else if allowed.iter().any(Who::is_person) {
-                    Decision::Own
-                } else {
-                    Decision::Deny
-                }
-            }
+        if allowed.iter().any(|w| w.is_kind_of(caller)) {
+            Decision::All
+        } else if self.row_grants(action, caller).next().is_some() {
+            Decision::Rows
+        } else if caller != Caller::Anonymous && allowed.iter().any(Who::is_person) {
+            Decision::Own
+        } else {
+            Decision::Deny
+        }
+    }
+
+    /// The row grants of `action` that can cover `caller`: those of its kind (anyone, any
+    /// signed-in user, its role), and for a signed-in caller those of a row's people.
+    pub fn row_grants<'a>(
+        &'a self,
+        action: Action,
+        caller: Caller<'a>,
+    ) -> impl Iterator<Item = &'a RowGrant> + 'a {
+        self.rows.iter().filter(move |grant| {
+            grant.actions.contains(&action)
+                && grant
+                    .who
+                    .iter()
+                    .any(|w| w.is_kind_of(caller) || (w.is_person() && caller != Caller::Anonymous))
+        })
+    }
+
+    /// Whether `caller` may perform `action` on one stored row: `person` is who the caller
+    /// is to the row (its owner, a person it names), if anyone, and `holds` says which
+    /// conditions the row meets. This is what the generated query conditions compute.
+    pub fn covers(
+        &self,
+        action: Action,
+        caller: Caller<'_>,
+        person: Option<&Who>,
+        holds: &dyn Fn(&Condition) -> bool,
+    ) -> bool {
+        let signed = caller != Caller::Anonymous;
+        let is = |w: &Who| w.is_kind_of(caller) || (signed && Some(w) == person);
+        if self.get(action).iter().any(is) {
+            return true;
+        }
+        self.rows
+            .iter()
+            .filter(|grant| grant.actions.contains(&action))
+            .any(|grant| grant.who.iter().any(is) && holds(&grant.when))
+    }
+}
+
+impl Who {
+    /// Whether this grants every row to `caller` because of who they are (anyone, any
+    /// signed-in user, their role), not because a row names them.
+    pub fn is_kind_of(&self, caller: Caller<'_>) -> bool {
+        match (self, caller) {
+            (Who::Anyone, _) => true,
+            (Who::SignedIn, Caller::Signed(_)) => true,
+            (Who::Role(r), Caller::Signed(role)) => r == role,
+            _ => false,
         }
     }
 }
@@ -697,6 +755,7 @@ mod tests {
             create: vec![Who::SignedIn],
             update: vec![Who::Owner],
             delete: vec![Who::Role("admin".into())],
+            rows: Vec::new(),
         };
         assert_eq!(p.decide(Action::List, Caller::Anonymous), Decision::All);
         assert_eq!(p.decide(Action::Create, Caller::Anonymous), Decision::Deny);
@@ -736,5 +795,39 @@ mod tests {
             [&Who::Owner, &Who::Person("doctor_id".into())]
         );
         assert!(p.people(Action::Delete).is_empty());
+    }
+
+    #[test]
+    fn row_grants_cover_the_rows_that_meet_their_condition() {
+        let published = Condition {
+            path: vec!["status".into()],
+            op: CompareOp::Eq,
+            value: Value::Enum("published".into()),
+        };
+        let p = Permissions {
+            read: vec![Who::Owner, Who::Role("admin".into())],
+            rows: vec![RowGrant {
+                actions: vec![Action::List, Action::Read],
+                who: vec![Who::Anyone],
+                when: published.clone(),
+                words: "published".into(),
+            }],
+            ..Permissions::default()
+        };
+        let member = Caller::Signed("member");
+        assert_eq!(p.decide(Action::Read, Caller::Anonymous), Decision::Rows);
+        assert_eq!(p.decide(Action::Read, member), Decision::Rows);
+        assert_eq!(
+            p.decide(Action::Read, Caller::Signed("admin")),
+            Decision::All
+        );
+        assert_eq!(p.decide(Action::Update, Caller::Anonymous), Decision::Deny);
+        let meets = |c: &Condition| *c == published;
+        let fails = |_: &Condition| false;
+        assert!(p.covers(Action::Read, Caller::Anonymous, None, &meets));
+        assert!(!p.covers(Action::Read, Caller::Anonymous, None, &fails));
+        assert!(p.covers(Action::Read, member, Some(&Who::Owner), &fails));
+        assert!(!p.covers(Action::Read, Caller::Anonymous, Some(&Who::Owner), &fails));
+        assert!(!p.covers(Action::Update, member, None, &meets));
     }
 }

@@ -2,13 +2,13 @@
 //! [`specgen_ir::Who`], and each entity's `Access:` lines (sentences and annotations)
 //! folded into its access rules and permissions, with the admin role always included.
 //!
-//! Depends only on `cx` and `names` (and on the roles and entity indexes already in
-//! `Cx`); fields use `resolve_whos` for `visible to` and `set by`, so this module must
-//! not depend on fields, rules or auth.
+//! Depends on `cx`, `names` and `conditions` (the rows a condition grants: `published
+//! posts`, `... while it is pending`); fields use `resolve_whos` for `visible to` and `set
+//! by`, so this module must not depend on fields, rules or auth.
 
-use specgen_diagnostics::{Diagnostic, suggest};
-use specgen_ir::{AccessRule, Action, Who};
-use specgen_syntax::{AccessGrant, ActionWord, FieldItemKind, Spanned};
+use specgen_diagnostics::{Diagnostic, Span, suggest};
+use specgen_ir::{AccessRule, Action, CompareOp, Condition, FieldType, RowGrant, Value, Who};
+use specgen_syntax::{AccessGrant, AccessWhenKind, ActionWord, FieldItemKind, Spanned};
 
 use crate::cx::{Cx, list, sorted};
 use crate::names::{self, key};
@@ -370,21 +370,51 @@ impl Cx<'_> {
             let mut whos = Vec::new();
             let mut actions = Vec::new();
             let mut ok = true;
+            // The rows the line grants, when it names some: `published posts`, `... while
+            // it is pending`.
+            let mut rows: Option<(Condition, String)> = None;
             match grant {
                 AccessGrant::Sentence {
                     who,
                     actions: acts,
                     object,
+                    when,
                 } => {
                     let resolved = self.resolve_whos(ei, who);
                     // "The member can read their loans": the possessive is the person's.
                     let people = resolved
                         .as_ref()
                         .is_some_and(|w| !w.is_empty() && w.iter().all(Who::is_person));
-                    if let Some(object) = object
-                        && !self.object_matches(ei, object, people)
-                    {
-                        ok = false;
+                    if let Some(object) = object {
+                        match self.object_matches(ei, object, people) {
+                            None => ok = false,
+                            Some(None) => {}
+                            Some(Some(value)) => match self.value_condition(ei, &value, false) {
+                                Some(c) => rows = Some((c, value.value.to_lowercase())),
+                                None => ok = false,
+                            },
+                        }
+                    }
+                    if let Some(when) = when {
+                        let condition = match &when.kind {
+                            AccessWhenKind::It { negated, value } => {
+                                self.value_condition(ei, value, *negated)
+                            }
+                            AccessWhenKind::Condition(c) => self.condition(ei, c),
+                        };
+                        match (condition, &rows) {
+                            (Some(_), Some(_)) => {
+                                self.push(
+                                    Diagnostic::error("access_not_understood", when.span, "an access line takes one condition")
+                                        .with_hint("name the rows either before the entity (`published posts`) or after `while`, not both"),
+                                );
+                                ok = false;
+                            }
+                            (Some(c), None) => {
+                                rows = Some((c, format!("while {}", when.text.to_lowercase())))
+                            }
+                            (None, _) => ok = false,
+                        }
                     }
                     match resolved {
                         Some(w) => whos.extend(w.into_iter().map(|w| (w, acts.clone()))),
@@ -415,6 +445,16 @@ impl Cx<'_> {
                         ActionWord::All => Action::ALL.to_vec(),
                     };
                     for action in expanded {
+                        if rows.is_some() && action == Action::Create {
+                            if a.value == ActionWord::Create {
+                                self.push(
+                                    Diagnostic::error("condition_on_create", a.span, "a condition on the rows cannot grant `create`: the row does not exist yet")
+                                        .with_hint("grant `create` in a line of its own; to limit what a new row may hold, write a rule under `Rules:`"),
+                                );
+                                ok = false;
+                            }
+                            continue;
+                        }
                         if who.is_person() && action == Action::Create {
                             if a.value == ActionWord::Create {
                                 let d = match &who {
@@ -428,8 +468,10 @@ impl Cx<'_> {
                             }
                             continue;
                         }
-                        let perms = self.entities[ei].permissions.get_mut(action);
-                        perms.push(who.clone());
+                        if rows.is_none() {
+                            let perms = self.entities[ei].permissions.get_mut(action);
+                            perms.push(who.clone());
+                        }
                         actions.push(action);
                     }
                 }
@@ -439,10 +481,19 @@ impl Cx<'_> {
                 continue;
             }
             let line_no = self.line(line.span);
+            let (who_list, actions) = (sorted(who_list), sorted(actions));
+            if let Some((when, words)) = rows {
+                self.entities[ei].permissions.rows.push(RowGrant {
+                    actions: actions.clone(),
+                    who: who_list.clone(),
+                    when,
+                    words,
+                });
+            }
             rules.push(AccessRule {
                 text: line.text.clone(),
-                who: sorted(who_list),
-                actions: sorted(actions),
+                who: who_list,
+                actions,
                 span: line.span,
                 line: line_no,
             });
@@ -463,7 +514,14 @@ impl Cx<'_> {
     /// Whether the words after the actions name this entity (`bookings`, `a booking`).
     /// `people`: every caller of the line is a person of the row, so `their loans` means
     /// the loans that name them, which the grant already says.
-    fn object_matches(&mut self, ei: usize, object: &Spanned<String>, people: bool) -> bool {
+    /// `None` when they do not (reported); `Some(Some(words))` when a value comes first
+    /// (`published posts`): the rows that hold it.
+    fn object_matches(
+        &mut self,
+        ei: usize,
+        object: &Spanned<String>,
+        people: bool,
+    ) -> Option<Option<Spanned<String>>> {
         let lower = object.value.to_lowercase();
         let mut words: Vec<&str> = lower.split_whitespace().collect();
         if people && words.first().is_some_and(|w| ["their", "own"].contains(w)) {
@@ -487,7 +545,7 @@ impl Cx<'_> {
                     self.entities[ei].plural_words
                 )),
             );
-            return false;
+            return None;
         }
         if words
             .first()
@@ -498,7 +556,19 @@ impl Cx<'_> {
         let k = key(&words.join(" "));
         let e = &self.entities[ei];
         if k == key(&e.words) || k == key(&e.plural_words) || k == key(&e.name) {
-            return true;
+            return Some(None);
+        }
+        // `published posts`, `in review posts`: a value, then the entity.
+        let names_entity = |k: &str| k == key(&e.words) || k == key(&e.plural_words);
+        if let Some(n) = (1..words.len()).find(|&n| names_entity(&key(&words[n..].join(" ")))) {
+            let value = words[..n].join(" ");
+            let offset = object.value.to_lowercase().find(&value).unwrap_or(0) as u32;
+            let span = Span {
+                file: object.span.file,
+                start: object.span.start + offset,
+                end: object.span.start + offset + value.len() as u32,
+            };
+            return Some(Some(Spanned::new(value, span)));
         }
         let other = self
             .entity_keys
@@ -514,6 +584,107 @@ impl Cx<'_> {
                 .with_hint(format!("after the actions, name this entity (`{e_plural}` or `a {e_words}`) and end the sentence; conditions belong in an annotation or under `Rules:`")),
         };
         self.push(d);
-        false
+        None
+    }
+
+    /// The condition that a row holds `value`: one of the values of an enumeration field
+    /// (`published`, `a draft`), or a boolean field's name (`archived`); `negated` for `it
+    /// is not ...`. `None` when no field or several fields fit (reported).
+    fn value_condition(
+        &mut self,
+        ei: usize,
+        value: &Spanned<String>,
+        negated: bool,
+    ) -> Option<Condition> {
+        let words = value.value.to_lowercase();
+        let words = words
+            .strip_prefix("a ")
+            .or_else(|| words.strip_prefix("an "))
+            .unwrap_or(&words);
+        let k = key(words);
+        let e = &self.entities[ei];
+        let op = if negated {
+            CompareOp::Ne
+        } else {
+            CompareOp::Eq
+        };
+        let mut found: Vec<(String, Condition)> = Vec::new();
+        for f in &e.fields {
+            match &f.ty {
+                FieldType::Enum { values } => {
+                    if let Some(v) = values.iter().find(|v| key(v) == k) {
+                        found.push((
+                            f.name.clone(),
+                            Condition {
+                                path: vec![f.ident.clone()],
+                                op,
+                                value: Value::Enum(v.clone()),
+                            },
+                        ));
+                    }
+                }
+                FieldType::Boolean if key(&f.name) == k => found.push((
+                    f.name.clone(),
+                    Condition {
+                        path: vec![f.ident.clone()],
+                        op: CompareOp::Eq,
+                        value: Value::Bool(!negated),
+                    },
+                )),
+                _ => {}
+            }
+        }
+        match found.len() {
+            1 => found.pop().map(|(_, c)| c),
+            0 => {
+                let mut values: Vec<String> = e
+                    .fields
+                    .iter()
+                    .flat_map(|f| match &f.ty {
+                        FieldType::Enum { values } => {
+                            values.iter().map(|v| v.replace('_', " ")).collect()
+                        }
+                        FieldType::Boolean => vec![f.name.clone()],
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                // Drop repeats (two enumerations may share a value), keeping spec order.
+                let mut seen = std::collections::BTreeSet::new();
+                values.retain(|v| seen.insert(v.clone()));
+                let hint = if values.is_empty() {
+                    format!(
+                        "`{}` has no enumeration or boolean field to say it with; write a condition after `while`: `while <field> = <value>`",
+                        e.name
+                    )
+                } else {
+                    format!(
+                        "the values of `{}` are {}; or write a condition after `while`: `while <field> = <value>`",
+                        e.name,
+                        list(&values.iter().map(String::as_str).collect::<Vec<_>>())
+                    )
+                };
+                self.push(
+                    Diagnostic::error(
+                        "unknown_value",
+                        value.span,
+                        format!("`{words}` is not a value of any field of `{}`", e.name),
+                    )
+                    .with_hint(hint),
+                );
+                None
+            }
+            _ => {
+                let fields: Vec<&str> = found.iter().map(|(name, _)| name.as_str()).collect();
+                self.push(
+                    Diagnostic::error(
+                        "ambiguous_condition",
+                        value.span,
+                        format!("`{words}` is a value of {}", list(&fields)),
+                    )
+                    .with_hint(format!("say which: `while {} = {words}`", fields[0])),
+                );
+                None
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! `cx` and `settings`. Nothing but the driver `lower` may depend on it.
 
 use specgen_diagnostics::Diagnostic;
-use specgen_ir::{Action, Auth, FieldType, Who};
+use specgen_ir::{Action, Auth, Caller, Decision, FieldType};
 
 use crate::cx::Cx;
 use crate::settings::AuthSettings;
@@ -43,7 +43,7 @@ impl Cx<'_> {
         let e = &self.entities[idx];
         let public = [Action::List, Action::Read]
             .iter()
-            .any(|a| e.permissions.get(*a).contains(&Who::Anyone));
+            .any(|a| e.permissions.decide(*a, Caller::Anonymous) != Decision::Deny);
         let Some(email) = e.field(&auth.email_field) else {
             return;
         };

@@ -311,11 +311,34 @@ pub enum AccessGrant {
     Sentence {
         who: Vec<Spanned<String>>,
         actions: Vec<Spanned<ActionWord>>,
-        /// The words after the actions (`posts`, `a booking`), if any.
+        /// The words after the actions (`posts`, `a booking`, `published posts`), if any,
+        /// up to a `while`, `when` or `if`.
         object: Option<Spanned<String>>,
+        /// The condition after `while`, `when` or `if`, if any.
+        when: Option<AccessWhen>,
     },
     /// An explicit annotation, which wins over the prose: `{read, update: owner; list: anyone}`.
     Annotation(Vec<AccessGroup>),
+}
+
+/// The rows an access sentence grants: `... while it is pending`, `... when status = open`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessWhen {
+    pub kind: AccessWhenKind,
+    /// The words after `while` (without the final period).
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccessWhenKind {
+    /// `it is pending`, `it is not a draft`: a value of one of the entity's fields.
+    It {
+        negated: bool,
+        value: Spanned<String>,
+    },
+    /// A rule condition: `status = pending`, `returned at is empty`, `owner.plan = pro`.
+    Condition(ConditionAst),
 }
 
 #[derive(Debug, Clone, PartialEq)]

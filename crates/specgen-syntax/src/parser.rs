@@ -1025,6 +1025,28 @@ impl<'a> P<'a> {
         {
             rest.pop();
         }
+        // `... while it is pending`: the condition starts at the first `while`, `when`, `if`.
+        let mut when = None;
+        if let Some(at) = rest
+            .iter()
+            .position(|(w, _, is_word)| *is_word && ["while", "when", "if"].contains(&w.as_str()))
+        {
+            let keyword = rest[at].1;
+            let condition = &rest[at + 1..];
+            match (condition.first(), condition.last()) {
+                (Some(first), Some(last)) => {
+                    when = Some(self.access_when(first.1.to(last.1))?);
+                }
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error("access_not_understood", keyword, format!("`{}` needs a condition after it", pair_text(self.text, keyword)))
+                            .with_hint("for example `The owner can change an expense while it is pending.` or `... while status = pending.`"),
+                    );
+                    return None;
+                }
+            }
+            rest.truncate(at);
+        }
         let object = match (rest.first(), rest.last()) {
             (Some(first), Some(last)) => {
                 let ospan = first.1.to(last.1);
@@ -1039,7 +1061,43 @@ impl<'a> P<'a> {
             who,
             actions,
             object,
+            when,
         })
+    }
+
+    /// The condition of an access sentence, at `span`: `it is pending`, `status = pending`.
+    fn access_when(&mut self, span: Span) -> Option<AccessWhen> {
+        let start = span.start as usize;
+        let body = &self.text[start..span.end as usize];
+        let text = normalize(body);
+        let parsed = SpecParser::parse(Rule::access_when, body)
+            .ok()
+            .and_then(|mut p| p.next())
+            .and_then(|p| p.into_inner().next());
+        let kind = match parsed {
+            Some(p) if p.as_rule() == Rule::access_it => {
+                let mut negated = false;
+                let mut value = None;
+                for part in p.into_inner() {
+                    match part.as_rule() {
+                        Rule::access_not => negated = true,
+                        Rule::access_value => value = Some(self.spanned(start, &part)),
+                        _ => {}
+                    }
+                }
+                value.map(|value| AccessWhenKind::It { negated, value })
+            }
+            Some(p) => self.condition(start, &p).map(AccessWhenKind::Condition),
+            None => None,
+        };
+        let Some(kind) = kind else {
+            self.diags.push(
+                Diagnostic::error("access_not_understood", span, format!("the condition `{text}` is not understood"))
+                    .with_hint("write `it is <value>` (`while it is pending`), `it is not <value>`, or a condition as rules take it: `status = pending`, `returned at is empty`, `owner.plan = pro`"),
+            );
+            return None;
+        };
+        Some(AccessWhen { kind, text, span })
     }
 
     // ------------------------------------------------------------ rules
