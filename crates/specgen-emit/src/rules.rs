@@ -12,8 +12,7 @@ use specgen_ir::{
 };
 
 use crate::facts::access::GrantView;
-use crate::facts::rules::{is_change_rule, is_row_rule};
-use crate::facts::schema;
+use crate::facts::rules::{condition_sql, is_change_rule, is_row_rule};
 use crate::layout;
 use crate::names::{rust_f64, rust_str};
 
@@ -492,51 +491,5 @@ fn entity_of_reference(entity: &Entity, ident: &str) -> String {
     match entity.field(ident).map(|f| &f.ty) {
         Some(FieldType::Reference { entity, .. }) => entity.clone(),
         _ => String::new(),
-    }
-}
-
-/// A condition on the row `alias`, looking through one reference when the path says so.
-fn condition_sql(app: &App, entity: &Entity, condition: &Condition, alias: &str) -> String {
-    let op = match condition.op {
-        CompareOp::Eq => "=",
-        other => other.symbol(),
-    };
-    // `is empty` / `is set`: `IS NULL` / `IS NOT NULL` stand where `op value` would.
-    let test = |value: String| match (&condition.value, condition.op) {
-        (Value::Empty, CompareOp::Eq) => "IS NULL".to_owned(),
-        (Value::Empty, _) => "IS NOT NULL".to_owned(),
-        _ => format!("{op} {value}"),
-    };
-    match condition.path.as_slice() {
-        [field] => {
-            let f = entity.field(field);
-            let column = f.map_or(field.clone(), |f| f.column.clone());
-            let value = f
-                .and_then(|f| schema::literal(&f.ty, &condition.value))
-                .unwrap_or_default();
-            format!("{alias}.{column} {}", test(value))
-        }
-        [reference, field] => {
-            let r = entity.field(reference);
-            let ref_column = r.map_or(reference.clone(), |r| r.column.clone());
-            let target = match r.map(|r| &r.ty) {
-                Some(FieldType::Reference { entity: t, .. }) => app.entity(t),
-                _ => None,
-            };
-            let (table, column, value) = match target.and_then(|t| Some((t, t.field(field)?))) {
-                Some((t, f)) => (
-                    t.table.clone(),
-                    f.column.clone(),
-                    schema::literal(&f.ty, &condition.value).unwrap_or_default(),
-                ),
-                None => (String::new(), field.clone(), String::new()),
-            };
-            format!(
-                "EXISTS (SELECT 1 FROM {table} p WHERE p.id = {alias}.{ref_column} AND p.{column} \
-                 {})",
-                test(value)
-            )
-        }
-        _ => "TRUE".to_owned(),
     }
 }

@@ -119,6 +119,28 @@ fn decisions(app: &App, who: &str) -> BTreeMap<String, String> {
                     Some((roles, _)) => (roles, "own"),
                     None => (part, "all"),
                 };
+                // `anyone: published posts`, `the owner: posts while it is a draft`: the
+                // rows that meet a condition, for these callers (people: every signed-in
+                // caller the row may name).
+                if let (None, Some((callers, _))) = (own, part.split_once(": ")) {
+                    for caller in callers.split(", ").flat_map(|c| c.split(" or ")) {
+                        let covered: Vec<String> = match caller {
+                            "anyone" => callers_of(app, true),
+                            "signed-in users" => callers_of(app, false),
+                            _ => match app.roles.iter().find(|r| r.plural == caller) {
+                                Some(role) => vec![role.name.clone()],
+                                None => callers_of(app, false),
+                            },
+                        };
+                        for name in covered {
+                            let cell = out.entry(name).or_default();
+                            if cell != "all" {
+                                *cell = "rows".to_owned();
+                            }
+                        }
+                    }
+                    continue;
+                }
                 for plural in roles.split(", ") {
                     let role = app
                         .roles
@@ -131,6 +153,15 @@ fn decisions(app: &App, who: &str) -> BTreeMap<String, String> {
         }
     }
     out
+}
+
+/// The anonymous caller (when `anonymous`) and every role, as the matrix names them.
+fn callers_of(app: &App, anonymous: bool) -> Vec<String> {
+    let mut callers: Vec<String> = app.roles.iter().map(|r| r.name.clone()).collect();
+    if anonymous {
+        callers.insert(0, "anonymous".to_owned());
+    }
+    callers
 }
 
 /// The "Who may" cell of the README's API table for `action` on the resource at `route`.

@@ -86,10 +86,14 @@ pub fn explain(app: &App) -> String {
         }
     }
 
-    let _ = writeln!(
-        o,
-        "\nAccess matrix (all = every row, own = only rows that name the caller, - = refused)"
-    );
+    let rows = app.entities.iter().any(|e| !e.permissions.rows.is_empty());
+    let legend = if rows {
+        "all = every row, own = only rows that name the caller, rows = the rows that meet a \
+         condition listed below (and those that name the caller), - = refused"
+    } else {
+        "all = every row, own = only rows that name the caller, - = refused"
+    };
+    let _ = writeln!(o, "\nAccess matrix ({legend})");
     for entity in &app.entities {
         access_matrix(o, app, entity);
     }
@@ -534,6 +538,29 @@ fn access_matrix(o: &mut String, app: &App, entity: &Entity) {
             actions.join(", ")
         );
     }
+    // The grants of rows that meet a condition, and how they are kept.
+    for grant in &entity.permissions.rows {
+        let actions: Vec<&str> = grant.actions.iter().map(|a| a.as_str()).collect();
+        let who = who_list(&grant.who, app, entity);
+        let people = if grant.who.iter().all(Who::is_person) {
+            " that name them"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            o,
+            "    rows for {}: {who}, on the rows{people} where {} (\"{}\")",
+            actions.join(", "),
+            condition_words(&grant.when, entity, app),
+            grant.words
+        );
+    }
+    if !entity.permissions.rows.is_empty() {
+        let _ = writeln!(
+            o,
+            "    rows: lists filter by the condition in their query; read, change and delete test it on the stored row and answer 404 outside it"
+        );
+    }
 }
 
 /// The people of a row in words, joined with "or": "the owner or the doctor".
@@ -556,6 +583,7 @@ fn cell(perms: &Permissions, action: Action, caller: Caller<'_>) -> &'static str
     match perms.decide(action, caller) {
         Decision::All => "all",
         Decision::Own => "own",
+        Decision::Rows => "rows",
         Decision::Deny => "-",
     }
 }

@@ -101,60 +101,126 @@ pub struct Row<'a> {
     pub people: People<'a>,
 }
 
+/// A narrower grant: its callers may act on the records that meet a condition ("Anyone
+/// can read published posts": `posts.status = 'published'`, for anyone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rows {
+    /// The condition, in SQL on the record's columns (qualified by its table name).
+    pub when: &'static str,
+    /// Callers who are not signed in may, on those records.
+    pub anyone: bool,
+    /// Signed-in callers with these roles may, on those records.
+    pub roles: &'static [Role],
+    /// Other signed-in callers may, on those of them that name them in one of these ways.
+    pub people: &'static [Person],
+}
+
+impl Rows {
+    /// The same callers as a [`Grant`] of their own.
+    const fn grant(&self) -> Grant {
+        Grant {
+            anyone: self.anyone,
+            roles: self.roles,
+            people: self.people,
+            rows: &[],
+        }
+    }
+}
+
 /// What an allowed caller may act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     /// Every record.
     All,
-    /// Only the records that name the account `id` in one of the ways `people` lists.
-    Own { id: Uuid, people: &'static [Person] },
+    /// Only some records: those that name the caller (`caller`: their account and role,
+    /// `None` when not signed in) in one of the ways `people` lists, and those that meet a
+    /// condition of `rows` that grants this caller.
+    Some {
+        caller: Option<(Uuid, Role)>,
+        people: &'static [Person],
+        rows: &'static [Rows],
+    },
 }
 
 impl Scope {
     /// Whether a record that names `people` is in scope, as far as the record shows: the
-    /// people of a record it references are not in it (see [`Scope::reaches`]).
+    /// people of a record it references, and conditions, are not in it (see
+    /// [`Scope::reaches`]).
     pub fn covers(self, people: People<'_>) -> bool {
         match self {
             Scope::All => true,
-            Scope::Own {
-                id,
+            Scope::Some {
+                caller: Some((id, _)),
                 people: granted,
+                ..
             } => people.iter().any(|(column, person)| {
                 *person == Some(id) && granted.contains(&Person::Column(column))
             }),
+            Scope::Some { caller: None, .. } => false,
         }
     }
 
-    /// Whether the stored record `row` is in scope, asking the database about the people
-    /// of the records it references when the record itself does not show it.
-    pub async fn reaches(self, pool: &DbPool, row: &Row<'_>) -> Result<bool, sqlx::Error> {
-        let Scope::Own { id: person, people } = self else {
-            return Ok(true);
+    /// The SQL condition (on unqualified or table-qualified columns) that a record is in
+    /// scope; `None` for every record. `bind` binds the caller's id and returns its
+    /// placeholder: each caller of this numbers placeholders its own way.
+    pub fn condition(self, bind: &mut dyn FnMut(Uuid) -> String) -> Option<String> {
+        let Scope::Some {
+            caller,
+            people,
+            rows,
+        } = self
+        else {
+            return None;
         };
+        let mut alternatives = Vec::new();
+        if let Some((id, _)) = caller {
+            alternatives.extend(people.iter().map(|p| p.sql(&bind(id))));
+        }
+        for granted in rows {
+            match granted.grant().scope_of(caller) {
+                None => {}
+                Some(Scope::All) => alternatives.push(format!("({})", granted.when)),
+                Some(narrower) => {
+                    if let Some(named) = narrower.condition(bind) {
+                        alternatives.push(format!("(({}) AND {named})", granted.when));
+                    }
+                }
+            }
+        }
+        Some(match alternatives.as_slice() {
+            [] => "1 = 0".to_owned(),
+            [one] => one.clone(),
+            many => format!("({})", many.join(" OR ")),
+        })
+    }
+
+    /// Whether the stored record `row` is in scope, asking the database when the record
+    /// itself does not show it (people of a record it references, conditions).
+    pub async fn reaches(self, pool: &DbPool, row: &Row<'_>) -> Result<bool, sqlx::Error> {
         if self.covers(row.people) {
             return Ok(true);
         }
-        let through: Vec<&Person> = people
-            .iter()
-            .filter(|p| matches!(p, Person::Through { .. }))
-            .collect();
-        if through.is_empty() {
+        let asks = match self {
+            Scope::All => false,
+            Scope::Some { people, rows, .. } => {
+                !rows.is_empty() || people.iter().any(|p| matches!(p, Person::Through { .. }))
+            }
+        };
+        if !asks {
             return Ok(false);
         }
-        // One placeholder per condition: SQLite and PostgreSQL number them alike this way.
-        let conditions: Vec<String> = through
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p.sql(&format!("${}", i + 2)))
-            .collect();
-        let sql = format!(
-            "SELECT 1 FROM {} WHERE id = $1 AND ({})",
-            row.table,
-            conditions.join(" OR ")
-        );
+        // `$1` is the record's id; one placeholder per use of the caller's id follows.
+        let mut ids = Vec::new();
+        let Some(condition) = self.condition(&mut |id| {
+            ids.push(id);
+            format!("${}", ids.len() + 1)
+        }) else {
+            return Ok(true);
+        };
+        let sql = format!("SELECT 1 FROM {} WHERE id = $1 AND {condition}", row.table);
         let mut query = sqlx::query(AssertSqlSafe(sql)).bind(row.id.to_repr());
-        for _ in &through {
-            query = query.bind(person.to_repr());
+        for id in ids {
+            query = query.bind(id.to_repr());
         }
         Ok(query.fetch_optional(pool).await?.is_some())
     }
@@ -171,23 +237,46 @@ pub struct Grant {
     /// (the owner column; references to accounts the spec names in an access line; people
     /// of a referenced record, "the event's organizer").
     pub people: &'static [Person],
+    /// And callers may act on the records that meet a condition one of these grants them.
+    pub rows: &'static [Rows],
 }
 
 impl Grant {
     /// The caller's scope, or `None` when the caller may not.
     pub fn scope(&self, caller: Option<&AuthUser>) -> Option<Scope> {
-        match caller {
-            None => self.anyone.then_some(Scope::All),
 {%- if has_auth %}
-            Some(user) if self.anyone || self.roles.contains(&user.role) => Some(Scope::All),
-            Some(user) => (!self.people.is_empty()).then_some(Scope::Own {
-                id: user.id,
-                people: self.people,
-            }),
+        self.scope_of(caller.map(|user| (user.id, user.role)))
 {%- else %}
+        match caller {
+            None => self.scope_of(None),
             Some(user) => match *user {},
-{%- endif %}
         }
+{%- endif %}
+    }
+
+    /// [`Grant::scope`] for a caller's account and role.
+    fn scope_of(&self, caller: Option<(Uuid, Role)>) -> Option<Scope> {
+        let everything = match caller {
+            None => self.anyone,
+{%- if has_auth %}
+            Some((_, role)) => self.anyone || self.roles.contains(&role),
+{%- else %}
+            Some((_, role)) => match role {},
+{%- endif %}
+        };
+        if everything {
+            return Some(Scope::All);
+        }
+        let named = caller.is_some() && !self.people.is_empty();
+        let rows = self
+            .rows
+            .iter()
+            .any(|granted| granted.grant().scope_of(caller).is_some());
+        (named || rows).then_some(Scope::Some {
+            caller,
+            people: self.people,
+            rows: self.rows,
+        })
     }
 
     /// The caller's scope, or the refusal: 401 when not signed in, 403 when signed in.
@@ -208,7 +297,7 @@ impl Grant {
     }
 
     /// Whether the caller may, on a record that names `people` (field rules and
-    /// transitions, which never grant people of a referenced record).
+    /// transitions, which never grant people of a referenced record or rows).
     pub fn allows(&self, caller: Option<&AuthUser>, people: People<'_>) -> bool {
         self.scope(caller).is_some_and(|scope| scope.covers(people))
     }
@@ -287,31 +376,24 @@ pub async fn readable(
     id: Uuid,
     caller: Option<&AuthUser>,
 ) -> Result<bool, sqlx::Error> {
-    let (person, people) = match target.read.scope(caller) {
-        None => return Ok(false),
-        Some(Scope::All) => (None, &[][..]),
-        Some(Scope::Own { id, people }) => (Some(id), people),
+    let Some(scope) = target.read.scope(caller) else {
+        return Ok(false);
     };
+    // `$1` is the record's id; the caller's id as often as the scope needs it, then the role.
+    let mut binds = Vec::new();
     let mut sql = format!("SELECT 1 FROM {} WHERE id = $1", target.table);
-    let mut next = 2;
-    if person.is_some() {
-        // One placeholder per person: SQLite and PostgreSQL number them alike this way.
-        let named: Vec<String> = people
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p.sql(&format!("${}", next + i)))
-            .collect();
-        sql += &format!(" AND ({})", named.join(" OR "));
-        next += people.len();
+    if let Some(condition) = scope.condition(&mut |id| {
+        binds.push(id);
+        format!("${}", binds.len() + 1)
+    }) {
+        sql += &format!(" AND {condition}");
     }
     if target.role.is_some() {
-        sql += &format!(" AND role = ${next}");
+        sql += &format!(" AND role = ${}", binds.len() + 2);
     }
     let mut query = sqlx::query(AssertSqlSafe(sql)).bind(id.to_repr());
-    if let Some(person) = person {
-        for _ in people {
-            query = query.bind(person.to_repr());
-        }
+    for id in binds {
+        query = query.bind(id.to_repr());
     }
     if let Some(role) = target.role {
         query = query.bind(role);
@@ -417,6 +499,7 @@ mod tests {
         anyone: false,
         roles: &[Role::ADMIN],
         people: &[],
+        rows: &[],
     };
 
     fn user(role: Role) -> AuthUser {
@@ -433,6 +516,7 @@ mod tests {
             anyone: true,
             roles: &[],
             people: &[],
+            rows: &[],
         };
         assert_eq!(anyone.scope(None), Some(Scope::All));
         assert_eq!(ADMIN_ONLY.scope(None), None);
@@ -455,9 +539,10 @@ mod tests {
             let other = Some(Uuid::now_v7());
             assert_eq!(
                 people.scope(Some(&caller)),
-                Some(Scope::Own {
-                    id: caller.id,
-                    people: people.people
+                Some(Scope::Some {
+                    caller: Some((caller.id, role)),
+                    people: people.people,
+                    rows: &[],
                 })
             );
             assert!(people.allows(Some(&caller), &[("owner_id", Some(caller.id))]));
@@ -474,6 +559,45 @@ mod tests {
                 Err(ApiError::Forbidden(_))
             ));
         }
+    }
+
+    #[test]
+    fn rows_grant_the_records_that_meet_their_condition() {
+        const PUBLISHED: Grant = Grant {
+            people: &[Person::Column("owner_id")],
+            rows: &[Rows {
+                when: "posts.status = 'published'",
+                anyone: true,
+                roles: &[],
+                people: &[],
+            }],
+            ..ADMIN_ONLY
+        };
+        let anonymous = PUBLISHED.scope(None).expect("anyone may, on some records");
+        assert_eq!(
+            anonymous.condition(&mut |_| unreachable!("no caller to bind")),
+            Some("(posts.status = 'published')".to_owned())
+        );
+        assert!(!anonymous.covers(&[("owner_id", None)]));
+        if let Some(role) = Role::ALL.into_iter().find(|role| *role != Role::ADMIN) {
+            let caller = user(role);
+            let scope = PUBLISHED.scope(Some(&caller)).expect("some records");
+            assert_eq!(
+                scope.condition(&mut |_| "$2".to_owned()),
+                Some("(owner_id = $2 OR (posts.status = 'published'))".to_owned())
+            );
+        }
+        // A condition that grants only people needs a signed-in caller.
+        const MINE_WHILE_OPEN: Grant = Grant {
+            rows: &[Rows {
+                when: "status = 'open'",
+                anyone: false,
+                roles: &[],
+                people: &[Person::Column("owner_id")],
+            }],
+            ..ADMIN_ONLY
+        };
+        assert_eq!(MINE_WHILE_OPEN.scope(None), None);
     }
 
     #[test]

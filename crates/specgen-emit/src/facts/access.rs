@@ -23,6 +23,9 @@ pub struct GrantView {
     /// The `access::Person` literal of each of `people`: a one-line literal, or a struct
     /// variant's head (`access::Person::Through {`) and fields.
     pub people_literals: Vec<(String, Vec<String>)>,
+    /// The grants on the rows that meet a condition: the condition in SQL on the record's
+    /// columns (qualified by its table), and who it grants (with no rows of its own).
+    pub rows: Vec<(String, GrantView)>,
 }
 
 impl GrantView {
@@ -31,17 +34,43 @@ impl GrantView {
     pub fn of(app: &App, entity: &Entity, permissions: &Permissions, action: Action) -> GrantView {
         let decide = |role: &Role| permissions.decide(action, Caller::Signed(&role.name));
         let roles: &[Role] = if app.auth.is_some() { &app.roles } else { &[] };
-        let people: Vec<(Who, (String, Vec<String>))> =
-            if roles.iter().any(|role| decide(role) == Decision::Own) {
-                permissions
-                    .people(action)
-                    .into_iter()
-                    .filter_map(|who| Some((who.clone(), person_literal(app, entity, who)?)))
-                    .collect()
-            } else {
-                Vec::new()
-            };
+        let people: Vec<(Who, (String, Vec<String>))> = if roles
+            .iter()
+            .any(|role| matches!(decide(role), Decision::Own | Decision::Rows))
+        {
+            permissions
+                .people(action)
+                .into_iter()
+                .filter_map(|who| Some((who.clone(), person_literal(app, entity, who)?)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let rows = permissions
+            .rows
+            .iter()
+            .filter(|grant| grant.actions.contains(&action))
+            .map(|grant| {
+                let who = Permissions {
+                    read: grant.who.clone(),
+                    ..Permissions::default()
+                };
+                let mut granted = GrantView::of(app, entity, &who, Action::Read);
+                if granted.anyone {
+                    // Anyone includes every role.
+                    granted.roles.clear();
+                }
+                (
+                    crate::facts::rules::condition_sql(app, entity, &grant.when, &entity.table),
+                    granted,
+                )
+            })
+            .filter(|(_, grant)| {
+                grant.anyone || !grant.roles.is_empty() || !grant.people.is_empty()
+            })
+            .collect();
         GrantView {
+            rows,
             anyone: permissions.decide(action, Caller::Anonymous) == Decision::All,
             roles: roles
                 .iter()
@@ -75,11 +104,15 @@ impl GrantView {
 
     /// What the generated code decides for a caller: anonymous (`None`) or a role.
     pub fn decide(&self, role: Option<&str>) -> Decision {
+        let rows = self
+            .rows
+            .iter()
+            .any(|(_, grant)| grant.decide(role) != Decision::Deny);
         match role {
-            None if self.anyone => Decision::All,
-            None => Decision::Deny,
-            Some(_) if self.anyone => Decision::All,
+            _ if self.anyone => Decision::All,
             Some(role) if self.roles.iter().any(|r| r == role) => Decision::All,
+            _ if rows => Decision::Rows,
+            None => Decision::Deny,
             Some(_) if !self.people.is_empty() => Decision::Own,
             Some(_) => Decision::Deny,
         }
@@ -95,12 +128,52 @@ impl GrantView {
         let pad = " ".repeat(indent + 4);
         let roles = layout::array(indent + 4, "roles: &[", &roles, "],");
         let people = people_array(indent + 4, &self.people_literals);
+        let rows = self.rows_array(indent + 4);
         format!(
-            "{}{head}access::Grant {{\n{pad}anyone: {},\n{roles}\n{people}\n{}}}{tail}",
+            "{}{head}access::Grant {{\n{pad}anyone: {},\n{roles}\n{people}\n{rows}\n{}}}{tail}",
             " ".repeat(indent),
             self.anyone,
             " ".repeat(indent),
         )
+    }
+
+    /// `rows: &[...],` at `indent`, laid out as rustfmt does.
+    fn rows_array(&self, indent: usize) -> String {
+        let pad = " ".repeat(indent);
+        let body = |indent: usize, when: &str, grant: &GrantView| {
+            let pad = " ".repeat(indent);
+            let roles: Vec<String> = grant
+                .roles
+                .iter()
+                .map(|r| format!("access::Role::{}", names::enum_variant(r)))
+                .collect();
+            format!(
+                "{pad}when: {},\n{pad}anyone: {},\n{}\n{}",
+                names::rust_str(when),
+                grant.anyone,
+                layout::array(indent, "roles: &[", &roles, "],"),
+                people_array(indent, &grant.people_literals)
+            )
+        };
+        match self.rows.as_slice() {
+            [] => format!("{pad}rows: &[],"),
+            [(when, grant)] => format!(
+                "{pad}rows: &[access::Rows {{\n{}\n{pad}}}],",
+                body(indent + 4, when, grant)
+            ),
+            many => {
+                let items: Vec<String> = many
+                    .iter()
+                    .map(|(when, grant)| {
+                        format!(
+                            "{pad}    access::Rows {{\n{}\n{pad}    }},",
+                            body(indent + 8, when, grant)
+                        )
+                    })
+                    .collect();
+                format!("{pad}rows: &[\n{}\n{pad}],", items.join("\n"))
+            }
+        }
     }
 }
 
@@ -124,6 +197,7 @@ pub fn people(app: &App, entity: &Entity) -> Vec<Who> {
     let mut named: Vec<&Who> = Action::ALL
         .iter()
         .flat_map(|&action| entity.permissions.get(action))
+        .chain(entity.permissions.rows.iter().flat_map(|grant| &grant.who))
         .chain(
             entity
                 .fields
@@ -249,12 +323,50 @@ pub fn who_may(app: &App, entity: &Entity, action: Action) -> String {
             .collect()
     };
     let all = names(Decision::All);
-    let own = names(Decision::Own);
+    let mut own = names(Decision::Own);
+    if !entity.permissions.people(action).is_empty() {
+        // Callers with rows that meet a condition also have the rows that name them.
+        let rows = names(Decision::Rows);
+        own = app
+            .roles
+            .iter()
+            .map(|role| role.plural.clone())
+            .filter(|plural| own.contains(plural) || rows.contains(plural))
+            .collect();
+    }
     let mut parts = Vec::new();
     if app.auth.is_none() {
         return "nobody (the app has no sign-in)".to_owned();
     }
-    if all.len() == app.roles.len() {
+    let rows: Vec<String> = entity
+        .permissions
+        .rows
+        .iter()
+        .filter(|grant| grant.actions.contains(&action))
+        .map(|grant| {
+            let who: Vec<String> = grant
+                .who
+                .iter()
+                .filter_map(|who| match who {
+                    Who::Anyone => Some("anyone".to_owned()),
+                    Who::SignedIn => Some("signed-in users".to_owned()),
+                    Who::Role(name) => app
+                        .roles
+                        .iter()
+                        .find(|role| role.name == *name)
+                        .map(|role| role.plural.clone()),
+                    person => person_words(app, entity, person),
+                })
+                .collect();
+            let records = if grant.words.starts_with("while ") {
+                format!("{} {}", entity.plural_words, grant.words)
+            } else {
+                format!("{} {}", grant.words, entity.plural_words)
+            };
+            format!("{}: {records}", or_list(&who))
+        })
+        .collect();
+    if all.len() == app.roles.len() && rows.is_empty() {
         return "signed-in users".to_owned();
     }
     if !all.is_empty() {
@@ -277,6 +389,7 @@ pub fn who_may(app: &App, entity: &Entity, action: Action) -> String {
             ));
         }
     }
+    parts.extend(rows);
     if parts.is_empty() {
         "nobody".to_owned()
     } else {
@@ -338,7 +451,7 @@ impl Senders {
             Senders::Admins => false,
             Senders::Granted(grant) => match grant.decide(role) {
                 Decision::All => true,
-                Decision::Own => grant.names(&Who::Owner),
+                Decision::Own | Decision::Rows => grant.names(&Who::Owner),
                 Decision::Deny => false,
             },
         }

@@ -5,10 +5,11 @@
 
 use heck::ToSnakeCase;
 use specgen_ir::{
-    Action, App, Caller, Decision, Entity, Field, FieldType, Permissions, RuleKind, Who,
+    Action, App, Caller, Condition, Decision, Entity, Field, FieldType, Permissions, RuleKind, Who,
 };
 
-use super::helpers::HelpersView;
+use super::helpers::{HelpersView, owner_fixed_by, tuple_list, tuples};
+use super::rows::{RowState, states, steps_line};
 use crate::facts::access::{GrantView, people, unsettable};
 use crate::facts::fields::{settable_on_create, updatable};
 use crate::facts::text::{capitalize, with_article};
@@ -63,6 +64,9 @@ pub struct ActionTest {
     pub action: String,
     /// `let cases = [...];`, laid out.
     pub cases: String,
+    /// `let steps = [...];`, laid out: the changes that bring the record to the row state
+    /// under test (none: the sample record as created).
+    pub steps: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,7 +156,7 @@ impl Kind {
 fn grant_covers(grant: &GrantView, kind: &Kind) -> bool {
     match grant.decide(kind.role()) {
         Decision::All => true,
-        Decision::Own => kind.person().is_some_and(|who| grant.names(&who)),
+        Decision::Own | Decision::Rows => kind.person().is_some_and(|who| grant.names(&who)),
         Decision::Deny => false,
     }
 }
@@ -231,8 +235,14 @@ fn kinds(app: &App, entity: &Entity, testable: &[&Entity]) -> Vec<Kind> {
         .collect();
     // People of a referenced record: the tests make that record, naming the caller.
     let mut through: Vec<(&Field, &Entity, &Field)> = Vec::new();
-    for action in Action::ALL {
-        for who in entity.permissions.people(action) {
+    let row_people = entity.permissions.rows.iter().flat_map(|grant| &grant.who);
+    let granted: Vec<&Who> = Action::ALL
+        .iter()
+        .flat_map(|&action| entity.permissions.people(action))
+        .chain(row_people.filter(|who| who.is_person()))
+        .collect();
+    {
+        for who in granted {
             let Who::Through(reference, person) = who else {
                 continue;
             };
@@ -302,14 +312,24 @@ fn decide(permissions: &Permissions, action: Action, role: Option<&str>) -> Deci
 /// The answer `kind` must get for `action`, from `Permissions::decide`: refused callers get
 /// 401 (anonymous) or 403; a caller allowed only their own records gets others' hidden (404,
 /// missing from lists), or 403 to change one they may read.
-fn expect(app: &App, entity: &Entity, action: Action, kind: &Kind) -> Expect {
+///
+/// `state` is the record's row state, which decides the access lines that grant rows.
+fn expect(
+    app: &App,
+    entity: &Entity,
+    action: Action,
+    kind: &Kind,
+    state: Option<&RowState>,
+) -> Expect {
     let permissions = &entity.permissions;
     let decision = decide(permissions, action, kind.role());
-    let covers =
-        |action: Action| grant_covers(&GrantView::of(app, entity, permissions, action), kind);
+    let caller = kind.role().map_or(Caller::Anonymous, Caller::Signed);
+    let person = kind.person();
+    let holds = |condition: &Condition| state.is_some_and(|s| s.holds(condition));
+    let covers = |action: Action| permissions.covers(action, caller, person.as_ref(), &holds);
     let expected = match (kind, decision) {
         (Kind::Anonymous, Decision::All) => Expect::Allowed,
-        (Kind::Anonymous, _) => Expect::Unauthorized,
+        (Kind::Anonymous, Decision::Deny | Decision::Own) => Expect::Unauthorized,
         (_, Decision::Deny) => Expect::Forbidden,
         _ if covers(action) => Expect::Allowed,
         // Allowed only on the records that name them, and this one does not.
@@ -362,12 +382,23 @@ fn reach(target: &Entity, role: Option<&str>) -> Reach {
         .permissions
         .people(Action::Read)
         .contains(&&Who::Owner);
+    let sample = states(target);
+    let caller = role.map_or(Caller::Anonymous, Caller::Signed);
+    let holds = |c: &Condition| sample.as_ref().is_some_and(|s| s[0].holds(c));
     match decide(&target.permissions, Action::Read, role) {
         Decision::All => Reach::All,
+        // The sample record meets a condition that lets the caller read it.
+        Decision::Rows
+            if target
+                .permissions
+                .covers(Action::Read, caller, None, &holds) =>
+        {
+            Reach::All
+        }
         // The tests make a record the caller owns; one that merely names them would do too,
         // but the sample bodies do not make those.
-        Decision::Own if owned(target) && owners => Reach::Own,
-        Decision::Own | Decision::Deny => Reach::None,
+        Decision::Own | Decision::Rows if owned(target) && owners => Reach::Own,
+        Decision::Own | Decision::Rows | Decision::Deny => Reach::None,
     }
 }
 
@@ -422,22 +453,31 @@ fn hidden_reference_tests(
         for role in &app.roles {
             let kind = Kind::Role(role.name.clone());
             let reach = reach_for(field, target, Some(&role.name));
+            // Which of someone else's records the caller may read depends on their state:
+            // the access matrix tests those.
+            let rows =
+                decide(&target.permissions, Action::Read, Some(&role.name)) == Decision::Rows;
             let creates = decide(&entity.permissions, Action::Create, Some(&role.name))
                 != Decision::Deny
                 && !unsettable(app, entity, Some(&role.name)).contains(&field.json);
             // The rest of the body must be valid for this caller.
-            let others_valid = expect(app, entity, Action::Create, &kind) == Expect::Allowed
+            let others_valid = expect(app, entity, Action::Create, &kind, None) == Expect::Allowed
                 || (reach == Reach::None
                     && field.required
                     && sample_references(app, entity)
                         .filter(|(other, _)| other.ident != field.ident)
                         .all(|(other, t)| reach_for(other, t, Some(&role.name)) != Reach::None));
-            if reach == Reach::All || !creates || !others_valid {
+            if reach == Reach::All || rows || !creates || !others_valid {
                 continue;
             }
             let on_update = reach == Reach::Own
-                && expect(app, entity, Action::Update, &Kind::Owner(role.name.clone()))
-                    == Expect::Allowed
+                && expect(
+                    app,
+                    entity,
+                    Action::Update,
+                    &Kind::Owner(role.name.clone()),
+                    states(entity).as_ref().map(|s| &s[0]),
+                ) == Expect::Allowed
                 && updatable(field)
                 && !entity.rules.iter().any(|rule| match &rule.kind {
                     RuleKind::Immutable { fields, .. } => fields.contains(&field.ident),
@@ -559,9 +599,23 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
         .chain(parents)
         .collect::<Vec<_>>()
         .join("\n\n");
-    let actions = Action::ALL
-        .iter()
-        .map(|&action| {
+    let states = states(entity);
+    let start = states.as_ref().map(|s| &s[0]);
+    let mut actions = Vec::new();
+    for action in Action::ALL {
+        let by_rows = entity
+            .permissions
+            .rows
+            .iter()
+            .any(|grant| grant.actions.contains(&action));
+        // A record in each row state the spec tells apart, when the answer depends on it.
+        let tested: Vec<Option<&RowState>> = match (&states, by_rows) {
+            (_, false) => vec![start],
+            (Some(states), true) => states.iter().map(Some).collect(),
+            // The conditions are not on one field the tests can set: no test here.
+            (None, true) => Vec::new(),
+        };
+        for state in tested {
             // Nobody owns a record before it exists: creating needs no owner cases.
             let cases: Vec<Vec<String>> = kinds
                 .iter()
@@ -569,22 +623,29 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
                 .map(|kind| {
                     vec![
                         kind.literal(),
-                        expect(app, entity, action, kind).literal().to_owned(),
+                        expect(app, entity, action, kind, state)
+                            .literal()
+                            .to_owned(),
                     ]
                 })
                 .collect();
             let variant = capitalize(action.as_str());
-            ActionTest {
+            let steps = state.filter(|s| !s.steps.is_empty());
+            let when = steps.map_or(String::new(), |s| {
+                format!("_when_{}", s.name.to_snake_case())
+            });
+            actions.push(ActionTest {
                 test_name: format!(
-                    "{}_{}_as_the_spec_says",
+                    "{}_{}{when}_as_the_spec_says",
                     action.as_str(),
                     entity.plural_snake
                 ),
                 action: format!("Action::{variant}"),
                 cases: tuples(&cases),
-            }
-        })
-        .collect();
+                steps: steps.map(steps_line),
+            });
+        }
+    }
 
     let field_cases = |test_name: String, cases: Vec<Vec<String>>| {
         (!cases.is_empty()).then(|| FieldTest {
@@ -592,7 +653,8 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
             cases: tuples(&cases),
         })
     };
-    let may = |action: Action, kind: &Kind| expect(app, entity, action, kind) == Expect::Allowed;
+    let may =
+        |action: Action, kind: &Kind| expect(app, entity, action, kind, start) == Expect::Allowed;
     let allowed =
         |who: &[Who], kind: &Kind| grant_covers(&GrantView::of_field(app, entity, who), kind);
     let rule_fields = |pick: &dyn Fn(&Field) -> bool| -> Vec<&Field> {
@@ -724,64 +786,4 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
             unsearchable,
         ),
     }
-}
-
-/// `<head>(a, b), (c, d)<tail>` inside a struct literal at `indent`: the array on one
-/// line when it fits, else one tuple per line.
-fn tuple_list(indent: usize, head: &str, items: &[Vec<String>], tail: &str) -> String {
-    let tuples: Vec<String> = items
-        .iter()
-        .map(|parts| format!("({})", parts.join(", ")))
-        .collect();
-    let one_line = layout::array(indent, head, &tuples, tail);
-    if !one_line.contains('\n') || items.is_empty() {
-        return one_line;
-    }
-    let lines: Vec<String> = items
-        .iter()
-        .map(|parts| layout::call(indent + 4, "(", parts, "),"))
-        .collect();
-    format!(
-        "{pad}{head}\n{}\n{pad}{tail}",
-        lines.join("\n"),
-        pad = " ".repeat(indent)
-    )
-}
-
-/// `let cases = [...];` of tuples, laid out as rustfmt does: on one line when it fits, else
-/// one tuple per line, and a tuple too wide for a line one element per line.
-fn tuples(cases: &[Vec<String>]) -> String {
-    let items: Vec<String> = cases
-        .iter()
-        .map(|parts| format!("({})", parts.join(", ")))
-        .collect();
-    let one_line = layout::array(4, "let cases = [", &items, "];");
-    if !one_line.contains('\n') {
-        return one_line;
-    }
-    // rustfmt keeps a lone item on the line whenever the line fits.
-    if let [item] = items.as_slice()
-        && layout::fits(4, &["let cases = [", item, "];"])
-    {
-        return format!("    let cases = [{item}];");
-    }
-    let lines: Vec<String> = cases
-        .iter()
-        .map(|parts| layout::call(8, "(", parts, "),"))
-        .collect();
-    format!("    let cases = [\n{}\n    ];", lines.join("\n"))
-}
-
-/// The code that refuses every change of the owner field `owner`: the field's `immutable`
-/// option, or an immutability rule without `once`.
-fn owner_fixed_by(entity: &Entity, owner: &str) -> Option<String> {
-    if entity.field(owner).is_some_and(|f| f.immutable) {
-        return Some("immutable".to_owned());
-    }
-    entity.rules.iter().find_map(|rule| match &rule.kind {
-        RuleKind::Immutable { fields, once: None } if fields.iter().any(|f| f == owner) => {
-            Some(rule.code.clone())
-        }
-        _ => None,
-    })
 }

@@ -55,14 +55,7 @@ pub(super) fn condition_steps(entity: &Entity, condition: &Condition) -> Option<
         (Value::Enum(v), CompareOp::Ne) => value != v,
         _ => false,
     };
-    let transitions = entity.rules.iter().find_map(|rule| match &rule.kind {
-        RuleKind::Transitions {
-            field: f,
-            transitions,
-            ..
-        } if f == ident => Some(transitions),
-        _ => None,
-    });
+    let transitions = transitions_of(entity, ident);
     let step = |value: &str| {
         layout::assign(
             4,
@@ -111,6 +104,19 @@ pub(super) fn condition_steps(entity: &Entity, condition: &Condition) -> Option<
         }
         _ => None,
     }
+}
+
+/// The transitions rule on field `ident` of `entity`, if it has one.
+pub(crate) fn transitions_of<'e>(
+    entity: &'e Entity,
+    ident: &str,
+) -> Option<&'e [specgen_ir::Transition]> {
+    entity.rules.iter().find_map(|rule| match &rule.kind {
+        RuleKind::Transitions {
+            field, transitions, ..
+        } if field == ident => Some(transitions.as_slice()),
+        _ => None,
+    })
 }
 
 /// The values after `start`, one transition at a time, to the nearest value where `goal`

@@ -260,3 +260,63 @@ pub(super) fn int_literal(value: i64) -> String {
 pub(super) fn let_line(name: &str, text: &str) -> String {
     layout::assign(4, &format!("let {name}"), &rust_str(text))
 }
+
+/// `<head>(a, b), (c, d)<tail>` inside a struct literal at `indent`: the array on one
+/// line when it fits, else one tuple per line.
+pub(super) fn tuple_list(indent: usize, head: &str, items: &[Vec<String>], tail: &str) -> String {
+    let tuples: Vec<String> = items
+        .iter()
+        .map(|parts| format!("({})", parts.join(", ")))
+        .collect();
+    let one_line = layout::array(indent, head, &tuples, tail);
+    if !one_line.contains('\n') || items.is_empty() {
+        return one_line;
+    }
+    let lines: Vec<String> = items
+        .iter()
+        .map(|parts| layout::call(indent + 4, "(", parts, "),"))
+        .collect();
+    format!(
+        "{pad}{head}\n{}\n{pad}{tail}",
+        lines.join("\n"),
+        pad = " ".repeat(indent)
+    )
+}
+
+/// `let cases = [...];` of tuples, laid out as rustfmt does: on one line when it fits, else
+/// one tuple per line, and a tuple too wide for a line one element per line.
+pub(super) fn tuples(cases: &[Vec<String>]) -> String {
+    let items: Vec<String> = cases
+        .iter()
+        .map(|parts| format!("({})", parts.join(", ")))
+        .collect();
+    let one_line = layout::array(4, "let cases = [", &items, "];");
+    if !one_line.contains('\n') {
+        return one_line;
+    }
+    // rustfmt keeps a lone item on the line whenever the line fits.
+    if let [item] = items.as_slice()
+        && layout::fits(4, &["let cases = [", item, "];"])
+    {
+        return format!("    let cases = [{item}];");
+    }
+    let lines: Vec<String> = cases
+        .iter()
+        .map(|parts| layout::call(8, "(", parts, "),"))
+        .collect();
+    format!("    let cases = [\n{}\n    ];", lines.join("\n"))
+}
+
+/// The code that refuses every change of the owner field `owner`: the field's `immutable`
+/// option, or an immutability rule without `once`.
+pub(super) fn owner_fixed_by(entity: &Entity, owner: &str) -> Option<String> {
+    if entity.field(owner).is_some_and(|f| f.immutable) {
+        return Some("immutable".to_owned());
+    }
+    entity.rules.iter().find_map(|rule| match &rule.kind {
+        RuleKind::Immutable { fields, once: None } if fields.iter().any(|f| f == owner) => {
+            Some(rule.code.clone())
+        }
+        _ => None,
+    })
+}

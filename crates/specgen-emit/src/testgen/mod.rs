@@ -12,6 +12,7 @@ mod entity;
 mod helpers;
 mod limits;
 mod overlaps;
+mod rows;
 mod rules;
 
 use askama::Template;

@@ -321,8 +321,9 @@ const UPDATE: &str = "\
     {{ line }}
 {%- endfor %}";
 {% if e.has_delete_window %}
-/// Deletes only the record as the time window check read it: a concurrent change makes the
-/// delete fail (409) instead of slipping past the check.
+/// Deletes only the record as the checks read it (a time window, a condition on the rows the
+/// caller may delete): a concurrent change makes the delete fail (409) instead of slipping
+/// past the check.
 const DELETE: &str = "DELETE FROM {{ e.table }} WHERE id = $1 AND updated_at = $2";
 {%- else %}
 const DELETE: &str = "DELETE FROM {{ e.table }} WHERE id = $1";
@@ -338,9 +339,7 @@ async fn list_{{ e.plural_snake }}(
     let scope = ACCESS.list.check(caller)?;
     let mut request = list::ListRequest::parse(&query, LIST_COLUMNS)?;
     request.refuse_columns(&access::unsearchable(VISIBLE, caller))?;
-    if let access::Scope::Own { id, people } = scope {
-        request.only_named(people, id);
-    }
+    request.only(scope);
 {%- if e.links.is_empty() %}
     let rows = request.fetch(&state.db, SELECT).await?;
 {%- else %}

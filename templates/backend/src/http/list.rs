@@ -17,7 +17,7 @@ use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use crate::access::Person;
+use crate::access::Scope;
 use crate::db::{self, Db, DbPool, DbRow, SqlValue};
 use crate::error::{ApiError, FieldError};
 
@@ -101,7 +101,8 @@ pub struct ListRequest {
     after: Option<Vec<Option<SqlValue>>>,
     /// For a caller allowed only the rows that name them: the ways rows may name them and
     /// the caller's id.
-    named: Option<(&'static [Person], Uuid)>,
+    /// The records the caller may list: the condition is part of the query.
+    scope: Scope,
 }
 
 impl ListRequest {
@@ -185,15 +186,15 @@ impl ListRequest {
             order,
             sort,
             after,
-            named: None,
+            scope: Scope::All,
         })
     }
 
-    /// Keeps only the rows that name `person` in one of the ways `people` lists: what a
-    /// caller allowed only the rows that name them may list. The condition is part of the
-    /// query, so filters, sorting, cursors and the page size only ever see those rows.
-    pub fn only_named(&mut self, people: &'static [Person], person: Uuid) {
-        self.named = Some((people, person));
+    /// Keeps only the rows in the caller's `scope`: those that name them, those that meet a
+    /// condition they are granted. The condition is part of the query, so filters, sorting,
+    /// cursors and the page size only ever see those rows.
+    pub fn only(&mut self, scope: Scope) {
+        self.scope = scope;
     }
 
     /// Refuses (400, code `forbidden`) filtering or sorting by `names`: fields the caller may
@@ -269,16 +270,11 @@ impl ListRequest {
     fn sql(&self, select: &str) -> (String, Vec<SqlValue>) {
         let mut values = Vec::new();
         let mut conditions: Vec<String> = Vec::new();
-        if let Some((people, person)) = self.named {
-            let named: Vec<String> = people
-                .iter()
-                .map(|p| p.sql(&bind(&mut values, &SqlValue::Uuid(person))))
-                .collect();
-            conditions.push(match named.as_slice() {
-                [] => "1 = 0".to_owned(),
-                [one] => one.clone(),
-                many => format!("({})", many.join(" OR ")),
-            });
+        if let Some(scope) = self
+            .scope
+            .condition(&mut |id| bind(&mut values, &SqlValue::Uuid(id)))
+        {
+            conditions.push(scope);
         }
         for (column, value) in &self.filters {
             conditions.push(format!("{} = {}", column.column, bind(&mut values, value)));

@@ -207,6 +207,18 @@ async fn create_body(
 
 /// Checks each caller's answer to `action` on `resource`.
 async fn check(app: &TestApp, resource: &Resource, action: Action, cases: &[(Who, Expect)]) {
+    check_in(app, resource, action, &[], cases).await;
+}
+
+/// [`check`] on records brought to a row state first: an admin makes the changes `steps`
+/// to each record before the caller acts on it.
+async fn check_in(
+    app: &TestApp,
+    resource: &Resource,
+    action: Action,
+    steps: &[Value],
+    cases: &[(Who, Expect)],
+) {
     for &(who, expect) in cases {
         let caller = caller(app, who).await;
         let request = requests(app, caller.as_ref());
@@ -232,6 +244,10 @@ async fn check(app: &TestApp, resource: &Resource, action: Action, cases: &[(Who
             resource.route,
             record["id"].as_str().expect("an id")
         );
+        for step in steps {
+            let response = app.patch(&item, step).await;
+            assert_eq!(response.status, 200, "{context}: to {step}: {response:?}");
+        }
         match action {
             Action::List => {
                 let response = request.get_with(resource.route, &[("limit", "100")]).await;
@@ -477,9 +493,16 @@ fn assert_looks_missing(refused: &TestResponse, missing: &TestResponse, field: &
 #[tokio::test]
 async fn {{ a.test_name }}() {
     let app = spawn_app().await;
+{%- if let Some(steps) = a.steps %}
+{{ steps }}
+{{ a.cases }}
+    let resource = &{{ r.const_name }};
+    check_in(&app, resource, {{ a.action }}, &steps, &cases).await;
+{%- else %}
 {{ a.cases }}
     let resource = &{{ r.const_name }};
     check(&app, resource, {{ a.action }}, &cases).await;
+{%- endif %}
 }
 {%- endfor %}
 {%- if let Some(f) = r.visible %}
