@@ -978,7 +978,8 @@ fn fill_publishing(api: &Api, seed: &mut Seed) -> Result<(), String> {
     let comments = [
         (rafi, 0, "Lovely piece, I will listen next time."),
         (sol, 0, "The footbridge in my town does this too."),
-        (rafi, 2, "Buy cheap, buy twice."),
+        // A reader cannot see a post in review, so the editor comments on it.
+        (eda, 2, "Buy cheap, buy twice."),
     ];
     let mut comment_ids = Vec::new();
     for (author, post, body) in comments {
