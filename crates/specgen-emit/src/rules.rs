@@ -124,33 +124,20 @@ fn change_rules_const(app: &App, entity: &Entity) -> Option<String> {
                 out.push_str("    check: rules::Check::Window {\n");
                 let has = |a| actions.contains(&a);
                 out.push_str(&format!(
-                    "        update: {},\n        delete: {},\n",
+                    "        create: {},\n        update: {},\n        delete: {},\n",
+                    has(specgen_ir::Action::Create),
                     has(specgen_ir::Action::Update),
                     has(specgen_ir::Action::Delete)
                 ));
-                match window {
-                    TimeWindow::Within { seconds, field } => {
-                        out.push_str("        window: rules::Window::Within {\n");
-                        out.push_str(&format!("            seconds: {seconds},\n"));
-                        out.push_str(&layout::field_init(12, "field", &json(field)));
-                        out.push('\n');
-                        out.push_str("        },\n");
-                    }
-                    TimeWindow::Before { field } => {
-                        let body = format!("field: {}", json(field));
-                        let one_line =
-                            format!("        window: rules::Window::Before {{ {body} }},");
-                        if body.len() <= 18 && one_line.len() <= 100 {
-                            out.push_str(&one_line);
-                            out.push('\n');
-                        } else {
-                            out.push_str("        window: rules::Window::Before {\n");
-                            out.push_str(&layout::field_init(12, "field", &json(field)));
-                            out.push('\n');
-                            out.push_str("        },\n");
-                        }
-                    }
-                }
+                let (variant, seconds, field) = match window {
+                    TimeWindow::Within { seconds, field } => ("Within", seconds, field),
+                    TimeWindow::Before { seconds, field } => ("Before", seconds, field),
+                };
+                out.push_str(&format!("        window: rules::Window::{variant} {{\n"));
+                out.push_str(&format!("            seconds: {seconds},\n"));
+                out.push_str(&layout::field_init(12, "field", &json(field)));
+                out.push('\n');
+                out.push_str("        },\n");
             }
             _ => {}
         }

@@ -706,9 +706,15 @@ fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
                     duration_words(*seconds),
                     f(field)
                 ),
-                TimeWindow::Before { field } => {
+                TimeWindow::Before { seconds: 0, field } => {
                     format!("{} only before {}", join_words(&acts), f(field))
                 }
+                TimeWindow::Before { seconds, field } => format!(
+                    "{} only more than {} before {}",
+                    join_words(&acts),
+                    duration_words(*seconds),
+                    f(field)
+                ),
             }
         }
         RuleKind::Compare { left, op, right } => {

@@ -548,7 +548,8 @@ pub enum RuleKind {
         end: String,
         per: Vec<String>,
     },
-    /// `actions` (update and/or delete) are only allowed inside a time window.
+    /// `actions` are only allowed inside a time window: update and delete measured on the
+    /// record as stored, create (only with a `Before` window) on the record as sent.
     Window {
         actions: Vec<Action>,
         window: TimeWindow,
@@ -580,8 +581,17 @@ pub enum RuleKind {
 pub enum TimeWindow {
     /// Only within `seconds` after the time in `field` (`within 24 hours of created`).
     Within { seconds: u64, field: String },
-    /// Only before the time in `field` (`only before starts at`).
-    Before { field: String },
+    /// Only until `seconds` before the time in `field` (`only before starts at`: 0;
+    /// `only more than 24 hours before starts at`: 86400).
+    Before {
+        field: String,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        seconds: u64,
+    },
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// `path op value`. `path` is a field ident of the rule's entity, or

@@ -273,16 +273,31 @@ impl Cx<'_> {
             match a.value {
                 ActionWord::Update => acts.push(Action::Update),
                 ActionWord::Delete => acts.push(Action::Delete),
+                ActionWord::Create if matches!(window, WindowAst::Before { .. }) => {
+                    acts.push(Action::Create)
+                }
+                ActionWord::Create => {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid_window_action",
+                            a.span,
+                            "a window on create is measured before a time the new record names, not within a time after it",
+                        )
+                        .with_hint("write `{create only more than 2 hours before starts at}`"),
+                    );
+                    return None;
+                }
                 _ => {
                     self.push(
-                        Diagnostic::error("invalid_window_action", a.span, "a time window applies to changing or deleting")
-                            .with_hint("use `update` or `delete`, for example `{delete within 24 hours of created}`"),
+                        Diagnostic::error("invalid_window_action", a.span, "a time window applies to creating, changing or deleting")
+                            .with_hint("use `create`, `update` or `delete`, for example `{delete within 24 hours of created}`"),
                     );
                     return None;
                 }
             }
         }
         let acts = sorted(acts);
+        let creates = acts.contains(&Action::Create);
         let (w, field_name) = match window {
             WindowAst::Within { seconds, field } => {
                 let f = self.time_field(ei, field)?;
@@ -294,11 +309,23 @@ impl Cx<'_> {
                     f.name,
                 )
             }
-            WindowAst::Before { field } => {
+            WindowAst::Before { seconds, field } => {
                 let f = self.time_field(ei, field)?;
+                if creates && matches!(f.ident.as_str(), "created_at" | "updated_at") {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid_window_action",
+                            field.span,
+                            format!("`{}` is set by the server when a record is created, so a window on create cannot be measured before it", f.name),
+                        )
+                        .with_hint("measure it before a date or datetime field the request sets, such as `starts at`"),
+                    );
+                    return None;
+                }
                 (
                     TimeWindow::Before {
                         field: f.ident.clone(),
+                        seconds: *seconds,
                     },
                     f.name,
                 )
@@ -315,9 +342,24 @@ impl Cx<'_> {
                 past(&acts),
                 human_seconds(*seconds)
             ),
-            TimeWindow::Before { .. } => {
+            TimeWindow::Before { seconds: 0, .. } => {
                 format!("{plural} can only be {} before {field_name}", past(&acts))
             }
+            TimeWindow::Before { seconds, .. } => format!(
+                "{plural} can only be {} more than {} before {field_name}",
+                past(&acts),
+                human_seconds(*seconds)
+            ),
+        };
+        let mechanism = if acts == [Action::Create] {
+            "service check of the new record against the server's clock before the insert (409)"
+        } else if creates {
+            "service check before the write (409), of a new record as sent and of a stored one \
+             as stored; a change or delete only goes through if the record is unchanged since \
+             it was read"
+        } else {
+            "service check of the stored record before the write (409); \
+             the write only goes through if the record is unchanged since it was read"
         };
         Some((
             RuleKind::Window {
@@ -329,9 +371,7 @@ impl Cx<'_> {
             Enforcement {
                 database: false,
                 service: true,
-                mechanism: "service check of the stored record before the write (409); \
-                            the write only goes through if the record is unchanged since it was read"
-                    .into(),
+                mechanism: mechanism.into(),
             },
         ))
     }

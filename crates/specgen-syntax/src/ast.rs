@@ -415,7 +415,9 @@ pub enum WindowAst {
         seconds: u64,
         field: Spanned<String>,
     },
+    /// `only before starts at` (`seconds` 0), `only more than 24 hours before starts at`.
     Before {
+        seconds: u64,
         field: Spanned<String>,
     },
 }

@@ -153,6 +153,48 @@ impl<'a> P<'a> {
         Spanned::new(normalize(raw), self.at(base, pair))
     }
 
+    /// `<n> <unit>` of a time window, in seconds; `None` (with a diagnostic) for an unknown
+    /// unit or a number too large.
+    fn window_seconds(
+        &mut self,
+        base: usize,
+        n: &Pair<'_, Rule>,
+        unit: &Pair<'_, Rule>,
+    ) -> Option<u64> {
+        let Some(per) = time_unit(unit.as_str()) else {
+            let d = Diagnostic::error(
+                "unknown_time_unit",
+                self.at(base, unit),
+                format!("`{}` is not a time unit", unit.as_str()),
+            );
+            let d = match suggest(unit.as_str(), TIME_UNITS.iter().map(|(u, _)| *u)) {
+                Some(s) => d.with_hint(format!("did you mean `{s}`?")),
+                None => d.with_hint("use `minutes`, `hours`, `days` or `weeks`"),
+            };
+            self.diags.push(d);
+            return None;
+        };
+        let seconds = n
+            .as_str()
+            .parse::<u64>()
+            .ok()
+            .and_then(|v| v.checked_mul(per))
+            // The generated service measures windows with chrono's `TimeDelta`, which holds
+            // at most `i64::MAX` milliseconds.
+            .filter(|s| *s <= i64::MAX as u64 / 1000);
+        if seconds.is_none() {
+            self.diags.push(
+                Diagnostic::error(
+                    "number_too_large",
+                    self.at(base, n),
+                    format!("`{}` is too large for a time window", n.as_str()),
+                )
+                .with_hint("use a smaller number"),
+            );
+        }
+        seconds
+    }
+
     fn error_pos(err: &pest::error::Error<Rule>) -> usize {
         match err.location {
             pest::error::InputLocation::Pos(p) => p,
@@ -1269,41 +1311,18 @@ impl<'a> P<'a> {
                 let parts: Vec<Pair<'_, Rule>> = w.clone().into_inner().collect();
                 let field =
                     self.field(base, parts.iter().find(|p| p.as_rule() == Rule::field_ref)?);
+                // `within N <unit> of`, or `N <unit> before`: the window's length or offset.
+                let seconds = match parts.iter().find(|p| p.as_rule() == Rule::int) {
+                    Some(n) => {
+                        let unit = parts.iter().find(|p| p.as_rule() == Rule::unit)?;
+                        self.window_seconds(base, n, unit)?
+                    }
+                    None => 0,
+                };
                 let window = if wr == Rule::within {
-                    let n = parts.iter().find(|p| p.as_rule() == Rule::int)?;
-                    let unit = parts.iter().find(|p| p.as_rule() == Rule::unit)?;
-                    let Some(per) = time_unit(unit.as_str()) else {
-                        let d = Diagnostic::error(
-                            "unknown_time_unit",
-                            self.at(base, unit),
-                            format!("`{}` is not a time unit", unit.as_str()),
-                        );
-                        let d = match suggest(unit.as_str(), TIME_UNITS.iter().map(|(u, _)| *u)) {
-                            Some(s) => d.with_hint(format!("did you mean `{s}`?")),
-                            None => d.with_hint("use `minutes`, `hours`, `days` or `weeks`"),
-                        };
-                        self.diags.push(d);
-                        return None;
-                    };
-                    let Some(seconds) = n
-                        .as_str()
-                        .parse::<u64>()
-                        .ok()
-                        .and_then(|v| v.checked_mul(per))
-                    else {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "number_too_large",
-                                self.at(base, n),
-                                format!("`{}` is too large for a time window", n.as_str()),
-                            )
-                            .with_hint("use a smaller number"),
-                        );
-                        return None;
-                    };
                     WindowAst::Within { seconds, field }
                 } else {
-                    WindowAst::Before { field }
+                    WindowAst::Before { seconds, field }
                 };
                 RuleSpec::Window { actions, window }
             }

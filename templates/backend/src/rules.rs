@@ -152,8 +152,10 @@ pub enum Check {
         initial: Option<&'static str>,
         allowed: &'static [Transition],
     },
-    /// Updates (`update`) and deletes (`delete`) only inside `window`.
+    /// Creates (`create`: measured on the new record), updates (`update`) and deletes
+    /// (`delete`: both measured on the stored record) only inside `window`.
     Window {
+        create: bool,
         update: bool,
         delete: bool,
         window: Window,
@@ -169,14 +171,14 @@ pub struct Transition {
     pub by: Option<Grant>,
 }
 
-/// When a time window closes, measured from a date or datetime field of the stored record.
+/// When a time window closes, measured from a date or datetime field of the record.
 /// A record whose field is empty has no window to close.
 #[derive(Debug)]
 pub enum Window {
     /// `seconds` after the time in `field`.
     Within { seconds: i64, field: &'static str },
-    /// At the time in `field` (a date: its start, UTC).
-    Before { field: &'static str },
+    /// `seconds` before the time in `field` (a date: its start, UTC).
+    Before { seconds: i64, field: &'static str },
 }
 
 /// `field op value` on one record; an empty field meets no condition (as in SQL).
@@ -240,7 +242,7 @@ impl Window {
     fn closes(&self, record: &Value) -> Option<DateTime<Utc>> {
         let (field, after) = match *self {
             Window::Within { seconds, field } => (field, TimeDelta::seconds(seconds)),
-            Window::Before { field } => (field, TimeDelta::zero()),
+            Window::Before { seconds, field } => (field, -TimeDelta::seconds(seconds)),
         };
         Some(instant(record[field].as_str()?)? + after)
     }
@@ -255,19 +257,29 @@ fn instant(text: &str) -> Option<DateTime<Utc>> {
     Some(date.and_hms_opt(0, 0, 0)?.and_utc())
 }
 
-/// Checks a new record against `rules`: a status field must start as its initial value.
+/// Checks a new record against `rules`: a status field must start as its initial value,
+/// and a window on create must still be open for the time the record names.
 pub fn check_new(record: &impl Serialize, rules: &[ChangeRule]) -> Result<(), ApiError> {
     let record = json(record);
     for rule in rules {
-        if let Check::Transitions {
-            field,
-            initial: Some(initial),
-            ..
-        } = rule.check
-            && record[field].as_str().is_some_and(|value| value != initial)
-        {
-            let detail = format!("a new record starts as `{initial}`");
-            return Err(violation(rule, StatusCode::CONFLICT, field, detail));
+        match &rule.check {
+            Check::Transitions {
+                field,
+                initial: Some(initial),
+                ..
+            } if record[*field]
+                .as_str()
+                .is_some_and(|value| value != *initial) =>
+            {
+                let detail = format!("a new record starts as `{initial}`");
+                return Err(violation(rule, StatusCode::CONFLICT, field, detail));
+            }
+            Check::Window {
+                create: true,
+                window,
+                ..
+            } => check_window(rule, window, &record, "created")?,
+            _ => {}
         }
     }
     Ok(())
@@ -367,7 +379,7 @@ fn check_window(
         return Ok(());
     }
     let field = match window {
-        Window::Within { field, .. } | Window::Before { field } => *field,
+        Window::Within { field, .. } | Window::Before { field, .. } => *field,
     };
     let closed = closes.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let detail = format!("this could be {done} until {closed}");

@@ -122,7 +122,8 @@ pub(crate) fn add_files(
                 crate_name: app.crate_name.as_str(),
                 uses_json: rule_tests.uses_json(),
                 uses_text: rule_tests.uses_text,
-                has_windows: !rule_tests.windows.is_empty(),
+                has_windows: rule_tests.has_stored_windows(),
+                has_create_windows: rule_tests.windows.iter().any(|w| w.create),
                 writes_directly: rule_tests.writes_directly(),
                 uses_item: rule_tests.uses_item(),
                 uses_race: rule_tests.uses_race(),
@@ -131,7 +132,7 @@ pub(crate) fn add_files(
                 uses_test_app: rule_tests.uses_race()
                     || rule_tests.uses_listed()
                     || rule_tests.writes_directly()
-                    || !rule_tests.windows.is_empty(),
+                    || rule_tests.has_stored_windows(),
                 limits: &rule_tests.limits,
                 overlaps: &rule_tests.overlaps,
                 windows: &rule_tests.windows,
@@ -200,7 +201,10 @@ struct TestsRules<'a> {
     /// Whether a test sets a field with `json!`.
     uses_json: bool,
     uses_text: bool,
+    /// Whether a window test moves a stored record back in time (`close_window`).
     has_windows: bool,
+    /// Whether a window test sends a new record naming a time too close (`ago`).
+    has_create_windows: bool,
     writes_directly: bool,
     /// Whether a test names a record by `route/id` (the `item` helper).
     uses_item: bool,

@@ -62,6 +62,15 @@ pub struct WindowTest {
     pub create_closed: String,
     /// `close_window(..).await;`, laid out.
     pub close_line: String,
+    /// Whether creating is windowed too: a new record naming a time already too close is
+    /// refused.
+    pub create: bool,
+    /// `let mut body = app.x_body().await;`, laid out.
+    pub body_line: String,
+    /// `    body["starts_at"] = ago(..);`: the windowed time set so the window is open.
+    pub early_line: String,
+    /// The same, set so the window has closed.
+    pub late_line: String,
     pub update: bool,
     pub delete: bool,
     pub read: bool,
@@ -163,6 +172,11 @@ impl RuleTests {
         tests
     }
 
+    /// Whether a window test moves a stored record back in time.
+    pub fn has_stored_windows(&self) -> bool {
+        self.windows.iter().any(|w| w.update || w.delete)
+    }
+
     /// Whether a test sets a field with `json!`.
     pub fn uses_json(&self) -> bool {
         self.limits.iter().any(|l| {
@@ -224,7 +238,7 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
     let may = |action: Action| {
         app.auth.is_some() || entity.permissions.decide(action, Caller::Anonymous) == Decision::All
     };
-    let create = |name: &str| {
+    let create_line = |name: &str| {
         layout::awaited(
             4,
             &format!("let {name} = "),
@@ -244,26 +258,43 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
         RuleKind::Window { actions, window } => {
             let update = actions.contains(&Action::Update) && may(Action::Update);
             let delete = actions.contains(&Action::Delete) && may(Action::Delete);
-            if !(update || delete) {
+            // How far back to move the field so the window has closed, and (for a window on
+            // create) where a new record's field is in time: an hour further out than needed.
+            let (ident, back, early) = match window {
+                TimeWindow::Within { seconds, field } => (field, *seconds as i64 + 3600, 0),
+                TimeWindow::Before { seconds: 0, field } => (field, 3600, -3600),
+                // Halfway into the offset: closed, though the field's time is still ahead, so
+                // a service that ignored the offset would let it through.
+                TimeWindow::Before { seconds, field } => {
+                    (field, -(*seconds as i64) / 2, -(*seconds as i64) - 3600)
+                }
+            };
+            let create = actions.contains(&Action::Create)
+                && may(Action::Create)
+                && entity
+                    .field(ident)
+                    .is_some_and(|f| settable_on_create(f) && !later_than_another(entity, ident));
+            if !(create || update || delete) {
                 return;
             }
-            let (ident, back) = match window {
-                TimeWindow::Within { seconds, field } => (field, *seconds as i64 + 3600),
-                TimeWindow::Before { field } => (field, 3600),
-            };
             // `created` is the server's `created_at`, not a field of the spec.
-            let (column, back, date) = match entity.field(ident) {
-                Some(field) if field.ty == FieldType::Date => {
-                    (field.column.clone(), back + 2 * 86_400, true)
-                }
-                Some(field) => (field.column.clone(), back, false),
-                None if ident == "created_at" => (ident.clone(), back, false),
+            // A date's window is measured from its start: two days more either way.
+            let (column, json, back, early, date) = match entity.field(ident) {
+                Some(field) if field.ty == FieldType::Date => (
+                    &field.column,
+                    &field.json,
+                    back.max(0) + 2 * 86_400,
+                    early - 2 * 86_400,
+                    true,
+                ),
+                Some(field) => (&field.column, &field.json, back, early, false),
+                None if ident == "created_at" => (ident, ident, back, early, false),
                 None => return,
             };
             let args = [
                 "&app".to_owned(),
                 rust_str(&entity.table),
-                rust_str(&column),
+                rust_str(column),
                 "&closed".to_owned(),
                 back.to_string(),
                 date.to_string(),
@@ -271,10 +302,14 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
             tests.windows.push(WindowTest {
                 head: RuleHead::new(entity, rule),
                 test_name: format!("{}_allows_in_time_and_answers_409_after", rule.code),
-                create_open: create("open"),
-                create_closed: create("closed"),
+                create_open: create_line("open"),
+                create_closed: create_line("closed"),
                 close_line: layout::call(4, "close_window(", &args, ").await;")
                     .replace("\n    ).await;", "\n    )\n    .await;"),
+                create,
+                body_line: body_line.clone(),
+                early_line: format!("    body[{}] = ago({early}, {date});", rust_str(json)),
+                late_line: format!("    body[{}] = ago({back}, {date});", rust_str(json)),
                 update,
                 delete,
                 read: may(Action::Read),
@@ -332,12 +367,12 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                 field: f.json.clone(),
                 body_line: body_line.clone(),
                 not_initial,
-                create_line: create("created"),
+                create_line: create_line("created"),
                 refused,
                 allowed,
                 sql_line,
             });
-            let lines = (body_line, create("created"));
+            let lines = (body_line, create_line("created"));
             tests.by_role.extend(by_role_test(
                 app,
                 entity,
@@ -431,7 +466,7 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                 head: RuleHead::new(entity, rule),
                 test_name: format!("{}_refuses_a_change", rule.code),
                 field: field.json.clone(),
-                create_line: create("created"),
+                create_line: create_line("created"),
                 start_lines,
                 value_lines,
                 steps,
@@ -547,4 +582,16 @@ fn by_role_test(
         }
     }
     None
+}
+
+/// Whether a comparison rule keeps `ident` later than another field (`ends at after starts
+/// at` for `ends_at`): a test cannot move it back in time alone.
+fn later_than_another(entity: &Entity, ident: &str) -> bool {
+    entity.rules.iter().any(|rule| match &rule.kind {
+        RuleKind::Compare { left, op, right } => {
+            (left == ident && matches!(op, CompareOp::Gt | CompareOp::Ge))
+                || (right == ident && matches!(op, CompareOp::Lt | CompareOp::Le))
+        }
+        _ => false,
+    })
 }

@@ -70,6 +70,18 @@ fn rules_get_codes_and_messages() {
             "booking_update_delete_window: bookings can only be changed or deleted before starts at",
         ),
         (
+            "{create, update only more than 24 hours before starts at}",
+            "booking_create_update_window: bookings can only be created or changed more than 1 day before starts at",
+        ),
+        (
+            "{cancel until 2 hours before starts at}",
+            "booking_delete_window: bookings can only be deleted more than 2 hours before starts at",
+        ),
+        (
+            "{change at least 30 minutes before starts at}",
+            "booking_update_window: bookings can only be changed more than 30 minutes before starts at",
+        ),
+        (
             "{ends at after starts at}",
             "booking_ends_at_gt_starts_at: ends at must be after starts at",
         ),
@@ -144,6 +156,14 @@ fn rule_lines_that_cannot_hold_are_errors() {
         (
             "{create within 2 days of created}",
             "error[invalid_window_action]",
+        ),
+        (
+            "{create only more than 2 hours before created}",
+            "error[invalid_window_action]",
+        ),
+        (
+            "{delete only more than 2 fortnights before created}",
+            "error[unknown_time_unit]",
         ),
         ("{status: draft -> draft}", "error[invalid_transitions]"),
         (

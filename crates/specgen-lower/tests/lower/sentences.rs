@@ -291,11 +291,19 @@ fn rule_annotations_mean_what_they_say() {
         ),
         (
             "Edit before start {update, delete only before starts at}.",
-            "window update,delete Before { field: \"starts_at\" }",
+            "window update,delete Before { field: \"starts_at\", seconds: 0 }",
         ),
         (
             "Until start {change until starts at}.",
-            "window update Before { field: \"starts_at\" }",
+            "window update Before { field: \"starts_at\", seconds: 0 }",
+        ),
+        (
+            "Book ahead {create only more than 2 hours before starts at}.",
+            "window create Before { field: \"starts_at\", seconds: 7200 }",
+        ),
+        (
+            "Cancel in time {cancel until 1 day before starts at}.",
+            "window delete Before { field: \"starts_at\", seconds: 86400 }",
         ),
         (
             "Ends later {ends at after starts at}.",

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 {% endif -%}
-{% if has_windows -%}
+{% if has_windows || has_create_windows -%}
 use chrono::{TimeDelta, Utc};
 {% endif -%}
 use serde_json::{% if uses_json %}{Value, json}{% else %}Value{% endif %};
@@ -96,6 +96,18 @@ async fn assert_database_refuses(app: &TestApp, sql: &'static str, item: &str, c
         .await;
     let error = result.expect_err("the database refuses the change too");
     assert!(error.to_string().contains(code), "{error}");
+}
+{%- endif %}
+{%- if has_create_windows %}
+
+/// The time `seconds` ago as the API takes it (`date`: the day it falls on).
+fn ago(seconds: i64, date: bool) -> Value {
+    let at = Utc::now() - TimeDelta::seconds(seconds);
+    if date {
+        json!(at.date_naive().to_string())
+    } else {
+        json!(at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    }
 }
 {%- endif %}
 {%- if has_windows %}
@@ -389,6 +401,20 @@ async fn {{ w.test_name }}() {
 {{ w.head.message_line }}
 {{ w.head.code_line }}
     let app = spawn_app().await;
+{%- if w.create %}
+{{ w.body_line }}
+{{ w.early_line }}
+    let response = app.post(route, &body).await;
+    assert_eq!(response.status, 201, "{response:?}");
+{{ w.body_line }}
+{{ w.late_line }}
+    let response = app.post(route, &body).await;
+    assert_violated(&response, 409, code, message);
+{%- endif %}
+{%- if w.update || w.delete %}
+{%- if w.create %}
+
+{%- endif %}
 {{ w.create_open }}
     let open = item(route, &open);
 {%- if w.update %}
@@ -414,6 +440,7 @@ async fn {{ w.test_name }}() {
 {%- if w.read %}
     let kept = app.get(&closed).await;
     assert_eq!(kept.status, 200, "{kept:?}");
+{%- endif %}
 {%- endif %}
 }
 {%- endfor %}
