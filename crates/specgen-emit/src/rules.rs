@@ -129,14 +129,35 @@ fn change_rules_const(app: &App, entity: &Entity) -> Option<String> {
                     has(specgen_ir::Action::Update),
                     has(specgen_ir::Action::Delete)
                 ));
-                let (variant, seconds, field) = match window {
-                    TimeWindow::Within { seconds, field } => ("Within", seconds, field),
-                    TimeWindow::Before { seconds, field } => ("Before", seconds, field),
+                let (variant, seconds, field, through) = match window {
+                    TimeWindow::Within { seconds, field } => ("Within", seconds, field, None),
+                    TimeWindow::Before {
+                        seconds,
+                        field,
+                        through,
+                    } => ("Before", seconds, field, Some(through)),
                 };
                 out.push_str(&format!("        window: rules::Window::{variant} {{\n"));
                 out.push_str(&format!("            seconds: {seconds},\n"));
-                out.push_str(&layout::field_init(12, "field", &json(field)));
-                out.push('\n');
+                match through.and_then(|t| parent_time(app, entity, t.as_deref()?, field)) {
+                    Some((key, parent)) => {
+                        out.push_str(&layout::field_init(12, "field", &rust_str(&key)));
+                        out.push('\n');
+                        out.push_str("            parent: Some(rules::ParentTime {\n");
+                        for (name, value) in parent {
+                            out.push_str(&layout::field_init(16, name, &value));
+                            out.push('\n');
+                        }
+                        out.push_str("            }),\n");
+                    }
+                    None => {
+                        out.push_str(&layout::field_init(12, "field", &json(field)));
+                        out.push('\n');
+                        if through.is_some() {
+                            out.push_str("            parent: None,\n");
+                        }
+                    }
+                }
                 out.push_str("        },\n");
             }
             _ => {}
@@ -155,6 +176,31 @@ fn change_rules_const(app: &App, entity: &Entity) -> Option<String> {
         "];",
     ));
     Some(out)
+}
+
+/// A window's time on the record `through` points at: the key it is put under in the
+/// record's JSON (`order_id.placed_at`) and the `rules::ParentTime` fields.
+fn parent_time(
+    app: &App,
+    entity: &Entity,
+    through: &str,
+    field: &str,
+) -> Option<(String, [(&'static str, String); 4])> {
+    let reference = entity.field(through)?;
+    let FieldType::Reference { entity: target, .. } = &reference.ty else {
+        return None;
+    };
+    let target = app.entity(target)?;
+    let time = target.field(field)?;
+    Some((
+        format!("{}.{}", reference.json, time.json),
+        [
+            ("reference", rust_str(&reference.json)),
+            ("table", rust_str(&target.table)),
+            ("column", rust_str(&time.column)),
+            ("date", (time.ty == FieldType::Date).to_string()),
+        ],
+    ))
 }
 
 /// `(field, op, value)` of a condition on the entity's own field, as Rust expressions.

@@ -706,15 +706,32 @@ fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
                     duration_words(*seconds),
                     f(field)
                 ),
-                TimeWindow::Before { seconds: 0, field } => {
-                    format!("{} only before {}", join_words(&acts), f(field))
+                TimeWindow::Before {
+                    seconds,
+                    field,
+                    through,
+                } => {
+                    // `the order's placed at` for a time on the referenced record.
+                    let time = match through {
+                        Some(through) => {
+                            let target = entity.field(through).and_then(|r| match &r.ty {
+                                FieldType::Reference { entity: t, .. } => app.entity(t),
+                                _ => None,
+                            });
+                            let name = target.map_or(field.clone(), |t| field_name(t, field));
+                            format!("the {}'s {name}", f(through))
+                        }
+                        None => f(field),
+                    };
+                    match seconds {
+                        0 => format!("{} only before {time}", join_words(&acts)),
+                        _ => format!(
+                            "{} only more than {} before {time}",
+                            join_words(&acts),
+                            duration_words(*seconds)
+                        ),
+                    }
                 }
-                TimeWindow::Before { seconds, field } => format!(
-                    "{} only more than {} before {}",
-                    join_words(&acts),
-                    duration_words(*seconds),
-                    f(field)
-                ),
             }
         }
         RuleKind::Compare { left, op, right } => {

@@ -583,10 +583,14 @@ pub enum TimeWindow {
     Within { seconds: u64, field: String },
     /// Only until `seconds` before the time in `field` (`only before starts at`: 0;
     /// `only more than 24 hours before starts at`: 86400).
+    /// With `through` (a reference field of the record), `field` is a field of the record it
+    /// points at (`only before order.placed at`).
     Before {
         field: String,
         #[serde(default, skip_serializing_if = "is_zero")]
         seconds: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        through: Option<String>,
     },
 }
 

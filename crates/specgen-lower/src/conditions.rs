@@ -127,6 +127,34 @@ impl Cx<'_> {
         true
     }
 
+    /// The reference field `first` of `first.second` and the entity it points at; `code`
+    /// (with `hint`) when `first` is not a reference.
+    pub(crate) fn through_reference(
+        &mut self,
+        ei: usize,
+        (first, second): (&Spanned<String>, &Spanned<String>),
+        code: &'static str,
+        hint: &str,
+    ) -> Option<(Resolved, usize)> {
+        let f = self.resolve_field(ei, first)?;
+        let FieldType::Reference { entity, .. } = &f.ty else {
+            self.push(
+                Diagnostic::error(
+                    code,
+                    first.span,
+                    format!(
+                        "`{}` is not a reference, so `{}.{}` leads nowhere",
+                        f.name, first.value, second.value
+                    ),
+                )
+                .with_hint(hint),
+            );
+            return None;
+        };
+        let target = *self.entity_keys.get(&key(entity))?;
+        Some((f, target))
+    }
+
     pub(crate) fn condition(&mut self, ei: usize, c: &ConditionAst) -> Option<Condition> {
         let (path, ty, field) = match c.path.as_slice() {
             [one] => {
@@ -134,22 +162,12 @@ impl Cx<'_> {
                 (vec![f.ident.clone()], f.ty.clone(), f)
             }
             [first, second] => {
-                let f = self.resolve_field(ei, first)?;
-                let FieldType::Reference { entity, .. } = &f.ty else {
-                    self.push(
-                        Diagnostic::error(
-                            "invalid_condition",
-                            first.span,
-                            format!(
-                                "`{}` is not a reference, so `{}.{}` leads nowhere",
-                                f.name, first.value, second.value
-                            ),
-                        )
-                        .with_hint("look through a `-> Entity` field, for example `owner.plan`"),
-                    );
-                    return None;
-                };
-                let target = *self.entity_keys.get(&key(entity))?;
+                let (f, target) = self.through_reference(
+                    ei,
+                    (first, second),
+                    "invalid_condition",
+                    "look through a `-> Entity` field, for example `owner.plan`",
+                )?;
                 let g = self.resolve_field(target, second)?;
                 (vec![f.ident, g.ident.clone()], g.ty.clone(), g)
             }

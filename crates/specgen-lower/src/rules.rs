@@ -309,7 +309,11 @@ impl Cx<'_> {
                     f.name,
                 )
             }
-            WindowAst::Before { seconds, field } => {
+            WindowAst::Before {
+                seconds,
+                through: None,
+                field,
+            } => {
                 let f = self.time_field(ei, field)?;
                 if creates && matches!(f.ident.as_str(), "created_at" | "updated_at") {
                     self.push(
@@ -326,8 +330,30 @@ impl Cx<'_> {
                     TimeWindow::Before {
                         field: f.ident.clone(),
                         seconds: *seconds,
+                        through: None,
                     },
                     f.name,
+                )
+            }
+            WindowAst::Before {
+                seconds,
+                through: Some(through),
+                field,
+            } => {
+                let (r, target) = self.through_reference(
+                    ei,
+                    (through, field),
+                    "invalid_rule_field",
+                    "measure from a field of a `-> Entity` field's record, for example `order.placed at`",
+                )?;
+                let f = self.time_field(target, field)?;
+                (
+                    TimeWindow::Before {
+                        field: f.ident.clone(),
+                        seconds: *seconds,
+                        through: Some(r.ident.clone()),
+                    },
+                    format!("the {}'s {}", r.name, f.name),
                 )
             }
         };

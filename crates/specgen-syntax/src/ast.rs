@@ -416,8 +416,10 @@ pub enum WindowAst {
         field: Spanned<String>,
     },
     /// `only before starts at` (`seconds` 0), `only more than 24 hours before starts at`.
+    /// With `through`: `only before order.placed at` (`through` is `order`).
     Before {
         seconds: u64,
+        through: Option<Spanned<String>>,
         field: Spanned<String>,
     },
 }

@@ -1309,8 +1309,25 @@ impl<'a> P<'a> {
                     .find(|p| matches!(p.as_rule(), Rule::within | Rule::until))?;
                 let wr = w.as_rule();
                 let parts: Vec<Pair<'_, Rule>> = w.clone().into_inner().collect();
-                let field =
-                    self.field(base, parts.iter().find(|p| p.as_rule() == Rule::field_ref)?);
+                // `within .. of <field>`; `before <field>` or `before <reference>.<field>`.
+                let names: Vec<Spanned<String>> = match parts
+                    .iter()
+                    .find(|p| p.as_rule() == Rule::path)
+                {
+                    Some(path) => path
+                        .clone()
+                        .into_inner()
+                        .map(|p| self.field(base, &p))
+                        .collect(),
+                    None => vec![
+                        self.field(base, parts.iter().find(|p| p.as_rule() == Rule::field_ref)?),
+                    ],
+                };
+                let (through, field) = match names.as_slice() {
+                    [field] => (None, field.clone()),
+                    [through, field] => (Some(through.clone()), field.clone()),
+                    _ => return None,
+                };
                 // `within N <unit> of`, or `N <unit> before`: the window's length or offset.
                 let seconds = match parts.iter().find(|p| p.as_rule() == Rule::int) {
                     Some(n) => {
@@ -1322,7 +1339,11 @@ impl<'a> P<'a> {
                 let window = if wr == Rule::within {
                     WindowAst::Within { seconds, field }
                 } else {
-                    WindowAst::Before { seconds, field }
+                    WindowAst::Before {
+                        seconds,
+                        through,
+                        field,
+                    }
                 };
                 RuleSpec::Window { actions, window }
             }

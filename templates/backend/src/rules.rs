@@ -177,8 +177,76 @@ pub struct Transition {
 pub enum Window {
     /// `seconds` after the time in `field`.
     Within { seconds: i64, field: &'static str },
-    /// `seconds` before the time in `field` (a date: its start, UTC).
-    Before { seconds: i64, field: &'static str },
+    /// `seconds` before the time in `field` (a date: its start, UTC). With `parent`, the
+    /// time is the referenced record's, put under `field` by [`with_parent_times`].
+    Before {
+        seconds: i64,
+        field: &'static str,
+        parent: Option<ParentTime>,
+    },
+}
+
+/// A window's time read from the record a reference points at (`only before
+/// order.placed at`).
+#[derive(Debug)]
+pub struct ParentTime {
+    /// The reference (its JSON name): where the answer points when the window has closed.
+    pub reference: &'static str,
+    /// The table and column the time is read from.
+    pub table: &'static str,
+    pub column: &'static str,
+    /// Whether the column holds a date (else a datetime).
+    pub date: bool,
+}
+
+/// `record` as JSON, with the time of each window measured on a referenced record put under
+/// the window's field, ready for [`check_new`], [`check_update`] and [`check_delete`]. The
+/// time is read as committed when the request arrives, outside the write transaction: a
+/// parent's time changed at that very moment may not be seen by a write racing it.
+pub async fn with_parent_times(
+    pool: &DbPool,
+    record: &impl Serialize,
+    rules: &[ChangeRule],
+) -> Result<Value, ApiError> {
+    let mut record = json(record);
+    for rule in rules {
+        let Check::Window {
+            window:
+                Window::Before {
+                    field,
+                    parent: Some(parent),
+                    ..
+                },
+            ..
+        } = &rule.check
+        else {
+            continue;
+        };
+        let Some(id) = record[parent.reference]
+            .as_str()
+            .and_then(|id| id.parse::<Uuid>().ok())
+        else {
+            continue;
+        };
+        // `table` and `column` are the generated schema's names, never input.
+        let (column, table) = (parent.column, parent.table);
+        let sql = format!("SELECT {column} FROM {table} WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.to_repr())
+            .fetch_optional(pool)
+            .await?;
+        // A missing parent has no window: the reference check answers for it.
+        let time = match row {
+            Some(row) if parent.date => {
+                db::get::<Option<NaiveDate>>(&row, parent.column)?.map(|d| d.to_string())
+            }
+            Some(row) => db::get::<Option<DateTime<Utc>>>(&row, parent.column)?
+                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            None => None,
+        };
+        record[*field] = time.map_or(Value::Null, Value::String);
+    }
+    Ok(record)
 }
 
 /// `field op value` on one record; an empty field meets no condition (as in SQL).
@@ -242,7 +310,7 @@ impl Window {
     fn closes(&self, record: &Value) -> Option<DateTime<Utc>> {
         let (field, after) = match *self {
             Window::Within { seconds, field } => (field, TimeDelta::seconds(seconds)),
-            Window::Before { seconds, field } => (field, -TimeDelta::seconds(seconds)),
+            Window::Before { seconds, field, .. } => (field, -TimeDelta::seconds(seconds)),
         };
         Some(instant(record[field].as_str()?)? + after)
     }
@@ -379,6 +447,10 @@ fn check_window(
         return Ok(());
     }
     let field = match window {
+        Window::Before {
+            parent: Some(parent),
+            ..
+        } => parent.reference,
         Window::Within { field, .. } | Window::Before { field, .. } => *field,
     };
     let closed = closes.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

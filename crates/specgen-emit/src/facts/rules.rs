@@ -1,7 +1,7 @@
 //! Which runtime check each rule kind needs, and how the generated code enforces it (for
 //! the README and module docs).
 
-use specgen_ir::{App, CompareOp, Condition, Entity, FieldType, Rule, RuleKind, Value};
+use specgen_ir::{App, CompareOp, Condition, Entity, FieldType, Rule, RuleKind, TimeWindow, Value};
 
 use crate::facts::schema;
 
@@ -64,6 +64,23 @@ pub fn enforcement(rule: &Rule) -> String {
              it was read"
             .to_owned(),
     }
+}
+
+/// Whether a time window of the entity is measured on a referenced record's time
+/// (`only before order.placed at`), which the service reads before the checks.
+pub fn has_parent_window(entity: &Entity) -> bool {
+    entity.rules.iter().any(|rule| {
+        matches!(
+            &rule.kind,
+            RuleKind::Window {
+                window: TimeWindow::Before {
+                    through: Some(_),
+                    ..
+                },
+                ..
+            }
+        )
+    })
 }
 
 /// A condition on the row `alias`, looking through one reference when the path says so.

@@ -121,6 +121,8 @@ pub struct EntityView {
     /// Whether deletes must find the record unchanged since it was checked (a time window
     /// on deletes).
     pub has_delete_window: bool,
+    /// Whether a time window reads a referenced record's time (`rules::with_parent_times`).
+    pub parent_times: bool,
     /// Whether this is the sign-in entity: deleting an account must leave an admin.
     pub is_auth: bool,
     pub select_lines: Vec<String>,
@@ -203,30 +205,55 @@ impl EntityView {
         } else {
             "record".to_owned()
         };
-        let check_new_line = layout::call(
-            4,
-            "rules::check_new(",
-            &[format!("&{var}"), "CHANGE_RULES".to_owned()],
-            ")?;",
-        );
-        let check_update_line = layout::call(
-            4,
-            "rules::check_update(",
-            &[
-                "&current".to_owned(),
-                format!("&{var}"),
-                "caller".to_owned(),
-                "&people".to_owned(),
-                "CHANGE_RULES".to_owned(),
-            ],
-            ")?;",
-        );
-        let check_delete_line = layout::call(
-            4,
-            "rules::check_delete(",
-            &[format!("&{var}"), "CHANGE_RULES".to_owned()],
-            ")?;",
-        );
+        // A window measured on a referenced record's time reads it first.
+        let parent_times = crate::facts::rules::has_parent_window(entity);
+        let timed = |name: &str, record: &str| {
+            if !parent_times {
+                return (String::new(), record.to_owned());
+            }
+            let line = layout::call(
+                4,
+                &format!("let {name} = rules::with_parent_times("),
+                &[
+                    "&state.db".to_owned(),
+                    record.to_owned(),
+                    "CHANGE_RULES".to_owned(),
+                ],
+                ").await?;",
+            )
+            .replace("\n    ).await?;", "\n    )\n    .await?;");
+            (format!("{line}\n"), format!("&{name}"))
+        };
+        let (before, new) = timed("new_times", &format!("&{var}"));
+        let check_new_line = before
+            + &layout::call(
+                4,
+                "rules::check_new(",
+                &[new, "CHANGE_RULES".to_owned()],
+                ")?;",
+            );
+        let (before, stored) = timed("stored_times", "&current");
+        let check_update_line = before
+            + &layout::call(
+                4,
+                "rules::check_update(",
+                &[
+                    stored,
+                    format!("&{var}"),
+                    "caller".to_owned(),
+                    "&people".to_owned(),
+                    "CHANGE_RULES".to_owned(),
+                ],
+                ")?;",
+            );
+        let (before, stored) = timed("stored_times", &format!("&{var}"));
+        let check_delete_line = before
+            + &layout::call(
+                4,
+                "rules::check_delete(",
+                &[stored, "CHANGE_RULES".to_owned()],
+                ")?;",
+            );
         let item_route = format!("{}/{{id}}", entity.route);
         let route_lines = [
             (&entity.route, format!("get(list_{})", entity.plural_snake)),
@@ -362,6 +389,7 @@ impl EntityView {
             check_update_line,
             check_delete_line,
             has_delete_window: has_delete_window(entity),
+            parent_times,
             is_auth: entity.is_auth,
             select_lines: statements.select_lines,
             select_one_lines: statements.select_one_lines,

@@ -123,7 +123,10 @@ pub(crate) fn add_files(
                 uses_json: rule_tests.uses_json(),
                 uses_text: rule_tests.uses_text,
                 has_windows: rule_tests.has_stored_windows(),
-                has_create_windows: rule_tests.windows.iter().any(|w| w.create),
+                has_create_windows: rule_tests
+                    .windows
+                    .iter()
+                    .any(|w| w.create && !w.early_line.is_empty()),
                 writes_directly: rule_tests.writes_directly(),
                 uses_item: rule_tests.uses_item(),
                 uses_race: rule_tests.uses_race(),

@@ -260,26 +260,61 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
             let delete = actions.contains(&Action::Delete) && may(Action::Delete);
             // How far back to move the field so the window has closed, and (for a window on
             // create) where a new record's field is in time: an hour further out than needed.
-            let (ident, back, early) = match window {
-                TimeWindow::Within { seconds, field } => (field, *seconds as i64 + 3600, 0),
-                TimeWindow::Before { seconds: 0, field } => (field, 3600, -3600),
+            let (ident, back, early, through) = match window {
+                TimeWindow::Within { seconds, field } => (field, *seconds as i64 + 3600, 0, None),
+                TimeWindow::Before {
+                    seconds: 0,
+                    field,
+                    through,
+                } => (field, 3600, -3600, through.as_ref()),
                 // Halfway into the offset: closed, though the field's time is still ahead, so
                 // a service that ignored the offset would let it through.
-                TimeWindow::Before { seconds, field } => {
-                    (field, -(*seconds as i64) / 2, -(*seconds as i64) - 3600)
+                TimeWindow::Before {
+                    seconds,
+                    field,
+                    through,
+                } => (
+                    field,
+                    -(*seconds as i64) / 2,
+                    -(*seconds as i64) - 3600,
+                    through.as_ref(),
+                ),
+            };
+            // The record whose time is moved: this one, or the one `through` points at.
+            let (timed, reference) = match through {
+                None => (entity, None),
+                Some(through) => {
+                    let Some(reference) = entity.field(through) else {
+                        return;
+                    };
+                    let FieldType::Reference { entity: target, .. } = &reference.ty else {
+                        return;
+                    };
+                    let Some(target) = app.entity(target) else {
+                        return;
+                    };
+                    // The test moves the parent's time straight in the database, which its
+                    // own rules may forbid.
+                    if !movable(target, ident) {
+                        return;
+                    }
+                    (target, Some(reference))
                 }
             };
             let create = actions.contains(&Action::Create)
                 && may(Action::Create)
-                && entity
-                    .field(ident)
-                    .is_some_and(|f| settable_on_create(f) && !later_than_another(entity, ident));
+                && match reference {
+                    Some(_) => true,
+                    None => entity
+                        .field(ident)
+                        .is_some_and(|f| settable_on_create(f) && movable(entity, ident)),
+                };
             if !(create || update || delete) {
                 return;
             }
             // `created` is the server's `created_at`, not a field of the spec.
             // A date's window is measured from its start: two days more either way.
-            let (column, json, back, early, date) = match entity.field(ident) {
+            let (column, json, back, early, date) = match timed.field(ident) {
                 Some(field) if field.ty == FieldType::Date => (
                     &field.column,
                     &field.json,
@@ -291,25 +326,45 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
                 None if ident == "created_at" => (ident, ident, back, early, false),
                 None => return,
             };
-            let args = [
-                "&app".to_owned(),
-                rust_str(&entity.table),
-                rust_str(column),
-                "&closed".to_owned(),
-                back.to_string(),
-                date.to_string(),
-            ];
+            let id_key = rust_str(reference.map_or("id", |r| r.json.as_str()));
+            let close = |record: &str| {
+                let args = [
+                    "&app".to_owned(),
+                    rust_str(&timed.table),
+                    rust_str(column),
+                    format!("&{record}[{id_key}]"),
+                    back.to_string(),
+                    date.to_string(),
+                ];
+                layout::call(4, "close_window(", &args, ").await;")
+                    .replace("\n    ).await;", "\n    )\n    .await;")
+            };
+            let (early_line, late_line) = match reference {
+                // The parent made with the body is in time; its time moves for the late one.
+                Some(_) => (String::new(), close("body")),
+                None => (
+                    format!("    body[{}] = ago({early}, {date});", rust_str(json)),
+                    format!("    body[{}] = ago({back}, {date});", rust_str(json)),
+                ),
+            };
             tests.windows.push(WindowTest {
                 head: RuleHead::new(entity, rule),
                 test_name: format!("{}_allows_in_time_and_answers_409_after", rule.code),
-                create_open: create_line("open"),
+                // A blank line between the create case and the stored ones.
+                create_open: match create {
+                    true => format!("\n{}", create_line("open")),
+                    false => create_line("open"),
+                },
                 create_closed: create_line("closed"),
-                close_line: layout::call(4, "close_window(", &args, ").await;")
-                    .replace("\n    ).await;", "\n    )\n    .await;"),
+                close_line: close("closed"),
                 create,
-                body_line: body_line.clone(),
-                early_line: format!("    body[{}] = ago({early}, {date});", rust_str(json)),
-                late_line: format!("    body[{}] = ago({back}, {date});", rust_str(json)),
+                // The body changes only when the record's own time is set.
+                body_line: match reference {
+                    Some(_) => body_line.replacen("let mut body", "let body", 1),
+                    None => body_line.clone(),
+                },
+                early_line,
+                late_line,
                 update,
                 delete,
                 read: may(Action::Read),
@@ -584,14 +639,16 @@ fn by_role_test(
     None
 }
 
-/// Whether a comparison rule keeps `ident` later than another field (`ends at after starts
-/// at` for `ends_at`): a test cannot move it back in time alone.
-fn later_than_another(entity: &Entity, ident: &str) -> bool {
-    entity.rules.iter().any(|rule| match &rule.kind {
+/// Whether a test may move `ident` back in time alone: no comparison rule keeps it later
+/// than another field (`ends at after starts at` for `ends_at`) and no immutability rule
+/// holds it (the database refuses both).
+fn movable(entity: &Entity, ident: &str) -> bool {
+    !entity.rules.iter().any(|rule| match &rule.kind {
         RuleKind::Compare { left, op, right } => {
             (left == ident && matches!(op, CompareOp::Gt | CompareOp::Ge))
                 || (right == ident && matches!(op, CompareOp::Lt | CompareOp::Le))
         }
+        RuleKind::Immutable { fields, .. } => fields.iter().any(|f| f == ident),
         _ => false,
-    })
+    }) && !entity.field(ident).is_some_and(|f| f.immutable)
 }

@@ -82,6 +82,10 @@ fn rules_get_codes_and_messages() {
             "booking_update_window: bookings can only be changed more than 30 minutes before starts at",
         ),
         (
+            "{create, delete only before owner.created}",
+            "booking_create_delete_window: bookings can only be created or deleted before the owner's created at",
+        ),
+        (
             "{ends at after starts at}",
             "booking_ends_at_gt_starts_at: ends at must be after starts at",
         ),

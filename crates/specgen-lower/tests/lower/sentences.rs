@@ -291,19 +291,23 @@ fn rule_annotations_mean_what_they_say() {
         ),
         (
             "Edit before start {update, delete only before starts at}.",
-            "window update,delete Before { field: \"starts_at\", seconds: 0 }",
+            "window update,delete Before { field: \"starts_at\", seconds: 0, through: None }",
         ),
         (
             "Until start {change until starts at}.",
-            "window update Before { field: \"starts_at\", seconds: 0 }",
+            "window update Before { field: \"starts_at\", seconds: 0, through: None }",
         ),
         (
             "Book ahead {create only more than 2 hours before starts at}.",
-            "window create Before { field: \"starts_at\", seconds: 7200 }",
+            "window create Before { field: \"starts_at\", seconds: 7200, through: None }",
+        ),
+        (
+            "Settled {create, update only before owner.created}.",
+            "window create,update Before { field: \"created_at\", seconds: 0, through: Some(\"owner_id\") }",
         ),
         (
             "Cancel in time {cancel until 1 day before starts at}.",
-            "window delete Before { field: \"starts_at\", seconds: 86400 }",
+            "window delete Before { field: \"starts_at\", seconds: 86400, through: None }",
         ),
         (
             "Ends later {ends at after starts at}.",

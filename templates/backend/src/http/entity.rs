@@ -364,11 +364,16 @@ async fn create_{{ e.snake }}(
 {%- if !e.compares.is_empty() %}
     check_rules(&{{ e.var }})?;
 {%- endif %}
-{%- if r.has_change_rules %}
+{%- if r.has_change_rules && !e.parent_times %}
 {{ e.check_new_line }}
 {%- endif %}
 {%- if !e.references.is_empty() %}
     check_references(&state.db, &{{ e.var }}, caller, None).await?;
+{%- endif %}
+{%- if r.has_change_rules && e.parent_times %}
+    // After the references: a window on a referenced record's time must not tell a caller
+    // anything of a record they may not read.
+{{ e.check_new_line }}
 {%- endif %}
     let mut transaction = rules::begin_write(&state.db).await?;
 {%- if e.derive.is_some() %}

@@ -77,7 +77,7 @@ fn item(route: &str, record: &Value) -> String {
     format!("{route}/{}", record["id"].as_str().expect("an id"))
 }
 {%- endif %}
-{%- if has_windows || writes_directly %}
+{%- if writes_directly %}
 
 /// The id of the record at `item` (`route/id`).
 fn id_of(item: &str) -> Uuid {
@@ -112,17 +112,18 @@ fn ago(seconds: i64, date: bool) -> Value {
 {%- endif %}
 {%- if has_windows %}
 
-/// Moves the time in `column` of the record at `item` `seconds` back, straight in the
+/// Moves the time in `column` of the record `id` `seconds` back, straight in the
 /// database, as if that much time had passed (`date`: the column holds a date).
 async fn close_window(
     app: &TestApp,
     table: &str,
     column: &str,
-    item: &str,
+    id: &Value,
     seconds: i64,
     date: bool,
 ) {
     let at = Utc::now() - TimeDelta::seconds(seconds);
+    let id: Uuid = id.as_str().and_then(|id| id.parse().ok()).expect("an id");
     // `table` and `column` are the generated schema's names, never input.
     let sql = format!("UPDATE {table} SET {column} = $1 WHERE id = $2");
     let query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -132,7 +133,7 @@ async fn close_window(
         query.bind(at.to_repr())
     };
     query
-        .bind(id_of(item).to_repr())
+        .bind(id.to_repr())
         .execute(&app.db)
         .await
         .expect("the record moves back in time");
@@ -403,7 +404,9 @@ async fn {{ w.test_name }}() {
     let app = spawn_app().await;
 {%- if w.create %}
 {{ w.body_line }}
+{%- if !w.early_line.is_empty() %}
 {{ w.early_line }}
+{%- endif %}
     let response = app.post(route, &body).await;
     assert_eq!(response.status, 201, "{response:?}");
 {{ w.body_line }}
@@ -427,8 +430,8 @@ async fn {{ w.test_name }}() {
 {%- endif %}
 
 {{ w.create_closed }}
-    let closed = item(route, &closed);
 {{ w.close_line }}
+    let closed = item(route, &closed);
 {%- if w.update %}
     let response = app.patch(&closed, &json!({})).await;
     assert_violated(&response, 409, code, message);
