@@ -2,7 +2,7 @@
 //! and who may call each entity operation.
 
 use serde_json::{Value as Json, json};
-use specgen_ir::{Action, App, Entity};
+use specgen_ir::{Action, App, Caller, Decision, Entity};
 
 use super::json::{error_response, json_content, schema_ref};
 use crate::facts::access::who_may;
@@ -347,7 +347,10 @@ pub fn annotate_operations(app: &App, entity: &Entity, collection: &mut Json, it
             continue;
         };
         let who = who_may(app, entity, action);
-        let open = who == "anyone";
+        // Open when a caller without a token is answered, on every record or on those that
+        // meet a condition ("anyone: published posts"): the token is then optional.
+        let anonymous = entity.permissions.decide(action, Caller::Anonymous);
+        let open = matches!(anonymous, Decision::All | Decision::Rows);
         let description = operation
             .get("description")
             .and_then(Json::as_str)
@@ -382,7 +385,8 @@ pub fn annotate_operations(app: &App, entity: &Entity, collection: &mut Json, it
                 "401".into(),
                 error_response("Not signed in (or the session token is invalid or expired)."),
             );
-            if !open {
+            // Under a condition, a caller may read a record and still be refused the action.
+            if anonymous != Decision::All {
                 responses.insert(
                     "403".into(),
                     error_response("Signed in, but the caller's role may not do this."),
