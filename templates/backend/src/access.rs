@@ -194,6 +194,52 @@ impl Scope {
         })
     }
 
+    /// `Ok` unless a change hands the stored record `row` to someone else: the caller is in
+    /// scope as one of the people it names, and the record as changed (`after`, in the same
+    /// order) names another account in their place, while no condition of the scope reaches
+    /// it either. Then 403: a doctor who may change an appointment because it names them
+    /// may not make it another doctor's. Letting go (emptying the field) is not handing
+    /// over, and whoever may change the record anyway (a role, its owner) still may.
+    pub async fn keeps(
+        self,
+        pool: &DbPool,
+        row: &Row<'_>,
+        after: People<'_>,
+    ) -> Result<(), ApiError> {
+        let Scope::Some {
+            caller: Some((id, role)),
+            people,
+            rows,
+        } = self
+        else {
+            return Ok(());
+        };
+        let handed = row
+            .people
+            .iter()
+            .zip(after)
+            .any(|((column, was), (_, now))| {
+                *was == Some(id)
+                    && people.contains(&Person::Column(column))
+                    && now.is_some_and(|now| now != id)
+            });
+        if !handed || self.covers(after) {
+            return Ok(());
+        }
+        let caller = Some((id, role));
+        let conditions = Scope::Some {
+            caller,
+            people: &[],
+            rows,
+        };
+        if !rows.is_empty() && conditions.reaches(pool, row).await? {
+            return Ok(());
+        }
+        Err(ApiError::forbidden(
+            "you may change this record as one of the people it names, not hand it to someone else",
+        ))
+    }
+
     /// Whether the stored record `row` is in scope, asking the database when the record
     /// itself does not show it (people of a record it references, conditions).
     pub async fn reaches(self, pool: &DbPool, row: &Row<'_>) -> Result<bool, sqlx::Error> {

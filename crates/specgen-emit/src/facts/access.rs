@@ -190,6 +190,30 @@ pub fn person_column(entity: &Entity, who: &Who) -> Option<String> {
     }
 }
 
+/// The fields naming a person who may change the record because it names them, and who
+/// may change that field too: the service must stop them handing the record to someone
+/// else (`Scope::keeps`). The owner field is not among them: only admins change it.
+pub fn handed_over(entity: &Entity) -> Vec<&Field> {
+    let grants = entity.permissions.people(Action::Update).into_iter().chain(
+        entity
+            .permissions
+            .rows
+            .iter()
+            .filter(|g| g.actions.contains(&Action::Update))
+            .flat_map(|g| g.who.iter()),
+    );
+    let mut fields: Vec<&Field> = grants
+        .filter_map(|who| match who {
+            Who::Person(ident) => entity.field(ident),
+            _ => None,
+        })
+        .filter(|f| crate::facts::fields::updatable(f))
+        .collect();
+    fields.sort_by(|a, b| a.ident.cmp(&b.ident));
+    fields.dedup_by(|a, b| a.ident == b.ident);
+    fields
+}
+
 /// The people a record of `entity` can name who matter to its access: the owner (on
 /// accounts: the account itself), then every reference to an account that an access line, a
 /// field rule or a transition names (`Who::Person`), in field order.

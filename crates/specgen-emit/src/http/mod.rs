@@ -123,6 +123,8 @@ pub struct EntityView {
     pub has_delete_window: bool,
     /// Whether a time window reads a referenced record's time (`rules::with_parent_times`).
     pub parent_times: bool,
+    /// Whether a person the record names may change who it names (`Scope::keeps`).
+    pub hands_over: bool,
     /// Whether this is the sign-in entity: deleting an account must leave an admin.
     pub is_auth: bool,
     pub select_lines: Vec<String>,
@@ -390,6 +392,7 @@ impl EntityView {
             check_delete_line,
             has_delete_window: has_delete_window(entity),
             parent_times,
+            hands_over: !crate::facts::access::handed_over(entity).is_empty(),
             is_auth: entity.is_auth,
             select_lines: statements.select_lines,
             select_one_lines: statements.select_one_lines,

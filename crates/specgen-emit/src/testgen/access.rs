@@ -41,6 +41,7 @@ pub struct ResourceTests {
     pub settable_on_update: Option<FieldTest>,
     /// A role other than admin that may create records, for the owner test (owned entities).
     pub owner_test: Option<OwnerTest>,
+    pub handovers: Vec<super::handover::HandoverTest>,
     /// `let cases = [...];` of callers who may list but not see a field, with the field and
     /// whether it is a filter (else a sort).
     pub unsearchable: Option<FieldTest>,
@@ -185,6 +186,11 @@ impl Expect {
 }
 
 impl AccessTests {
+    /// Whether a test checks that a person a record names cannot hand it over.
+    pub fn has_handovers(&self) -> bool {
+        self.resources.iter().any(|r| !r.handovers.is_empty())
+    }
+
     pub fn new(app: &App, helpers: &HelpersView) -> AccessTests {
         let creatable = |entity: &Entity| {
             helpers
@@ -778,6 +784,7 @@ fn resource_tests(app: &App, entity: &Entity, testable: &[&Entity]) -> ResourceT
             on_update,
         ),
         owner_test,
+        handovers: super::handover::handover_tests(app, entity),
         unsearchable: field_cases(
             format!(
                 "{}_lists_cannot_be_searched_by_hidden_fields",

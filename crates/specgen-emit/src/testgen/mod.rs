@@ -9,6 +9,7 @@ mod access;
 mod auth;
 mod conditions;
 mod entity;
+mod handover;
 mod helpers;
 mod limits;
 mod overlaps;

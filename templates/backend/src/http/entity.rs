@@ -430,6 +430,10 @@ async fn update_{{ e.snake }}(
 {{ e.changes_line }}
     let mut {{ e.var }} = current.clone();
     changes.apply_to(&mut {{ e.var }});
+{%- if e.hands_over %}
+    let people_after = people_of(&{{ e.var }});
+    scope.keeps(&state.db, &row, &people_after).await?;
+{%- endif %}
     {{ e.var }}.updated_at = db::now();
     hooks::before_update(&state, &current, &mut {{ e.var }}).await?;
 {%- if !e.compares.is_empty() %}

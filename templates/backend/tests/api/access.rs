@@ -425,6 +425,32 @@ async fn check_owner(
     }
 }
 
+{%- if t.has_handovers() %}
+
+/// A caller of `role` who may change a record because `field` names them may not hand it
+/// to someone else (403), and the record still names them; a change that keeps naming
+/// them goes through.
+async fn check_not_handed_over(
+    app: &TestApp,
+    resource: &Resource,
+    role: &'static str,
+    field: &'static str,
+) {
+    let named = app.caller(role).await;
+    let someone = app.caller(role).await;
+    let record = record_for(app, resource, Who::Named(role, field), Some(&named)).await;
+    let id = record["id"].as_str().expect("an id");
+    let item = format!("{}/{id}", resource.route);
+    let requests = app.as_caller(&named);
+    let handed = requests.patch(&item, &json!({ field: someone.id })).await;
+    assert_eq!(handed.status, 403, "{handed:?}");
+    let kept = app.get(&item).await;
+    assert_eq!(kept.body[field], named.id.as_str(), "{kept:?}");
+    let same = requests.patch(&item, &json!({ field: named.id })).await;
+    assert_eq!(same.status, 200, "{same:?}");
+}
+{%- endif %}
+
 /// A reference must name a record the caller may read: a caller of `role` naming one of
 /// `target` they may not read is refused exactly as for a missing record (422 `not_found`,
 /// the same error), on create and, when `on_update`, on changing the reference of a record
@@ -562,4 +588,12 @@ async fn {{ o.test_name }}() {
 {{ o.call }}
 }
 {%- endif %}
+{%- for h in r.handovers %}
+
+#[tokio::test]
+async fn {{ h.test_name }}() {
+    let app = spawn_app().await;
+    check_not_handed_over(&app, &{{ r.const_name }}, "{{ h.role }}", {{ h.field }}).await;
+}
+{%- endfor %}
 {%- endfor %}
