@@ -292,7 +292,7 @@ const SPEC_CHANGE: &[(&str, &str)] = &[
         "- band size {integer, 1..20, default 1}: how many people come\n",
     ),
     (
-        "- A booking can be changed only before it starts {update only before starts at}.\n",
+        "- A booking can be changed until an hour before it starts {update only more than 1 hour before starts at}.\n",
         "- A booking stays in its studio {immutable: studio}.\n",
     ),
 ];
