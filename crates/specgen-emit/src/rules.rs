@@ -186,11 +186,7 @@ fn parent_time(
     through: &str,
     field: &str,
 ) -> Option<(String, [(&'static str, String); 4])> {
-    let reference = entity.field(through)?;
-    let FieldType::Reference { entity: target, .. } = &reference.ty else {
-        return None;
-    };
-    let target = app.entity(target)?;
+    let (reference, target) = app.referenced(entity, through)?;
     let time = target.field(field)?;
     Some((
         format!("{}.{}", reference.json, time.json),

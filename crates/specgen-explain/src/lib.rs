@@ -714,11 +714,9 @@ fn rule_meaning(kind: &RuleKind, entity: &Entity, app: &App) -> String {
                     // `the order's placed at` for a time on the referenced record.
                     let time = match through {
                         Some(through) => {
-                            let target = entity.field(through).and_then(|r| match &r.ty {
-                                FieldType::Reference { entity: t, .. } => app.entity(t),
-                                _ => None,
-                            });
-                            let name = target.map_or(field.clone(), |t| field_name(t, field));
+                            let name = app
+                                .referenced(entity, through)
+                                .map_or(field.clone(), |(_, t)| field_name(t, field));
                             format!("the {}'s {name}", f(through))
                         }
                         None => f(field),

@@ -57,6 +57,20 @@ impl App {
         self.entities.iter().find(|e| e.name == name)
     }
 
+    /// The reference field `ident` of `entity` and the entity it points at; `None` when
+    /// `ident` is not a reference.
+    pub fn referenced<'a>(
+        &'a self,
+        entity: &'a Entity,
+        ident: &str,
+    ) -> Option<(&'a Field, &'a Entity)> {
+        let field = entity.field(ident)?;
+        match &field.ty {
+            FieldType::Reference { entity: target, .. } => Some((field, self.entity(target)?)),
+            _ => None,
+        }
+    }
+
     pub fn auth_entity(&self) -> Option<&Entity> {
         self.auth.as_ref().and_then(|a| self.entity(&a.entity))
     }

@@ -124,10 +124,7 @@ pub(crate) fn add_files(
                 uses_json: rule_tests.uses_json(),
                 uses_text: rule_tests.uses_text,
                 has_windows: rule_tests.has_stored_windows(),
-                has_create_windows: rule_tests
-                    .windows
-                    .iter()
-                    .any(|w| w.create && !w.early_line.is_empty()),
+                has_create_windows: rule_tests.windows.iter().any(WindowTest::sets_own_time),
                 writes_directly: rule_tests.writes_directly(),
                 uses_item: rule_tests.uses_item(),
                 uses_race: rule_tests.uses_race(),

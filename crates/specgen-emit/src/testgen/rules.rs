@@ -76,6 +76,14 @@ pub struct WindowTest {
     pub read: bool,
 }
 
+impl WindowTest {
+    /// Whether the create case sets the record's own time (with the `ago` helper); a
+    /// window on a referenced record's time moves the parent's instead.
+    pub fn sets_own_time(&self) -> bool {
+        self.create && !self.early_line.is_empty()
+    }
+}
+
 /// The test of a status field's transitions, as an admin (who may make every transition).
 #[derive(Debug, Clone)]
 pub struct TransitionTest {
@@ -284,13 +292,7 @@ fn change_tests(app: &App, entity: &Entity, rule: &Rule, tests: &mut RuleTests) 
             let (timed, reference) = match through {
                 None => (entity, None),
                 Some(through) => {
-                    let Some(reference) = entity.field(through) else {
-                        return;
-                    };
-                    let FieldType::Reference { entity: target, .. } = &reference.ty else {
-                        return;
-                    };
-                    let Some(target) = app.entity(target) else {
+                    let Some((reference, target)) = app.referenced(entity, through) else {
                         return;
                     };
                     // The test moves the parent's time straight in the database, which its
